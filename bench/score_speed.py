@@ -1,0 +1,72 @@
+"""Words per second of `score --no-judge` against proselint, on the same corpus, same run.
+
+    python bench/score_speed.py [--posts 120] [--repeat 3]
+
+Both tools run in-process on the same generated Markdown posts; the best of --repeat runs
+is kept for each (the machines are noisy). The figure to read is the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import build  # noqa: E402
+
+from contentloop import load_rubric, score_files  # noqa: E402
+from contentloop.scoring import read_draft  # noqa: E402
+
+
+def best_of(repeat: int, fn) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--posts", type=int, default=120)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = build(Path(tmp), args.posts)
+        words = sum(read_draft(p).word_count for p in paths)
+        rubric = load_rubric("imagine")
+
+        t0 = time.perf_counter()
+        score_files(paths, rubric)  # cold: includes loading spaCy and building matchers
+        cold = time.perf_counter() - t0
+        ours = best_of(args.repeat, lambda: score_files(paths, rubric))
+
+        from proselint.checks import __register__
+        from proselint.config import DEFAULT
+        from proselint.registry import CheckRegistry
+        from proselint.tools import LintFile
+
+        CheckRegistry().register_many(__register__)
+        theirs = best_of(args.repeat, lambda: [LintFile(p).lint(DEFAULT) for p in paths])
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"corpus: {len(paths)} posts, {words} words")
+    print(
+        f"contentloop score --no-judge: {words / ours:,.0f} words/s (cold first pass {cold:.2f} s)"
+    )
+    print(f"proselint:                    {words / theirs:,.0f} words/s")
+    print(f"ratio contentloop/proselint:  {theirs / ours:.2f}x")
+    print(f"peak RSS of this process:     {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""`banned_terms`: whole words and phrases, case-insensitive, with their inflections.
+
+Why inflections come from lemminflect and not from spaCy lemmas: `spacy.blank("en")` gives
+empty lemmas; real lemmas need spacy-lookups-data (~100 MB) or a trained pipeline that
+`spacy download` cannot fetch offline, and both lemmatize the *draft* (slow, and wrong on
+unusual words). Expanding each banned term into its inflected forms once per rubric and
+matching those on spaCy's lowercased tokens is exact, fast, and offline: "leverage" catches
+"leveraging" and "Leveraged" as tokens, never the substring in "cleverage".
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Literal
+
+from lemminflect import getAllInflections, getAllInflectionsOOV, getAllLemmas
+from pydantic import Field, field_validator
+from spacy.matcher import Matcher
+from spacy.util import filter_spans
+
+from .base import CheckConfig, Evidence, Finding, context_of, plural, register
+from .nlp import nlp
+from .prose import Draft
+
+
+class BannedTermsConfig(CheckConfig):
+    type: Literal["banned_terms"]
+    per: Literal["occurrence", "document"] = "occurrence"
+    terms: dict[str, list[str]] = Field(
+        min_length=1, description="Banned term → suggested replacements (may be empty)."
+    )
+
+    @field_validator("terms", mode="before")
+    @classmethod
+    def _none_means_no_replacements(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ([] if v is None else v) for k, v in value.items()}
+        return value
+
+    @field_validator("terms")
+    @classmethod
+    def _words(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for term in value:
+            if not term.strip() or not any(c.isalnum() for c in term):
+                raise ValueError(f"banned term {term!r} has no letters")
+        return value
+
+
+def _forms(word: str, last: bool) -> set[str]:
+    """A word plus its inflections (all of its lemmas' forms)."""
+    forms = {word}
+    for lemma in {word, *(lemma for ls in getAllLemmas(word).values() for lemma in ls)}:
+        for infl in getAllInflections(lemma).values():
+            forms.update(infl)
+    if last and len(forms) == 1:
+        # Unknown to the dictionary (e.g. "game-changer" parts): let the head noun/verb inflect.
+        for upos in ("NOUN", "VERB"):
+            for infl in getAllInflectionsOOV(word, upos).values():
+                forms.update(infl)
+    return {f.lower() for f in forms}
+
+
+@functools.lru_cache(maxsize=64)
+def _matcher(terms: tuple[str, ...]) -> Matcher:
+    matcher = Matcher(nlp().vocab)
+    space = {"IS_SPACE": True, "OP": "*"}  # line breaks and blanked markup between words
+    for term in terms:
+        tokens = [t for t in nlp().make_doc(term.lower()) if not t.is_space]
+        words = [i for i, t in enumerate(tokens) if t.is_alpha]
+        pattern: list[dict[str, Any]] = []
+        for i, tok in enumerate(tokens):
+            if pattern:
+                pattern.append(space)
+            if tok.is_alpha:
+                pattern.append({"LOWER": {"IN": sorted(_forms(tok.lower_, i == words[-1]))}})
+            elif tok.text == "-":
+                pattern.append(
+                    {"ORTH": "-", "OP": "?"}
+                )  # "cutting-edge" also catches "cutting edge"
+            else:
+                pattern.append({"LOWER": tok.lower_})
+        matcher.add(term, [pattern])
+    return matcher
+
+
+@register(BannedTermsConfig)
+def banned_terms(draft: Draft, cfg: BannedTermsConfig) -> Finding:
+    assert draft.doc is not None, "score() parses the draft before running checks"
+    matcher = _matcher(tuple(cfg.terms))
+    matches = matcher(draft.doc, as_spans=True)
+    hits = []
+    for span in sorted(filter_spans(matches), key=lambda s: s.start):
+        line = draft.line_of(span.start_char)
+        term = span.label_
+        hits.append(
+            Evidence(
+                text=" ".join(span.text.split()),
+                line=line,
+                context=context_of(draft, line),
+                suggestions=cfg.terms[term] or None,
+            )
+        )
+    if not hits:
+        return Finding(hits, f"none of the {len(cfg.terms)} banned terms")
+    found = sorted({h.text.lower() for h in hits})
+    return Finding(hits, f"{plural(len(hits), 'banned term')}: {', '.join(found)}")

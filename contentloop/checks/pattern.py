@@ -1,0 +1,43 @@
+"""`pattern`: a literal string or a regular expression in the prose."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import PrivateAttr, model_validator
+
+from .base import CheckConfig, Evidence, Finding, compile_regex, context_of, plural, register
+from .prose import Draft
+
+
+class PatternConfig(CheckConfig):
+    type: Literal["pattern"]
+    pattern: str
+    regex: bool = False
+    ignore_case: bool = False
+    label: str | None = None  # how to name a hit in messages, e.g. "em dash (U+2014)"
+    _compiled: re.Pattern[str] = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _compile(self) -> PatternConfig:
+        if not self.pattern:
+            raise ValueError("pattern must not be empty")
+        source = self.pattern if self.regex else re.escape(self.pattern)
+        self._compiled = compile_regex(source, re.IGNORECASE if self.ignore_case else 0)
+        return self
+
+
+@register(PatternConfig)
+def pattern(draft: Draft, cfg: PatternConfig) -> Finding:
+    hits = []
+    for m in cfg._compiled.finditer(draft.prose):
+        if m.end() == m.start():
+            continue  # an empty match marks nothing
+        line = draft.line_of(m.start())
+        hits.append(Evidence(text=m.group(0), line=line, context=context_of(draft, line)))
+    name = cfg.label or repr(cfg.pattern)
+    reason = (
+        f"{plural(len(hits), 'occurrence')} of {name} in prose" if hits else f"no {name} in prose"
+    )
+    return Finding(hits, reason)

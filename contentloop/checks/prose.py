@@ -1,0 +1,169 @@
+"""Markdown → prose: what the checks are allowed to see.
+
+Instead of extracting prose into a new string (and then mapping positions back), non-prose
+characters are blanked out in place: `Draft.prose` has exactly the length and line breaks of
+the source, so every match offset is also an offset in the original file and evidence line
+numbers come for free.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
+
+from markdown_it import MarkdownIt
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+BlockKind = Literal["heading", "paragraph"]
+Container = Literal["root", "blockquote", "list"]
+
+_md = MarkdownIt("commonmark").enable("table")
+
+_FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\n.*?\n(---|\.\.\.|\+\+\+)[ \t]*(\n|\Z)", re.S)
+# Inline spans that are not prose. Order matters only for readability: they are all blanked.
+_INLINE_NOT_PROSE = [
+    re.compile(r"<!--.*?-->", re.S),  # HTML comments
+    # Code spans: a run of N backticks up to the next run of exactly N, not across a blank line.
+    re.compile(r"(?<!`)(`+)(?!`)(?:[^`\n]|`(?!\1)|\n(?![ \t]*\n))+?(?<!`)\1(?!`)"),
+    re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>"),  # autolinks
+    re.compile(r"(?<=\]\()[^)\s]*(?:\s+\"[^\"]*\")?(?=\))"),  # link/image destinations
+    re.compile(r"^[ ]{0,3}\[[^\]]+\]:\s*\S+.*$", re.M),  # reference definitions
+    re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]`]+[^\s<>()\[\]`.,;:!?'\"]"),  # bare URLs
+    re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"),  # inline HTML tags
+    re.compile(r"!(?=\[)"),  # the bang of image syntax is markup, not an exclamation
+]
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]")
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for i in range(start, end):
+        if chars[i] != "\n":
+            chars[i] = " "
+
+
+@dataclass(frozen=True)
+class Block:
+    """One heading or paragraph of the draft, as Markdown parsed it."""
+
+    kind: BlockKind
+    container: Container
+    start: int  # char offsets into the source (and into Draft.prose)
+    end: int
+    line: int  # 1-based first line
+    content: str  # the inline Markdown source of the block, container markers removed
+
+    @property
+    def is_image_only(self) -> bool:
+        return not re.search(r"[A-Za-z0-9]", _IMAGE.sub("", self.content))
+
+
+@dataclass
+class Draft:
+    """A Markdown draft with its prose view, its blocks and (once parsed) its spaCy doc."""
+
+    source: str
+    path: str | None = None
+    prose: str = field(init=False)
+    blocks: list[Block] = field(init=False)
+    doc: Doc | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.prose, self.blocks = _analyse(self.source)
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0] + [m.end() for m in re.finditer("\n", self.source)]
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a character offset."""
+        return bisect.bisect_right(self._line_starts, offset)
+
+    def line_text(self, line: int) -> str:
+        starts = self._line_starts
+        end = starts[line] - 1 if line < len(starts) else len(self.source)
+        return self.source[starts[line - 1] : end]
+
+    @property
+    def lead(self) -> Block | None:
+        """The first top-level paragraph with words in it (headings and lone images skipped)."""
+        for block in self.blocks:
+            if block.kind == "paragraph" and block.container == "root" and not block.is_image_only:
+                return block
+        return None
+
+    def prose_text(self, kinds: tuple[BlockKind, ...] = ("paragraph",)) -> str:
+        """Prose of the chosen blocks, one block per paragraph, Markdown markers removed.
+
+        For whole-text statistics (readability) where positions no longer matter.
+        """
+        parts = []
+        for block in self.blocks:
+            if block.kind in kinds:
+                text = re.sub(
+                    r"(?m)^[ \t]*(?:>[ \t]?)+|[*_#]+|\[|\]\([^)]*\)|\]",
+                    "",
+                    self.prose[block.start : block.end],
+                )
+                text = " ".join(text.split())
+                if text:
+                    parts.append(text)
+        return "\n\n".join(parts)
+
+    @property
+    def word_count(self) -> int:
+        return len(re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", self.prose))
+
+
+def _analyse(source: str) -> tuple[str, list[Block]]:
+    chars = list(source)
+    fm = _FRONT_MATTER.match(source)
+    if fm:
+        _blank(chars, 0, fm.end())
+    # Parse with front matter blanked so '---' is not read as a rule or a setext heading.
+    text = "".join(chars)
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)] + [len(text) + 1]
+
+    def span(lines: list[int]) -> tuple[int, int]:
+        start = line_starts[lines[0]]
+        end = (
+            min(line_starts[lines[1]], len(text) + 1) - 1
+            if lines[1] < len(line_starts)
+            else len(text)
+        )
+        return start, max(start, end)
+
+    blocks: list[Block] = []
+    containers: list[Container] = []
+    pending: BlockKind | None = None
+    for tok in _md.parse(text):
+        if tok.type in ("fence", "code_block", "html_block") and tok.map:
+            _blank(chars, *span(tok.map))
+        elif tok.type == "blockquote_open":
+            containers.append("blockquote")
+        elif tok.type in ("bullet_list_open", "ordered_list_open"):
+            containers.append("list")
+        elif tok.type in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
+            containers.pop()
+        elif tok.type in ("heading_open", "paragraph_open"):
+            pending = "heading" if tok.type == "heading_open" else "paragraph"
+        elif tok.type == "inline" and pending and tok.map:
+            start, end = span(tok.map)
+            # Any enclosing quote makes it a quote: labelled boxes often hold lists.
+            container: Container = (
+                "blockquote"
+                if "blockquote" in containers
+                else (containers[-1] if containers else "root")
+            )
+            blocks.append(Block(pending, container, start, end, tok.map[0] + 1, tok.content))
+            pending = None
+
+    text = "".join(chars)
+    for pattern in _INLINE_NOT_PROSE:
+        for m in pattern.finditer(text):
+            _blank(chars, m.start(), m.end())
+    return "".join(chars), blocks

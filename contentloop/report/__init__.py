@@ -1,0 +1,1 @@
+"""Rendering: terminal tables now; the HTML report later."""

@@ -1,0 +1,85 @@
+"""Rich tables for score cards and rubrics."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..checks import CheckResult
+from ..rubric import Rubric
+from ..scoring import ScoreCard
+
+
+def _fmt(n: float) -> str:
+    return f"{n:g}"
+
+
+def _evidence(result: CheckResult, limit: int = 3) -> Text:
+    text = Text()
+    for ev in result.evidence[:limit]:
+        if text:
+            text.append("\n")
+        if ev.line is not None:
+            text.append(f"L{ev.line} ", style="dim")
+        text.append(ev.text, style="bold")
+        if ev.suggestions:
+            text.append(f" → {', '.join(ev.suggestions)}", style="green")
+    if len(result.evidence) > limit:
+        text.append(f"\n… {len(result.evidence) - limit} more", style="dim")
+    if not result.evidence:
+        text.append(result.reason, style="dim")
+    return text
+
+
+def render_card(console: Console, card: ScoreCard) -> None:
+    table = Table(title=card.path or "draft", title_justify="left", expand=False)
+    table.add_column("check")
+    table.add_column("result")
+    table.add_column("deduction", justify="right")
+    table.add_column("evidence")
+    for r in card.binary.results:
+        status = Text("pass", style="green") if r.passed else Text("FAIL", style="bold red")
+        table.add_row(r.id, status, f"-{_fmt(r.deduction)}" if r.deduction else "", _evidence(r))
+    console.print(table)
+    line = Text(f"binary {_fmt(card.binary.score)}/{_fmt(card.binary.max)}", style="bold")
+    if card.judge is None:
+        line.append("   judge: not run (--no-judge)", style="dim")
+    else:
+        line.append(f"   judge {_fmt(card.judge['score'])}/{_fmt(card.judge['max'])}")
+    line.append(f"   total {_fmt(card.total)}/{_fmt(card.max)}", style="bold cyan")
+    line.append(f"   ({card.words} words, rubric {card.rubric_name})", style="dim")
+    console.print(line)
+    for r in card.binary.violations:
+        if r.fix:
+            console.print(Text(f"  fix {r.id}: ", style="yellow") + Text(r.fix))
+
+
+def render_rubric(console: Console, rubric: Rubric) -> None:
+    console.print(
+        Text(f"rubric {rubric.name}", style="bold")
+        + Text(f"  ({rubric.path}, sha256 {rubric.sha256[:12]})", style="dim")
+    )
+    if rubric.description:
+        console.print(rubric.description)
+    table = Table(
+        title=f"binary part: {_fmt(rubric.binary.max_points)} points", title_justify="left"
+    )
+    for col in ("id", "type", "deduction", "checks for"):
+        table.add_column(col)
+    for c in rubric.binary.checks:
+        ded = f"{_fmt(c.deduction)} per {c.per}" + (
+            f", cap {_fmt(c.cap)}" if c.cap is not None else ""
+        )
+        table.add_row(c.id, c.type, ded, c.description or "")
+    console.print(table)
+    judge = Table(
+        title=f"judge part: {_fmt(rubric.judge.max_points)} points, "
+        f"{len(rubric.judge.criteria)} criteria scored 1-10",
+        title_justify="left",
+    )
+    judge.add_column("criterion")
+    judge.add_column("description")
+    for cr in rubric.judge.criteria:
+        judge.add_row(cr.name, cr.description)
+    console.print(judge)

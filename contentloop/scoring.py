@@ -1,0 +1,143 @@
+"""ScoreCard: the one place the total is computed.
+
+Total = binary part (max_points minus deductions, floored at 0) + judge part (when judged).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from .checks import CheckResult, Draft, run_check
+from .checks.nlp import parse
+from .errors import ContentloopError
+from .rubric import Rubric
+from .yamlio import read_text
+
+MAX_DRAFT_BYTES = 2_000_000
+
+
+class BinaryScore(BaseModel):
+    score: float
+    max: float
+    results: list[CheckResult]
+
+    @property
+    def violations(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.passed]
+
+
+class ScoreCard(BaseModel):
+    path: str | None = None
+    rubric_name: str
+    rubric_sha256: str
+    binary: BinaryScore
+    judge: dict[str, Any] | None = None  # filled by the judge (a later issue); None = not judged
+    words: int = 0
+
+    @property
+    def total(self) -> float:
+        judged = self.judge["score"] if self.judge else 0.0
+        return round(self.binary.score + judged, 2)
+
+    @property
+    def max(self) -> float:
+        return self.binary.max + (self.judge["max"] if self.judge else 0.0)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON contract of `contentloop score --json` (see DESIGN.md)."""
+        out: dict[str, Any] = {}
+        if self.path is not None:
+            out["path"] = self.path
+        out |= {
+            "total": self.total,
+            "max": self.max,
+            "binary": {
+                "score": self.binary.score,
+                "max": self.binary.max,
+                "violations": [
+                    {
+                        "check": v.id,
+                        "type": v.type,
+                        "count": v.count,
+                        "deduction": v.deduction,
+                        "reason": v.reason,
+                        "evidence": [e.model_dump(exclude_none=True) for e in v.evidence],
+                        **({"fix": v.fix} if v.fix else {}),
+                    }
+                    for v in self.binary.violations
+                ],
+            },
+            "judge": self.judge,
+            "rubric": {"name": self.rubric_name, "sha256": self.rubric_sha256},
+        }
+        return out
+
+
+def _binary(draft: Draft, rubric: Rubric) -> BinaryScore:
+    results = [run_check(cfg, draft) for cfg in rubric.binary.checks]
+    deducted = sum(r.deduction for r in results)
+    score = max(0.0, rubric.binary.max_points - deducted)
+    return BinaryScore(score=round(score, 2), max=rubric.binary.max_points, results=results)
+
+
+def score_drafts(drafts: Sequence[Draft], rubric: Rubric) -> list[ScoreCard]:
+    """Score many drafts with the deterministic checks; spaCy parses them in one stream."""
+    for draft, doc in zip(drafts, parse(d.prose for d in drafts), strict=True):
+        draft.doc = doc
+    return [
+        ScoreCard(
+            path=d.path,
+            rubric_name=rubric.name,
+            rubric_sha256=rubric.sha256,
+            binary=_binary(d, rubric),
+            words=d.word_count,
+        )
+        for d in drafts
+    ]
+
+
+def score_text(text: str, rubric: Rubric, path: str | None = None) -> ScoreCard:
+    """Score one Markdown text."""
+    return score_drafts([Draft(text, path=path)], rubric)[0]
+
+
+def read_draft(path: Path) -> Draft:
+    """Read a Markdown draft, refusing what cannot be a draft (missing, binary, empty, huge)."""
+    if path.exists() and path.is_file() and path.stat().st_size > MAX_DRAFT_BYTES:
+        raise ContentloopError(
+            f"is {path.stat().st_size / 1e6:.1f} MB; drafts over {MAX_DRAFT_BYTES / 1e6:.0f} MB are refused.",
+            path=path,
+            fix="split it into separate posts.",
+        )
+    text = read_text(path, "draft")
+    if not text.strip():
+        raise ContentloopError(
+            "is empty; there is nothing to score.", path=path, fix="write the draft first."
+        )
+    return Draft(text, path=str(path))
+
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files as given; folders become their *.md files, sorted."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(p.rglob("*.md"))
+            if not found:
+                raise ContentloopError(
+                    "holds no .md files.", path=p, fix="name Markdown files or a folder of them."
+                )
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def score_files(paths: Sequence[Path], rubric: Rubric) -> list[ScoreCard]:
+    """Read every file first (so bad input fails before any output), then score them together."""
+    drafts = [read_draft(p) for p in expand_paths(paths)]
+    return score_drafts(drafts, rubric)

@@ -1,0 +1,162 @@
+"""Load YAML into pydantic models with errors that point at the file, line and field.
+
+Rubrics, topics and skills are all hand-edited YAML; a typo must come back as
+"rubrics/x.yaml, line 14, field checks[2].deduction: ..." rather than a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import ContentloopError
+
+M = TypeVar("M", bound=BaseModel)
+Loc = tuple[str | int, ...]
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    """Read a UTF-8 text file, turning OS and decoding problems into ContentloopError."""
+    if not path.exists():
+        raise ContentloopError(
+            f"no such {what}.",
+            path=path,
+            fix="check the path (it is relative to the current folder).",
+        )
+    if path.is_dir():
+        raise ContentloopError(f"is a folder, expected a {what}.", path=path, fix="name a file.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ContentloopError(f"cannot be read ({exc.strerror}).", path=path) from exc
+    if b"\x00" in data[:8192]:
+        raise ContentloopError(
+            f"looks binary, expected a UTF-8 text {what}.", path=path, fix="pass a text file."
+        )
+    try:
+        return data.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ContentloopError(
+            f"is not valid UTF-8 (byte {exc.start}).",
+            path=path,
+            line=line,
+            fix="re-save the file as UTF-8.",
+        ) from exc
+
+
+def _line_map(node: yaml.Node, loc: Loc = (), out: dict[Loc, int] | None = None) -> dict[Loc, int]:
+    """Map every key path in a composed YAML tree to its 1-based line."""
+    out = {} if out is None else out
+    out.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[loc + (key,)] = key_node.start_mark.line + 1
+            _line_map(value_node, loc + (key,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out[loc + (i,)] = item.start_mark.line + 1
+            _line_map(item, loc + (i,), out)
+    return out
+
+
+def format_loc(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _line_for(loc: Loc, lines: dict[Loc, int]) -> int | None:
+    # pydantic adds union/tag names to locations; walk back to the deepest path the YAML has.
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def parse_yaml(text: str, path: Path) -> tuple[Any, dict[Loc, int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and cmark is not None and cmark is not mark:
+            problem += f" ({context} that starts on line {cmark.line + 1})"
+        raise ContentloopError(
+            f"is not valid YAML: {problem}.",
+            path=path,
+            line=mark.line + 1 if mark else None,
+            fix="check the indentation and quoting on that line (quote strings that contain ': ' or start with '*', '&' or '!').",
+        ) from exc
+    return data, (_line_map(node) if node is not None else {})
+
+
+def validation_error(exc: ValidationError, path: Path, lines: dict[Loc, int]) -> ContentloopError:
+    """Turn the first pydantic error into a ContentloopError with file, line and field."""
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    yaml_loc = _yaml_loc(loc, lines)
+    line = _line_for(yaml_loc, lines)
+    if loc and yaml_loc[-1:] != loc[-1:] and err["type"] == "missing":
+        yaml_loc += loc[-1:]  # a missing key has no line of its own; name it anyway
+    more = len(exc.errors()) - 1
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+        fix = "remove it or correct its spelling; unknown keys are errors so typos never pass silently."
+    elif err["type"] == "missing":
+        fix = "add this required field."
+    elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        ctx = err.get("ctx", {})
+        msg = f"unknown check type {ctx.get('tag', '(none)')!r}"
+        fix = f"set type to one of: {ctx.get('expected_tags', '')}."
+    else:
+        fix = None
+    if "input" in err and err["type"] not in (
+        "missing",
+        "extra_forbidden",
+        "union_tag_invalid",
+        "union_tag_not_found",
+    ):
+        shown = repr(err["input"])
+        msg += f" (got {shown[:80]})"
+    if more:
+        msg += f" ({more} more problem{'s' if more > 1 else ''} after this one)"
+    return ContentloopError(msg + ".", path=path, line=line, field=format_loc(yaml_loc), fix=fix)
+
+
+def _yaml_loc(loc: Loc, lines: dict[Loc, int]) -> Loc:
+    # pydantic puts union-member tags (e.g. 'pattern') into locations; keep only real YAML keys.
+    # A tag can also be a key name ("pattern" is a field of the pattern check), so a part is a
+    # tag when the part after it exists at this level but not under it.
+    out: Loc = ()
+    for i, part in enumerate(loc):
+        nxt = loc[i + 1] if i + 1 < len(loc) else None
+        if nxt is not None and out + (nxt,) in lines and out + (part, nxt) not in lines:
+            continue
+        if out + (part,) in lines or not lines:
+            out += (part,)
+    return out if lines else loc
+
+
+def load_model(path: Path, model: type[M], what: str, context: dict[str, Any] | None = None) -> M:
+    """Read `path` as YAML and validate it against `model`."""
+    text = read_text(path, what)
+    data, lines = parse_yaml(text, path)
+    if not isinstance(data, dict):
+        raise ContentloopError(
+            f"must be a YAML mapping (key: value lines) at the top level, got {type(data).__name__}.",
+            path=path,
+            line=1,
+        )
+    try:
+        return model.model_validate(data, context={"path": path, "lines": lines, **(context or {})})
+    except ValidationError as exc:
+        raise validation_error(exc, path, lines) from exc

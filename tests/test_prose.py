@@ -1,0 +1,56 @@
+"""Markdown awareness: checks see prose only, and offsets stay offsets in the source."""
+
+from contentloop.checks import Draft
+
+
+def test_prose_keeps_length_and_line_breaks():
+    src = "---\ntitle: x!\n---\n\nHello `code!` world.\n\n```\nprint('hi!')\n```\n"
+    d = Draft(src)
+    assert len(d.prose) == len(src)
+    assert d.prose.count("\n") == src.count("\n")
+
+
+def test_front_matter_code_urls_comments_are_blanked():
+    src = (
+        "---\ntitle: Leverage!\n---\n"
+        "Text with `inline!` code, a link [docs](https://x.io/a!b) and https://y.io/c!d.\n"
+        "<!-- hidden! -->\n\n"
+        "    indented code!\n\n"
+        "~~~\nfenced!\n~~~\n"
+        "![diagram](img.png) <b>bold</b> <https://z.io/q!>\n"
+    )
+    d = Draft(src)
+    assert "!" not in d.prose
+    assert "Text with" in d.prose and "docs" in d.prose
+    for gone in ("Leverage", "inline", "https", "hidden", "indented", "fenced", "img.png", "<b>"):
+        assert gone not in d.prose, gone
+
+
+def test_line_numbers_refer_to_the_original_file():
+    src = "---\na: 1\n---\n# Title\n\nFirst line.\nSecond line here.\n"
+    d = Draft(src)
+    offset = src.index("Second")
+    assert d.line_of(offset) == 7
+    assert d.line_text(7) == "Second line here."
+
+
+def test_lead_skips_headings_images_and_front_matter():
+    src = (
+        "---\nt: 1\n---\n# Title\n\n![hero](h.png)\n\nThe real lead.\nStill lead.\n\nSecond para.\n"
+    )
+    lead = Draft(src).lead
+    assert lead is not None
+    assert lead.content == "The real lead.\nStill lead."
+    assert lead.line == 8
+
+
+def test_quote_and_list_paragraphs_are_not_the_lead():
+    d = Draft("> quoted first\n\n- a list item\n\nPlain paragraph.\n")
+    assert d.lead is not None and d.lead.content == "Plain paragraph."
+    kinds = [(b.kind, b.container) for b in d.blocks]
+    assert kinds == [("paragraph", "blockquote"), ("paragraph", "list"), ("paragraph", "root")]
+
+
+def test_unclosed_front_matter_is_prose():
+    d = Draft("---\nnot front matter, just a rule above\n")
+    assert "not front matter" in d.prose
