@@ -5,6 +5,7 @@ Total = binary part (max_points minus deductions, floored at 0) + judge part (wh
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from pydantic import BaseModel
 from .checks import CheckResult, Draft, run_check
 from .checks.nlp import parse
 from .errors import ContentloopError
+from .judge import Judge, JudgeScore
 from .rubric import Rubric
 from .yamlio import read_text
 
@@ -35,17 +37,17 @@ class ScoreCard(BaseModel):
     rubric_name: str
     rubric_sha256: str
     binary: BinaryScore
-    judge: dict[str, Any] | None = None  # filled by the judge (a later issue); None = not judged
+    judge: JudgeScore | None = None  # None = not judged (--no-judge)
     words: int = 0
 
     @property
     def total(self) -> float:
-        judged = self.judge["score"] if self.judge else 0.0
+        judged = self.judge.score if self.judge else 0.0
         return round(self.binary.score + judged, 2)
 
     @property
     def max(self) -> float:
-        return self.binary.max + (self.judge["max"] if self.judge else 0.0)
+        return self.binary.max + (self.judge.max if self.judge else 0.0)
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON contract of `contentloop score --json` (see DESIGN.md)."""
@@ -71,7 +73,7 @@ class ScoreCard(BaseModel):
                     for v in self.binary.violations
                 ],
             },
-            "judge": self.judge,
+            "judge": self.judge.model_dump() if self.judge else None,
             "rubric": {"name": self.rubric_name, "sha256": self.rubric_sha256},
         }
         return out
@@ -84,8 +86,30 @@ def _binary(draft: Draft, rubric: Rubric) -> BinaryScore:
     return BinaryScore(score=round(score, 2), max=rubric.binary.max_points, results=results)
 
 
-def score_drafts(drafts: Sequence[Draft], rubric: Rubric) -> list[ScoreCard]:
-    """Score many drafts with the deterministic checks; spaCy parses them in one stream."""
+def score_drafts(
+    drafts: Sequence[Draft], rubric: Rubric, judge: Judge | None = None, concurrency: int = 4
+) -> list[ScoreCard]:
+    """Score many drafts: checks (spaCy parses all drafts in one stream), then the judge."""
+    cards = _check_all(drafts, rubric)
+    if judge is not None:
+        asyncio.run(judge_cards(cards, drafts, judge, concurrency))
+    return cards
+
+
+async def judge_cards(
+    cards: Sequence[ScoreCard], drafts: Sequence[Draft], judge: Judge, concurrency: int = 4
+) -> None:
+    """Fill each card's judge part; at most `concurrency` drafts are judged at once."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(card: ScoreCard, draft: Draft) -> None:
+        async with gate:
+            card.judge = await judge.ajudge(draft.source, label=draft.path or "the draft")
+
+    await asyncio.gather(*(one(c, d) for c, d in zip(cards, drafts, strict=True)))
+
+
+def _check_all(drafts: Sequence[Draft], rubric: Rubric) -> list[ScoreCard]:
     for draft, doc in zip(drafts, parse(d.prose for d in drafts), strict=True):
         draft.doc = doc
     return [
@@ -100,9 +124,11 @@ def score_drafts(drafts: Sequence[Draft], rubric: Rubric) -> list[ScoreCard]:
     ]
 
 
-def score_text(text: str, rubric: Rubric, path: str | None = None) -> ScoreCard:
-    """Score one Markdown text."""
-    return score_drafts([Draft(text, path=path)], rubric)[0]
+def score_text(
+    text: str, rubric: Rubric, judge: Judge | None = None, path: str | None = None
+) -> ScoreCard:
+    """Score one Markdown text (checks only unless a judge is given)."""
+    return score_drafts([Draft(text, path=path)], rubric, judge)[0]
 
 
 def read_draft(path: Path) -> Draft:
@@ -137,7 +163,9 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
     return out
 
 
-def score_files(paths: Sequence[Path], rubric: Rubric) -> list[ScoreCard]:
+def score_files(
+    paths: Sequence[Path], rubric: Rubric, judge: Judge | None = None, concurrency: int = 4
+) -> list[ScoreCard]:
     """Read every file first (so bad input fails before any output), then score them together."""
     drafts = [read_draft(p) for p in expand_paths(paths)]
-    return score_drafts(drafts, rubric)
+    return score_drafts(drafts, rubric, judge, concurrency)

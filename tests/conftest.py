@@ -30,11 +30,24 @@ def _no_network() -> object:
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
 
 
+PROVIDER_ENV = [
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_AUTH_TOKEN",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    *(f"CONTENTLOOP_{r}{k}" for r in ("", "JUDGE_") for k in ("BACKEND", "MODEL", "BASE_URL")),
+]
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _contentloop_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All state in a temp folder, and no real provider reachable through the environment."""
     home = tmp_path_factory.mktemp("contentloop-home")
     mp = pytest.MonkeyPatch()
     mp.setenv("CONTENTLOOP_HOME", str(home))
+    for name in PROVIDER_ENV:
+        mp.delenv(name, raising=False)
     yield home
     mp.undo()
 

@@ -89,7 +89,6 @@ def test_other_rubric_by_name(tmp_path):
         (["score", "{empty}", "--no-judge"], "is empty"),
         (["score", "{binary}", "--no-judge"], "looks binary"),
         (["score", "{latin1}", "--no-judge"], "not valid UTF-8"),
-        (["score", "{example}"], "--no-judge"),
         (["rubric", "check", "{bad_rubric}"], "unknown check type 'nonsense'"),
     ],
 )

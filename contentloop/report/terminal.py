@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -42,11 +44,23 @@ def render_card(console: Console, card: ScoreCard) -> None:
         status = Text("pass", style="green") if r.passed else Text("FAIL", style="bold red")
         table.add_row(r.id, status, f"-{_fmt(r.deduction)}" if r.deduction else "", _evidence(r))
     console.print(table)
+    if card.judge is not None:
+        jt = Table(
+            title=f"judge {card.judge.backend}:{card.judge.model}, {card.judge.samples} sample(s)",
+            title_justify="left",
+        )
+        jt.add_column("criterion")
+        jt.add_column("score", justify="right")
+        jt.add_column("rationale")
+        for c in card.judge.criteria:
+            spread = f" ±{c.stdev:.1f}" if card.judge.samples > 1 else ""
+            jt.add_row(c.name, f"{c.score:g}{spread}", c.rationale)
+        console.print(jt)
     line = Text(f"binary {_fmt(card.binary.score)}/{_fmt(card.binary.max)}", style="bold")
     if card.judge is None:
         line.append("   judge: not run (--no-judge)", style="dim")
     else:
-        line.append(f"   judge {_fmt(card.judge['score'])}/{_fmt(card.judge['max'])}")
+        line.append(f"   judge {_fmt(card.judge.score)}/{_fmt(card.judge.max)}")
     line.append(f"   total {_fmt(card.total)}/{_fmt(card.max)}", style="bold cyan")
     line.append(f"   ({card.words} words, rubric {card.rubric_name})", style="dim")
     console.print(line)
@@ -83,3 +97,16 @@ def render_rubric(console: Console, rubric: Rubric) -> None:
     for cr in rubric.judge.criteria:
         judge.add_row(cr.name, cr.description)
     console.print(judge)
+
+
+def render_usage(console: Console, totals: dict[str, Any]) -> None:
+    cost = totals["cost_usd"]
+    cost_text = "price unknown" if cost is None else f"${cost:.4f}"
+    console.print(
+        Text(
+            f"model calls: {totals['calls']} ({totals['cached_calls']} answered from cache), "
+            f"{totals['input_tokens']:,} input + {totals['cache_read_tokens']:,} cached input + "
+            f"{totals['output_tokens']:,} output tokens, {cost_text}",
+            style="dim",
+        )
+    )

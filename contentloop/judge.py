@@ -1,0 +1,220 @@
+"""The LLM judge: rubric criteria → prompt → schema-checked JSON → K-sample means.
+
+The judge gets its own call with no writer context: the system prompt holds the rubric
+(stable, so it is the cached prefix) and the user message holds the draft as delimited data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import re
+import statistics
+from typing import Any
+
+import jinja2
+from pydantic import BaseModel
+
+from .errors import ContentloopError
+from .llm import Client, Message, Request
+from .rubric import Rubric
+
+MAX_RATIONALE = 300
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("contentloop", "templates"),
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    autoescape=False,  # prompts are plain text, not HTML
+)
+
+
+class CriterionScore(BaseModel):
+    name: str
+    score: float  # mean over samples
+    stdev: float
+    rationale: str
+    scores: list[int]
+
+
+class JudgeScore(BaseModel):
+    score: float
+    max: float
+    samples: int
+    backend: str
+    model: str
+    criteria: list[CriterionScore]
+
+
+class JudgeReplyError(ContentloopError):
+    """The judge's reply was unusable even after one repair request."""
+
+
+def reply_schema(rubric: Rubric) -> dict[str, Any]:
+    item = {
+        "type": "object",
+        "properties": {
+            "rationale": {"type": "string", "maxLength": MAX_RATIONALE},
+            "score": {"type": "integer", "enum": list(range(1, 11))},
+        },
+        "required": ["rationale", "score"],
+        "additionalProperties": False,
+    }
+    names = [c.name for c in rubric.judge.criteria]
+    return {
+        "type": "object",
+        "properties": {n: item for n in names},
+        "required": names,
+        "additionalProperties": False,
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def _system_prompt(rubric_json: str) -> str:
+    data = json.loads(rubric_json)
+    criteria = [
+        {"name": c["name"], "description": c["description"].strip(), "anchors": c["anchors"]}
+        for c in data["judge"]["criteria"]
+    ]
+    # Placeholders, not sample values: small models copy a concrete example verbatim.
+    example = (
+        "{"
+        + ", ".join(f'"{c["name"]}": {{"rationale": "<why>", "score": <1-10>}}' for c in criteria)
+        + "}"
+    )
+    return _env.get_template("judge_system.jinja").render(
+        criteria=criteria, example=example, max_rationale=MAX_RATIONALE
+    )
+
+
+def system_prompt(rubric: Rubric) -> str:
+    return _system_prompt(rubric.model_dump_json(by_alias=True))
+
+
+def user_prompt(draft: str) -> str:
+    # A draft cannot close its own delimiter and smuggle text outside it.
+    safe = re.sub(
+        r"</?\s*draft\s*>", lambda m: m.group(0).replace("draft", "draft\u200b"), draft, flags=re.I
+    )
+    return _env.get_template("judge_user.jinja").render(draft=safe.strip())
+
+
+def parse_reply(text: str, rubric: Rubric) -> dict[str, tuple[str, int]]:
+    """Criterion → (rationale, score). Raises ValueError saying exactly what is wrong."""
+    body = text.strip()
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", body, re.S)
+    if fenced:
+        body = fenced.group(1).strip()
+    start, end = body.find("{"), body.rfind("}")
+    if start < 0 or end <= start:
+        raise ValueError("it is not JSON (no JSON object found)")
+    try:
+        data = json.loads(body[start : end + 1])
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"it is not valid JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(data, dict):
+        raise ValueError("the JSON is not an object")
+    names = [c.name for c in rubric.judge.criteria]
+    missing = [n for n in names if n not in data]
+    extra = [k for k in data if k not in names]
+    problems = []
+    if missing:
+        problems.append(f"missing criteria: {', '.join(missing)}")
+    if extra:
+        problems.append(f"unknown criteria: {', '.join(extra)}")
+    out: dict[str, tuple[str, int]] = {}
+    for name in names:
+        item = data.get(name)
+        if item is None:
+            continue
+        if not isinstance(item, dict):
+            problems.append(f"{name} is not an object with rationale and score")
+            continue
+        score = item.get("score")
+        if isinstance(score, float) and score.is_integer():
+            score = int(score)
+        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 10:
+            problems.append(f"{name}.score must be an integer from 1 to 10 (got {score!r})")
+            continue
+        out[name] = (str(item.get("rationale", "")).strip(), score)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return out
+
+
+class Judge:
+    """Scores drafts on the rubric's criteria with `samples` independent calls each."""
+
+    def __init__(
+        self,
+        client: Client,
+        rubric: Rubric,
+        *,
+        samples: int = 1,
+        temperature: float = 0.7,
+        max_tokens: int = 1500,
+    ) -> None:
+        if samples < 1:
+            raise ContentloopError("--judge-samples must be at least 1.")
+        self.client = client
+        self.rubric = rubric
+        self.samples = samples
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+
+    async def _sample(self, draft: str, index: int, label: str) -> dict[str, tuple[str, int]]:
+        system = system_prompt(self.rubric)
+        messages = [Message("user", user_prompt(draft))]
+        schema = reply_schema(self.rubric)
+        reply = await self.client.acall(
+            Request(system, tuple(messages), self.max_tokens, self.temperature, schema, index)
+        )
+        try:
+            return parse_reply(reply.text, self.rubric)
+        except ValueError as first:
+            repair = _env.get_template("judge_repair.jinja").render(
+                problem=str(first), names=", ".join(c.name for c in self.rubric.judge.criteria)
+            )
+            messages += [Message("assistant", reply.text or "(empty)"), Message("user", repair)]
+            again = await self.client.acall(
+                Request(system, tuple(messages), self.max_tokens, self.temperature, schema, index)
+            )
+            try:
+                return parse_reply(again.text, self.rubric)
+            except ValueError as second:
+                shown = again.text.strip()[:400] or "(an empty reply)"
+                raise JudgeReplyError(
+                    f"the judge ({self.client.backend.name}:{self.client.backend.model}) gave an "
+                    f"unusable reply for {label} even after one repair request: {second}. "
+                    f"It replied: {shown!r}",
+                    fix="use a stronger judge model (--judge-model / --judge-backend), or re-run with --no-cache.",
+                ) from None
+
+    async def ajudge(self, draft: str, label: str = "the draft") -> JudgeScore:
+        verdicts = await asyncio.gather(
+            *(self._sample(draft, i, label) for i in range(self.samples))
+        )
+        criteria = []
+        for c in self.rubric.judge.criteria:
+            scores = [v[c.name][1] for v in verdicts]
+            criteria.append(
+                CriterionScore(
+                    name=c.name,
+                    score=round(statistics.fmean(scores), 3),
+                    stdev=round(statistics.stdev(scores), 3) if len(scores) > 1 else 0.0,
+                    rationale=verdicts[0][c.name][0],
+                    scores=scores,
+                )
+            )
+        part = self.rubric.judge
+        raw = sum(c.score for c in criteria)  # 1..10 per criterion
+        # The default rubric's 6 criteria x 10 = 60 = max_points, so this is the plain sum there.
+        scaled = raw * part.max_points / (10 * len(part.criteria))
+        return JudgeScore(
+            score=round(scaled, 2),
+            max=part.max_points,
+            samples=self.samples,
+            backend=self.client.backend.name,
+            model=self.client.backend.model,
+            criteria=criteria,
+        )

@@ -1,0 +1,116 @@
+"""Anthropic Messages API through the official SDK.
+
+Retries (429, 529, 5xx, timeouts, with backoff that honours retry-after) are the SDK's own:
+`max_retries` and `timeout` configure them, so there is one retry policy, not two.
+
+The 2.x SDK has no `temperature` parameter, so `Request.temperature` is not sent; repeat
+judge samples differ by the model's own sampling. A JSON schema is sent as structured output
+(`output_config.format`); a server that rejects it gets the prompt-only request instead.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import anthropic
+
+from .sdk import SDKBackend
+from .types import BackendError, Request, Response, Usage
+
+
+class AnthropicBackend(SDKBackend):
+    name = "anthropic"
+
+    def __init__(self, model: str, **kwargs: Any) -> None:
+        # api_key None: the SDK reads ANTHROPIC_API_KEY; base_url None: ANTHROPIC_BASE_URL.
+        key = kwargs.get("api_key") or os.environ.get("ANTHROPIC_API_KEY")
+        if not (key or os.environ.get("ANTHROPIC_AUTH_TOKEN")):
+            raise BackendError(
+                "the anthropic backend needs an API key.",
+                fix="set ANTHROPIC_API_KEY, or drop --backend anthropic to use another backend.",
+            )
+        super().__init__(model, **kwargs)
+
+    def make_client(self) -> anthropic.AsyncAnthropic:
+        return anthropic.AsyncAnthropic(
+            api_key=self.api_key,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+        )
+
+    async def acomplete(self, request: Request) -> Response:
+        started = time.perf_counter()
+        # The system prompt (skill, rubric, judge instructions) is the long stable prefix:
+        # mark it for prompt caching so repeat calls read it at the cached rate.
+        system = [{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}]
+        params: dict[str, Any] = {
+            "model": self.model,
+            "system": system,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "max_tokens": request.max_tokens,
+        }
+        if request.json_schema is not None and self.schema_supported:
+            params["output_config"] = {
+                "format": {"type": "json_schema", "schema": request.json_schema}
+            }
+        try:
+            try:
+                msg = await self.client().messages.create(**params)
+            except anthropic.BadRequestError as exc:
+                if "output_config" not in params or "output_config" not in str(exc):
+                    raise
+                self.schema_supported = False
+                del params["output_config"]
+                msg = await self.client().messages.create(**params)
+        except anthropic.APIError as exc:
+            raise _error(exc, self) from None
+        text = "".join(getattr(block, "text", "") for block in msg.content)
+        u = msg.usage
+        usage = Usage(
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            cache_read_tokens=getattr(u, "cache_read_input_tokens", None) or 0,
+            cache_write_tokens=getattr(u, "cache_creation_input_tokens", None) or 0,
+        )
+        return Response(
+            text, self.name, msg.model or self.model, usage, seconds=time.perf_counter() - started
+        )
+
+
+def _error(exc: anthropic.APIError, backend: AnthropicBackend) -> BackendError:
+    tries = backend.tries
+    if isinstance(exc, anthropic.AuthenticationError):
+        return BackendError(
+            "Anthropic rejected the API key (401).",
+            fix="set ANTHROPIC_API_KEY to a valid key, or pick another backend with --backend.",
+        )
+    if isinstance(exc, anthropic.APITimeoutError):
+        return BackendError(
+            f"Anthropic did not answer within {backend.timeout:g} s {tries}.",
+            fix="retry later, or raise the timeout with --timeout.",
+        )
+    if isinstance(exc, anthropic.APIConnectionError):
+        return BackendError(
+            f"cannot reach the Anthropic API ({exc.__cause__ or exc}).",
+            fix="check the network and ANTHROPIC_BASE_URL.",
+        )
+    if isinstance(exc, anthropic.APIStatusError):
+        status = exc.status_code
+        what = {429: "rate limited", 529: "overloaded", 400: "rejected the request"}.get(
+            status, "failed"
+        )
+        detail = _detail(exc)
+        fix = (
+            "retry later or lower --concurrency." if status in (429, 529) or status >= 500 else None
+        )
+        return BackendError(f"Anthropic {what} ({status}) {tries}: {detail}", fix=fix)
+    return BackendError(f"Anthropic call failed: {exc}")
+
+
+def _detail(exc: anthropic.APIStatusError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    err = body.get("error") if isinstance(body.get("error"), dict) else {}
+    return str(err.get("message") or exc.message)[:300]

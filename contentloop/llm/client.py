@@ -1,0 +1,36 @@
+"""Every model call goes through here: the cache first, then the backend, then the ledger."""
+
+from __future__ import annotations
+
+from .cache import CallCache, cache_key
+from .ledger import CostLedger
+from .types import Backend, Request, Response
+
+
+class Client:
+    """A backend with its role ("writer", "judge"), the shared cache and the shared ledger."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        role: str,
+        cache: CallCache | None = None,
+        ledger: CostLedger | None = None,
+    ) -> None:
+        self.backend = backend
+        self.role = role
+        self.cache = cache  # None: --no-cache
+        self.ledger = ledger if ledger is not None else CostLedger()
+        self.backend_calls = 0
+
+    async def acall(self, request: Request) -> Response:
+        key = cache_key(self.backend.cache_identity, request) if self.cache else ""
+        response = self.cache.get(key) if self.cache else None
+        if response is None:
+            self.backend_calls += 1
+            response = await self.backend.acomplete(request)
+            if self.cache:
+                self.cache.put(key, response)
+        self.ledger.record(self.role, response)
+        return response

@@ -1,0 +1,105 @@
+"""The cost ledger: tokens and USD for every call, from a price table kept as data."""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .types import Response
+
+_MILLION = 1_000_000
+
+
+@functools.cache
+def price_table() -> dict[str, dict[str, dict[str, float]]]:
+    text = resources.files(__package__).joinpath("prices.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def price_for(backend: str, model: str) -> dict[str, float] | None:
+    table = price_table().get(backend) or {}
+    if model in table:
+        return table[model]
+    prefixes = [p for p in table if model.startswith(p)]
+    return table[max(prefixes, key=len)] if prefixes else None
+
+
+def cost_usd(response: Response) -> float | None:
+    """USD for one call; cached answers cost nothing; None when the price is unknown."""
+    if response.cached:
+        return 0.0
+    price = price_for(response.backend, response.model)
+    if price is None:
+        return None
+    u = response.usage
+    return (
+        u.input_tokens * price["input"]
+        + u.output_tokens * price["output"]
+        + u.cache_write_tokens * price.get("cache_write", price["input"])
+        + u.cache_read_tokens * price.get("cache_read", price["input"])
+    ) / _MILLION
+
+
+@dataclass
+class CallRecord:
+    role: str
+    backend: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cost_usd: float | None
+    cached: bool
+    seconds: float
+
+
+class CostLedger:
+    """Every call of a run; optionally appended to a JSON Lines file as it happens."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.records: list[CallRecord] = []
+        self._lock = threading.Lock()
+
+    def record(self, role: str, response: Response) -> CallRecord:
+        u = response.usage
+        rec = CallRecord(
+            role=role,
+            backend=response.backend,
+            model=response.model,
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            cache_read_tokens=u.cache_read_tokens,
+            cache_write_tokens=u.cache_write_tokens,
+            cost_usd=cost_usd(response),
+            cached=response.cached,
+            seconds=round(response.seconds, 3),
+        )
+        with self._lock:
+            self.records.append(rec)
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(asdict(rec)) + "\n")
+        return rec
+
+    def totals(self, role: str | None = None) -> dict[str, Any]:
+        recs = [r for r in self.records if role is None or r.role == role]
+        costs = [r.cost_usd for r in recs]
+        return {
+            "calls": sum(not r.cached for r in recs),
+            "cached_calls": sum(r.cached for r in recs),
+            "input_tokens": sum(r.input_tokens for r in recs),
+            "output_tokens": sum(r.output_tokens for r in recs),
+            "cache_read_tokens": sum(r.cache_read_tokens for r in recs),
+            "cache_write_tokens": sum(r.cache_write_tokens for r in recs),
+            "cost_usd": None if any(c is None for c in costs) else round(sum(costs), 6),  # type: ignore[arg-type]
+        }

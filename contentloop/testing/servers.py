@@ -1,0 +1,253 @@
+"""HTTP servers on 127.0.0.1 that speak the Anthropic Messages API and the OpenAI Chat
+Completions API, so the real SDKs can be tested (and benchmarked) without a network.
+
+    with AnthropicServer(lambda body: "a reply") as server:
+        server.script(Reply(status=429, headers={"retry-after": "1"}))  # next reply first
+        AnthropicBackend("claude-x", base_url=server.url, api_key="k")...
+        server.requests  # every request: path, headers, JSON body, time
+
+Replies come from the scripted queue first, then from the responder function.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Responder = Callable[[dict[str, Any]], "str | Reply"]
+
+
+@dataclass
+class Reply:
+    """One scripted answer: a text (200), or an error status, with optional delay."""
+
+    text: str = ""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    raw_body: bytes | None = None  # send exactly these bytes (e.g. a reply cut off mid-JSON)
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+
+
+@dataclass
+class Seen:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    time: float
+
+
+class WireServer(ABC):
+    """Base: a threaded HTTP server, a reply queue, and a log of what it was sent."""
+
+    route = "/"
+
+    def __init__(self, responder: Responder | None = None, latency: float = 0.0) -> None:
+        self.responder = responder or (lambda body: "ok")
+        self.latency = latency
+        self.requests: list[Seen] = []
+        self._queue: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def script(self, *replies: Reply) -> None:
+        with self._lock:
+            self._queue.extend(replies)
+
+    def __enter__(self) -> WireServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    # --- wire format, per API ---------------------------------------------------------------
+    @abstractmethod
+    def success_body(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def error_body(self, reply: Reply) -> dict[str, Any]: ...
+
+    @staticmethod
+    def count_tokens(text: str) -> int:
+        return max(1, len(text) // 4)  # the usual rule of thumb for English
+
+    # --- plumbing ---------------------------------------------------------------------------
+    def _next(self, body: dict[str, Any]) -> Reply:
+        with self._lock:
+            queued = self._queue.popleft() if self._queue else None
+        if queued is not None:
+            return queued
+        answer = self.responder(body)
+        return answer if isinstance(answer, Reply) else Reply(text=answer)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length)
+                body = json.loads(raw or b"{}")
+                with server._lock:
+                    server.requests.append(
+                        Seen(
+                            self.path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                            time.monotonic(),
+                        )
+                    )
+                if not self.path.endswith(server.route):
+                    return self._send(404, {"error": {"message": f"no route {self.path}"}}, {})
+                reply = server._next(body)
+                delay = reply.delay + server.latency
+                if delay:
+                    time.sleep(delay)
+                if reply.raw_body is not None:
+                    return self._send_bytes(reply.status, reply.raw_body, reply.headers)
+                if reply.status >= 400:
+                    return self._send(reply.status, server.error_body(reply), reply.headers)
+                return self._send(200, server.success_body(body, reply), reply.headers)
+
+            def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str]) -> None:
+                self._send_bytes(status, json.dumps(payload).encode(), headers)
+
+            def _send_bytes(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test); nothing to tell it
+
+        return Handler
+
+
+_ANTHROPIC_ERRORS = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
+
+
+class AnthropicServer(WireServer):
+    """POST /v1/messages, as https://docs.anthropic.com/en/api/messages describes it."""
+
+    route = "/v1/messages"
+
+    def success_body(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+        prompt = json.dumps(body.get("system", "")) + json.dumps(body.get("messages", []))
+        return {
+            "id": f"msg_{uuid.uuid4().hex[:24]}",
+            "type": "message",
+            "role": "assistant",
+            "model": body.get("model", "claude"),
+            "content": [{"type": "text", "text": reply.text}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": {
+                "input_tokens": reply.input_tokens
+                if reply.input_tokens is not None
+                else self.count_tokens(prompt),
+                "output_tokens": reply.output_tokens
+                if reply.output_tokens is not None
+                else self.count_tokens(reply.text),
+                "cache_read_input_tokens": reply.cache_read_tokens,
+                "cache_creation_input_tokens": reply.cache_write_tokens,
+            },
+        }
+
+    def error_body(self, reply: Reply) -> dict[str, Any]:
+        kind = _ANTHROPIC_ERRORS.get(reply.status, "api_error")
+        return {
+            "type": "error",
+            "error": {"type": kind, "message": reply.text or kind.replace("_", " ")},
+        }
+
+
+class OpenAIServer(WireServer):
+    """POST /v1/chat/completions, the OpenAI Chat Completions wire format."""
+
+    route = "/chat/completions"
+
+    def __init__(self, *args: Any, json_schema_supported: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.json_schema_supported = json_schema_supported
+
+    def _next(self, body: dict[str, Any]) -> Reply:
+        if not self.json_schema_supported and "response_format" in body:
+            return Reply(status=400, text="response_format is not supported by this server")
+        return super()._next(body)
+
+    def success_body(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+        prompt = json.dumps(body.get("messages", []))
+        prompt_tokens = (
+            reply.input_tokens if reply.input_tokens is not None else self.count_tokens(prompt)
+        )
+        completion = (
+            reply.output_tokens
+            if reply.output_tokens is not None
+            else self.count_tokens(reply.text)
+        )
+        return {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "model"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": reply.text},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens + reply.cache_read_tokens,
+                "completion_tokens": completion,
+                "total_tokens": prompt_tokens + reply.cache_read_tokens + completion,
+                "prompt_tokens_details": {"cached_tokens": reply.cache_read_tokens},
+            },
+        }
+
+    def error_body(self, reply: Reply) -> dict[str, Any]:
+        kinds = {429: "rate_limit_exceeded", 400: "invalid_request_error", 404: "model_not_found"}
+        return {
+            "error": {
+                "message": reply.text or f"error {reply.status}",
+                "type": kinds.get(reply.status, "server_error"),
+                "param": None,
+                "code": kinds.get(reply.status),
+            }
+        }
