@@ -128,3 +128,27 @@ def test_embedded_model_end_to_end():
     again = invoke("score", EXAMPLE, "--json")
     assert json.loads(again.stdout) == card
     assert "model calls: 0 (1 answered from cache)" in " ".join(again.stderr.split())
+
+
+def test_embedded_model_concurrent_first_calls_keep_stdout(tmp_path):
+    """K samples start concurrently; the model must load once and stdout must survive it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CONTENTLOOP_HOME": str(tmp_path)}
+    cmd = [
+        sys.executable,
+        "-m",
+        "contentloop.cli",
+        "score",
+        EXAMPLE,
+        "--json",
+        "--judge-samples",
+        "3",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    card = json.loads(proc.stdout)
+    assert card["judge"]["samples"] == 3
+    assert all(len(c["scores"]) == 3 for c in card["judge"]["criteria"])

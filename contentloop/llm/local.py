@@ -84,7 +84,6 @@ class LocalBackend:
 
     def complete(self, request: Request) -> Response:
         started = time.perf_counter()
-        llm = _load()
         messages = [{"role": "system", "content": request.system}] + [
             {"role": m.role, "content": m.content} for m in request.messages
         ]
@@ -99,6 +98,10 @@ class LocalBackend:
             # maxLength on rationales keeps a tiny model from rambling until max_tokens.
             params["response_format"] = {"type": "json_object", "schema": request.json_schema}
         with _lock:
+            # Loading happens under the lock too: llama-cpp redirects fds 1 and 2 to /dev/null
+            # while it loads, and concurrent first calls interleaving those redirections left
+            # the process's stdout pointing at /dev/null.
+            llm = _load()
             prompt_tokens = len(llm.tokenize(_flatten(messages).encode(), add_bos=True))
             if prompt_tokens + params["max_tokens"] > _N_CTX:
                 raise BackendError(
