@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -16,9 +16,7 @@ from rich.text import Text
 from .errors import ContentloopError
 
 if TYPE_CHECKING:
-    from .judge import Judge
-    from .llm import CostLedger
-    from .rubric import Rubric
+    from .llm import Backend
 
 app = typer.Typer(
     add_completion=False,
@@ -29,6 +27,8 @@ app = typer.Typer(
 )
 rubric_app = typer.Typer(no_args_is_help=True, help="Validate and inspect rubrics.")
 app.add_typer(rubric_app, name="rubric")
+skill_app = typer.Typer(no_args_is_help=True, help="Inspect skills (the editable style guides).")
+app.add_typer(skill_app, name="skill")
 
 out = Console()
 err = Console(stderr=True)
@@ -52,34 +52,33 @@ def user_errors() -> Iterator[None]:
 BACKEND_HELP = "anthropic, openai (any OpenAI-compatible server) or local (embedded demo model)."
 
 
-def make_judge(
-    rubric: Rubric,
-    *,
-    backend: str | None,
-    model: str | None,
-    base_url: str | None,
-    samples: int,
-    temperature: float,
-    timeout: float | None,
-    use_cache: bool,
-    ledger: CostLedger,
-) -> Judge:
-    """Resolve the judge's backend (flags → env → contentloop.toml → default) and build it."""
-    from .judge import Judge
-    from .llm import CallCache, Client, RoleConfig, make_backend, resolve
+_notice_shown = False
+
+
+def make_backend_for(
+    role: str, *, writer_flags: dict[str, Any] | None = None, **flags: Any
+) -> Backend:
+    """Resolve a role's backend (flags → env → contentloop.toml → default); say once if it is the demo model.
+
+    `flags` are backend, model, base_url and timeout; the judge gets the writer's flags too,
+    so it can follow the writer's server.
+    """
+    global _notice_shown
+    from .llm import RoleConfig, make_backend, resolve
     from .llm.local import NOTICE
 
     try:
-        flags = RoleConfig(backend=backend, model=model, base_url=base_url, timeout=timeout)
+        cfg = RoleConfig(**flags)
+        writer_cfg = RoleConfig(**writer_flags) if writer_flags else None
     except ValueError as exc:
-        raise ContentloopError(f"--judge-backend must be one of: {BACKEND_HELP}") from exc
-    choice = resolve("judge", flags)
-    if choice.backend == "local":
+        raise ContentloopError(
+            f"--backend / --judge-backend must be one of: {BACKEND_HELP}"
+        ) from exc
+    choice = resolve(role, cfg, writer_cfg)  # type: ignore[arg-type]
+    if choice.backend == "local" and not _notice_shown:
+        _notice_shown = True
         err.print(Text("note: ", style="yellow") + Text(NOTICE))
-    client = Client(
-        make_backend(choice), role="judge", cache=CallCache() if use_cache else None, ledger=ledger
-    )
-    return Judge(client, rubric, samples=samples, temperature=temperature)
+    return make_backend(choice)
 
 
 @app.command()
@@ -143,17 +142,19 @@ def score(
         loaded = load_rubric(rubric)
         judge = None
         if not no_judge:
-            judge = make_judge(
-                loaded,
+            from .judge import Judge
+            from .llm import CallCache, Client
+
+            backend = make_backend_for(
+                "judge",
                 backend=judge_backend,
                 model=judge_model,
                 base_url=judge_base_url,
-                samples=judge_samples,
-                temperature=judge_temperature,
                 timeout=timeout,
-                use_cache=not no_cache,
-                ledger=ledger,
             )
+            cache = None if no_cache else CallCache()
+            client = Client(backend, role="judge", cache=cache, ledger=ledger)
+            judge = Judge(client, loaded, samples=judge_samples, temperature=judge_temperature)
         cards = score_files(paths, loaded, judge, concurrency)
     for card in cards:
         if as_json:
@@ -166,6 +167,162 @@ def score(
         if not as_json:
             err.print(f"score below --fail-under {fail_under:g}")
         raise typer.Exit(1)
+
+
+@app.command()
+def write(
+    topic: Path | None = typer.Option(None, "--topic", "-t", help="A topic YAML file."),
+    topics: Path | None = typer.Option(
+        None, "--topics", help="A folder of topic YAML files (all written concurrently)."
+    ),
+    skill: str = typer.Option(
+        "imagine", "--skill", "-s", help="Skill folder, or a name in skills/."
+    ),
+    rubric: str | None = typer.Option(
+        None, "--rubric", "-r", help="Rubric file or name (default: the skill's)."
+    ),
+    cycles: int = typer.Option(
+        3, "--cycles", "-n", min=0, help="Refine cycles after the first draft."
+    ),
+    target: float = typer.Option(95.0, "--target", help="Stop early once a version scores this."),
+    out_root: Path = typer.Option(
+        Path("drafts"), "--out", help="Run folders go to OUT/<topic>/<run-id>/."
+    ),
+    backend: str | None = typer.Option(None, "--backend", help=f"Writer backend: {BACKEND_HELP}"),
+    model: str | None = typer.Option(None, "--model", help="Writer model."),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="Writer server URL (openai backend)."
+    ),
+    judge_backend: str | None = typer.Option(
+        None, "--judge-backend", help="Judge backend (default: the writer's)."
+    ),
+    judge_model: str | None = typer.Option(
+        None, "--judge-model", help="Judge model (default: its own)."
+    ),
+    judge_base_url: str | None = typer.Option(None, "--judge-base-url"),
+    judge_samples: int = typer.Option(1, "--judge-samples", "-k", min=1),
+    timeout: float | None = typer.Option(
+        None, "--timeout", help="Seconds per model call before retrying."
+    ),
+    concurrency: int = typer.Option(2, "--concurrency", min=1, help="Topics written at once."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Always call the models."),
+    as_json: bool = typer.Option(False, "--json", help="Print each run.json, one per line."),
+) -> None:
+    """Write a post from a skill and a topic, then refine it: score, fix what failed, re-score, keep the best.
+
+    Each run leaves OUT/<topic>/<run-id>/ with v0.md, v1.md, ... (each with its .score.json),
+    final.md (the best version) and run.json.
+
+    Examples:
+
+      contentloop write --topic topics/private-5g.yaml --cycles 3
+
+      contentloop write --topics topics/ --concurrency 3 --json
+
+      contentloop write --topic topics/techdocs/install-cli.yaml --skill techdocs
+    """
+    import asyncio
+
+    from .llm import CallCache
+    from .report.live import WriteView
+    from .report.terminal import render_write_summary
+    from .rubric import load_rubric
+    from .skill import load_skill
+    from .topic import load_topic, load_topics
+    from .writer import write_many
+
+    with user_errors():
+        if (topic is None) == (topics is None):
+            raise ContentloopError("give exactly one of --topic FILE or --topics FOLDER.")
+        todo = [load_topic(topic)] if topic is not None else load_topics(topics)  # type: ignore[arg-type]
+        loaded_skill = load_skill(skill)
+        loaded_rubric = load_rubric(rubric or loaded_skill.spec.rubric)
+        wflags = {"backend": backend, "model": model, "base_url": base_url, "timeout": timeout}
+        writer_backend = make_backend_for("writer", **wflags)
+        judge_backend_obj = make_backend_for(
+            "judge",
+            backend=judge_backend,
+            model=judge_model,
+            base_url=judge_base_url,
+            timeout=timeout,
+            writer_flags=wflags,
+        )
+        view = WriteView(err if as_json else out, [t.slug for t in todo], cycles, target)
+        with view:
+            results = asyncio.run(
+                write_many(
+                    todo,
+                    loaded_skill,
+                    loaded_rubric,
+                    writer_backend=writer_backend,
+                    judge_backend=judge_backend_obj,
+                    judge_samples=judge_samples,
+                    cache=None if no_cache else CallCache(),
+                    out_root=out_root,
+                    cycles=cycles,
+                    target=target,
+                    concurrency=concurrency,
+                    on_event=view.event,
+                )
+            )
+    failed = [r for r in results if isinstance(r, BaseException)]
+    for r in results:
+        if isinstance(r, BaseException):
+            continue
+        if as_json:
+            sys.stdout.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+        else:
+            render_write_summary(out, r)
+    for exc in failed:
+        if isinstance(exc, KeyboardInterrupt):
+            raise typer.Exit(130)
+        err.print(Text("error: ", style="bold red") + Text(str(exc)), soft_wrap=True)
+        if not isinstance(exc, ContentloopError):
+            raise exc
+    if failed:
+        err.print(
+            "versions already written are kept; each run folder's run.json says where it stopped.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+
+
+@skill_app.command("show")
+def skill_show(
+    name: str = typer.Argument("imagine", help="Skill folder, or a name in skills/."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the sections, prompt and token count as JSON."
+    ),
+) -> None:
+    """Print a skill's assembled system prompt and its token count.
+
+    Example: contentloop skill show imagine
+    """
+    from .skill import count_tokens, load_skill
+
+    with user_errors():
+        loaded = load_skill(name)
+    tokens = count_tokens(loaded.prompt)
+    if as_json:
+        data = {
+            "name": loaded.name,
+            "folder": str(loaded.folder),
+            "sections": loaded.spec.sections,
+            "rubric": loaded.spec.rubric,
+            "prompt": loaded.prompt,
+            "tokens": tokens,
+            "sha256": loaded.sha256,
+        }
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return
+    out.print(loaded.prompt, markup=False, highlight=False)
+    out.print(
+        Text(
+            f"skill {loaded.name}: {len(loaded.spec.sections)} sections ({', '.join(loaded.spec.sections)}), "
+            f"{tokens} tokens (SmolLM2 tokenizer), {len(loaded.prompt)} characters, rubric {loaded.spec.rubric}",
+            style="dim",
+        )
+    )
 
 
 @rubric_app.command("check")

@@ -110,3 +110,33 @@ def render_usage(console: Console, totals: dict[str, Any]) -> None:
             style="dim",
         )
     )
+
+
+def render_write_summary(console: Console, run: Any) -> None:
+    """v0 → final for one write run: each check's deduction and each criterion's score."""
+    first, best = run.versions[0], run.best
+    table = Table(
+        title=f"{run.topic.slug}: v0 {first.card.total:g} → final (v{best.version}) {best.card.total:g}"
+        f"   [{run.stop_reason}]   {run.folder}",
+        title_justify="left",
+    )
+    for col in ("check / criterion", "v0", "final", "change"):
+        table.add_column(col, justify="right" if col != "check / criterion" else "left")
+    before = {r.id: r for r in first.card.binary.results}
+    for r in best.card.binary.results:
+        b = before[r.id]
+        delta = b.deduction - r.deduction
+        table.add_row(
+            r.id,
+            f"-{_fmt(b.deduction)}" if b.deduction else "pass",
+            f"-{_fmt(r.deduction)}" if r.deduction else "pass",
+            f"{delta:+g}" if delta else "",
+        )
+    if first.card.judge and best.card.judge:
+        old = {c.name: c.score for c in first.card.judge.criteria}
+        for c in best.card.judge.criteria:
+            delta = c.score - old[c.name]
+            table.add_row(
+                c.name, f"{old[c.name]:g}", f"{c.score:g}", f"{delta:+g}" if delta else ""
+            )
+    console.print(table)

@@ -1,0 +1,250 @@
+"""`contentloop write`: the refine loop against a scripted writer and judge served over HTTP in
+the OpenAI wire format (the real openai SDK on the client side)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from test_judge import verdict
+from typer.testing import CliRunner
+
+from contentloop.cli import app
+from contentloop.testing import OpenAIServer, Reply
+
+TOPIC = str(ROOT / "topics" / "private-5g.yaml")
+
+BAD = """# Private 5G
+
+Plants leverage Wi-Fi everywhere! It drops when forklifts pass.
+
+> **Key insight:** scheduling matters.
+
+> **Industrial application:** a press line.
+
+## Next steps
+
+Run a pilot.
+"""
+GOOD = """# Private 5G
+
+Plants run Wi-Fi everywhere, and it drops when forklifts pass. But here's the shift: a
+private cell schedules every device.
+
+> **Key insight:** scheduling matters. GOODMARK
+
+> **Industrial application:** a press line.
+
+## Next steps
+
+Run a pilot.
+"""
+WORSE = BAD.replace("Run a pilot.", "My team will leverage synergy and disrupt everything!")
+
+
+class Script:
+    """A writer that answers from a list, and a judge that likes GOODMARK."""
+
+    def __init__(self, rubric, drafts):
+        self.rubric = rubric
+        self.drafts = list(drafts)
+        self.writer_requests = []
+
+    def __call__(self, body):
+        system = body["messages"][0]["content"]
+        user = body["messages"][-1]["content"]
+        if system.startswith("You are an exacting editor"):
+            if "GOODMARK" in user:
+                return verdict(self.rubric, 9)
+            return verdict(self.rubric, [6, 3, 6, 6, 5, 6], rationale="weak because")
+        self.writer_requests.append(body)
+        nxt = self.drafts.pop(0)
+        return nxt if isinstance(nxt, Reply) else Reply(text=nxt)
+
+
+def run_write(server, out: Path, *extra: str):
+    args = [
+        "write",
+        "--topic",
+        TOPIC,
+        "--out",
+        str(out),
+        "--no-cache",
+        "--backend",
+        "openai",
+        "--base-url",
+        server.url + "/v1",
+        "--model",
+        "writer-m",
+        "--judge-model",
+        "judge-m",
+        *extra,
+    ]
+    return CliRunner().invoke(app, args, catch_exceptions=False)
+
+
+def the_run(out: Path) -> Path:
+    (folder,) = [p for p in (out / "private-5g").iterdir() if p.is_dir()]
+    return folder
+
+
+def test_violations_and_weakest_criterion_reach_the_revision(imagine, tmp_path):
+    script = Script(imagine, [BAD, GOOD])
+    with OpenAIServer(script) as server:
+        r = run_write(server, tmp_path, "--cycles", "1")
+    assert r.exit_code == 0, r.output
+    revision = script.writer_requests[1]["messages"][-1]["content"]
+    assert "<draft>" in revision and "Plants leverage Wi-Fi everywhere!" in revision
+    assert (
+        "banned_terms" in revision
+        and 'line 3: "leverage" -> try: use / apply / build on' in revision
+    )
+    assert "exclamation" in revision and "lead_pivot" in revision
+    assert "lead_quality (3/10)" in revision and "weak because lead_quality" in revision
+    assert revision.index("banned_terms") < revision.index("lead_quality")  # rule failures first
+    folder = the_run(tmp_path)
+    assert (folder / "final.md").read_text() == GOOD
+    run = json.loads((folder / "run.json").read_text())
+    assert run["status"] == "done" and run["best_version"] == 1
+    assert [v["kept"] for v in run["versions"]] == [True, True]
+    assert run["versions"][1]["asked"]["criteria"][0] == "lead_quality"
+    assert run["versions"][1]["total"] > run["versions"][0]["total"]
+    assert run["writer"] == {"backend": "openai", "model": "writer-m"}
+    assert run["judge"]["model"] == "judge-m"
+    for name in ("v0.md", "v0.score.json", "v1.md", "v1.score.json", "final.md", "run.json"):
+        assert (folder / name).exists(), name
+    assert (
+        json.loads((folder / "v1.score.json").read_text())["total"] == run["versions"][1]["total"]
+    )
+    assert run["tokens"]["output_tokens"] > 0 and run["calls"] == 4
+
+
+def test_a_worse_revision_is_not_kept(imagine, tmp_path):
+    script = Script(imagine, [BAD, WORSE])
+    with OpenAIServer(script) as server:
+        r = run_write(server, tmp_path, "--cycles", "1")
+    assert r.exit_code == 0
+    folder = the_run(tmp_path)
+    run = json.loads((folder / "run.json").read_text())
+    assert run["versions"][1]["total"] < run["versions"][0]["total"]
+    assert [v["kept"] for v in run["versions"]] == [True, False]
+    assert (folder / "final.md").read_text() == BAD and run["best_version"] == 0
+    assert (folder / "v1.md").read_text() == WORSE  # kept on disk for review, not as final
+
+
+def test_stops_early_at_the_target(imagine, tmp_path):
+    script = Script(imagine, [GOOD])
+    with OpenAIServer(script) as server:
+        r = run_write(server, tmp_path, "--cycles", "3", "--target", "90")
+    assert r.exit_code == 0
+    run = json.loads((the_run(tmp_path) / "run.json").read_text())
+    assert len(script.writer_requests) == 1 and len(run["versions"]) == 1
+    assert run["stop_reason"].startswith("target 90 reached")
+
+
+def test_stops_when_a_cycle_changes_nothing(imagine, tmp_path):
+    script = Script(imagine, [BAD, BAD, BAD])
+    with OpenAIServer(script) as server:
+        r = run_write(server, tmp_path, "--cycles", "3")
+    assert r.exit_code == 0
+    run = json.loads((the_run(tmp_path) / "run.json").read_text())
+    assert len(script.writer_requests) == 2
+    assert run["stop_reason"] == "a cycle changed nothing" and run["versions"][1]["kept"] is False
+
+
+def test_failing_backend_mid_run_keeps_what_was_written(imagine, tmp_path):
+    down = Reply(status=500, text="writer exploded", headers={"retry-after-ms": "5"})
+    script = Script(imagine, [BAD] + [down] * 5)
+    with OpenAIServer(script) as server:
+        r = run_write(server, tmp_path, "--cycles", "2")
+    assert r.exit_code == 2
+    stderr = " ".join(r.stderr.split())
+    assert "writer exploded" in stderr and "run.json says where it stopped" in stderr
+    folder = the_run(tmp_path)
+    assert (folder / "v0.md").read_text() == BAD and (folder / "final.md").read_text() == BAD
+    assert json.loads((folder / "v0.score.json").read_text())["judge"] is not None
+    run = json.loads((folder / "run.json").read_text())
+    assert run["status"] == "failed" and run["stop_reason"] == "stopped while working on v1"
+    assert "writer exploded" in run["error"] and len(run["versions"]) == 1
+    assert not (folder / "v1.md").exists()
+
+
+def test_write_all_topics_concurrently_json(imagine, tmp_path):
+    topics = tmp_path / "topics"
+    topics.mkdir()
+    for slug in ("alpha", "beta"):
+        (topics / f"{slug}.yaml").write_text(
+            f"title: Topic {slug}\naudience: plant managers\nangle: it matters\ntarget_words: 300\n"
+        )
+    with OpenAIServer(
+        lambda body: (
+            verdict(imagine, 9) if "exacting editor" in body["messages"][0]["content"] else GOOD
+        )
+    ) as server:
+        args = [
+            "write",
+            "--topics",
+            str(topics),
+            "--out",
+            str(tmp_path / "out"),
+            "--json",
+            "--no-cache",
+            "--backend",
+            "openai",
+            "--base-url",
+            server.url + "/v1",
+            "--model",
+            "m",
+            "--concurrency",
+            "2",
+        ]
+        r = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    runs = [json.loads(line) for line in r.stdout.strip().splitlines()]
+    assert sorted(Path(x["topic"]).stem for x in runs) == ["alpha", "beta"]
+    assert all(
+        (tmp_path / "out" / Path(x["topic"]).stem / x["run_id"] / "final.md").exists() for x in runs
+    )
+
+
+@pytest.mark.parametrize(
+    "setup,message",
+    [
+        (lambda d: (d / "t.yaml").write_text("audience: x y z\nangle: a b c\n"), "field title"),
+        (
+            lambda d: (d / "t.yaml").write_text(
+                "title: A title\naudience: x y z\nangle: a b c\nwords: 3\n"
+            ),
+            "field words: unknown key",
+        ),
+    ],
+)
+def test_bad_topic_files_exit_2(tmp_path, setup, message):
+    setup(tmp_path)
+    r = CliRunner().invoke(
+        app, ["write", "--topic", str(tmp_path / "t.yaml")], catch_exceptions=False
+    )
+    assert r.exit_code == 2 and message in " ".join(r.stderr.split())
+
+
+def test_missing_skill_section_exits_2(tmp_path):
+    import shutil
+
+    skill = tmp_path / "myskill"
+    shutil.copytree(ROOT / "skills" / "imagine", skill)
+    (skill / "voice.md").unlink()
+    r = CliRunner().invoke(
+        app, ["write", "--topic", TOPIC, "--skill", str(skill)], catch_exceptions=False
+    )
+    assert r.exit_code == 2
+    assert "voice.md: section 'voice' is listed in skill.yaml but its file is missing" in " ".join(
+        r.stderr.split()
+    )
+
+
+def test_skill_show_prints_prompt_and_tokens():
+    r = CliRunner().invoke(app, ["skill", "show", "imagine", "--json"], catch_exceptions=False)
+    data = json.loads(r.stdout)
+    assert data["sections"] == ["voice", "vocabulary", "structure", "examples", "final_check"]
+    assert "# Vocabulary" in data["prompt"] and "leverage" in data["prompt"]
+    assert 300 < data["tokens"] < len(data["prompt"])  # real tokens: fewer than characters
