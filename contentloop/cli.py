@@ -272,6 +272,7 @@ def write(
         if as_json:
             sys.stdout.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
         else:
+            out.print()
             render_write_summary(out, r)
     for exc in failed:
         if isinstance(exc, KeyboardInterrupt):

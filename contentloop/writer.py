@@ -58,7 +58,7 @@ def weakest_criteria(card: ScoreCard, rubric: Rubric, n: int = 2) -> list[dict[s
 
 
 def revision_request(
-    skill: Skill, draft: str, card: ScoreCard, rubric: Rubric, max_tokens: int
+    skill: Skill, draft: str, card: ScoreCard, rubric: Rubric, max_tokens: int, cycle: int = 1
 ) -> tuple[Request, dict[str, Any]]:
     """The revision prompt: binary failures first (with evidence), then the weakest criteria."""
     violations = card.binary.violations
@@ -67,9 +67,12 @@ def revision_request(
         draft=draft.strip(), violations=violations, weakest=weakest
     )
     asked = {"violations": [v.id for v in violations], "criteria": [c["name"] for c in weakest]}
-    return Request(
-        skill.prompt, (Message("user", user),), max_tokens=max_tokens, temperature=0.7
-    ), asked
+    # The cycle number is the sample index: when a revision is not kept, the next cycle sends
+    # the same prompt again and must get a fresh attempt, not the cached rejected one.
+    request = Request(
+        skill.prompt, (Message("user", user),), max_tokens=max_tokens, temperature=0.7, sample=cycle
+    )
+    return request, asked
 
 
 def clean_reply(text: str) -> str:
@@ -244,7 +247,7 @@ class WriteRun:
                     self.stop_reason = f"target {self.target:g} reached"
                     break
                 request, asked = revision_request(
-                    self.skill, best.text, best.card, self.rubric, self.max_tokens
+                    self.skill, best.text, best.card, self.rubric, self.max_tokens, cycle=n
                 )
                 v = await self._version(n, request, asked)
                 if v.text.strip() == best.text.strip():
@@ -260,9 +263,10 @@ class WriteRun:
             else:
                 self.stop_reason = f"{self.cycles} cycle(s) done"
             self.status = "done"
-        except (ContentloopError, asyncio.CancelledError, KeyboardInterrupt) as exc:
-            self.status = "failed" if isinstance(exc, ContentloopError) else "interrupted"
-            self.error = str(exc)
+        except BaseException as exc:
+            interrupted = isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt))
+            self.status = "interrupted" if interrupted else "failed"
+            self.error = str(exc) or type(exc).__name__
             self.stop_reason = f"stopped while working on v{len(self.versions)}"
             raise
         finally:

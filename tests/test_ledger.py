@@ -28,6 +28,7 @@ def test_cost_per_call_and_totals(tmp_path):
     totals = ledger.totals()
     assert totals["calls"] == 1 and totals["cached_calls"] == 1
     assert totals["cost_usd"] == pytest.approx(0.007)
+    assert totals["input_tokens"] == 1_000  # the cached answer's tokens are not counted again
     lines = (tmp_path / "calls.jsonl").read_text().splitlines()
     assert [json.loads(x)["cached"] for x in lines] == [False, True]
 

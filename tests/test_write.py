@@ -248,3 +248,32 @@ def test_skill_show_prints_prompt_and_tokens():
     assert data["sections"] == ["voice", "vocabulary", "structure", "examples", "final_check"]
     assert "# Vocabulary" in data["prompt"] and "leverage" in data["prompt"]
     assert 300 < data["tokens"] < len(data["prompt"])  # real tokens: fewer than characters
+
+
+def test_a_rejected_revision_is_not_replayed_from_the_cache(imagine, tmp_path, monkeypatch):
+    """With the cache on, the cycle after a rejected revision must make a fresh writer call."""
+    monkeypatch.setenv("CONTENTLOOP_HOME", str(tmp_path / "home"))
+    script = Script(imagine, [BAD, WORSE, GOOD])
+    with OpenAIServer(script) as server:
+        args = [
+            "write",
+            "--topic",
+            TOPIC,
+            "--out",
+            str(tmp_path),
+            "--cycles",
+            "2",
+            "--json",
+            "--backend",
+            "openai",
+            "--base-url",
+            server.url + "/v1",
+            "--model",
+            "w",
+        ]
+        r = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    run = json.loads(r.stdout)
+    assert len(script.writer_requests) == 3
+    assert [v["kept"] for v in run["versions"]] == [True, False, True]
+    assert (the_run(tmp_path) / "final.md").read_text() == GOOD

@@ -94,12 +94,13 @@ class CostLedger:
     def totals(self, role: str | None = None) -> dict[str, Any]:
         recs = [r for r in self.records if role is None or r.role == role]
         costs = [r.cost_usd for r in recs]
+        live = [r for r in recs if not r.cached]  # an answer from the call cache used no tokens
         return {
-            "calls": sum(not r.cached for r in recs),
-            "cached_calls": sum(r.cached for r in recs),
-            "input_tokens": sum(r.input_tokens for r in recs),
-            "output_tokens": sum(r.output_tokens for r in recs),
-            "cache_read_tokens": sum(r.cache_read_tokens for r in recs),
-            "cache_write_tokens": sum(r.cache_write_tokens for r in recs),
+            "calls": len(live),
+            "cached_calls": len(recs) - len(live),
+            "input_tokens": sum(r.input_tokens for r in live),
+            "output_tokens": sum(r.output_tokens for r in live),
+            "cache_read_tokens": sum(r.cache_read_tokens for r in live),
+            "cache_write_tokens": sum(r.cache_write_tokens for r in live),
             "cost_usd": None if any(c is None for c in costs) else round(sum(costs), 6),  # type: ignore[arg-type]
         }
