@@ -49,6 +49,13 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+def writer_and_judge(wflags: dict[str, Any], jflags: dict[str, Any]) -> tuple[Backend, Backend]:
+    """The writer's and the judge's backends; the judge may follow the writer's server."""
+    return make_backend_for("writer", **wflags), make_backend_for(
+        "judge", writer_flags=wflags, **jflags
+    )
+
+
 BACKEND_HELP = "anthropic, openai (any OpenAI-compatible server) or local (embedded demo model)."
 
 
@@ -238,15 +245,13 @@ def write(
         loaded_skill = load_skill(skill)
         loaded_rubric = load_rubric(rubric or loaded_skill.spec.rubric)
         wflags = {"backend": backend, "model": model, "base_url": base_url, "timeout": timeout}
-        writer_backend = make_backend_for("writer", **wflags)
-        judge_backend_obj = make_backend_for(
-            "judge",
-            backend=judge_backend,
-            model=judge_model,
-            base_url=judge_base_url,
-            timeout=timeout,
-            writer_flags=wflags,
-        )
+        jflags = {
+            "backend": judge_backend,
+            "model": judge_model,
+            "base_url": judge_base_url,
+            "timeout": timeout,
+        }
+        writer_backend, judge_backend_obj = writer_and_judge(wflags, jflags)
         view = WriteView(err if as_json else out, [t.slug for t in todo], cycles, target)
         with view:
             results = asyncio.run(
@@ -286,6 +291,154 @@ def write(
             soft_wrap=True,
         )
         raise typer.Exit(2)
+
+
+@app.command("optimize-skill")
+def optimize_skill(
+    topics: Path = typer.Option(
+        Path("topics"), "--topics", help="Folder of training topics (*.yaml)."
+    ),
+    skill: str = typer.Option(
+        "imagine", "--skill", "-s", help="Skill folder, or a name in skills/."
+    ),
+    rubric: str | None = typer.Option(
+        None, "--rubric", "-r", help="Rubric (default: the skill's)."
+    ),
+    tag: str | None = typer.Option(
+        None, "--tag", help="Run name: runs/<tag>/ and branch autoexp/<tag>."
+    ),
+    runs_root: Path = typer.Option(Path("runs"), "--runs", help="Where run folders go."),
+    repeats: int = typer.Option(
+        1, "--repeats", "-k", min=1, help="Drafts per topic per evaluation."
+    ),
+    max_experiments: int = typer.Option(10, "--max-experiments", min=0),
+    max_cost_usd: float | None = typer.Option(None, "--max-cost-usd"),
+    max_hours: float | None = typer.Option(None, "--max-hours"),
+    abort_after_crashes: int = typer.Option(3, "--abort-after-crashes", min=1),
+    experiment_timeout: float | None = typer.Option(
+        None, "--experiment-timeout", help="Seconds; status timeout."
+    ),
+    explore_every: int | None = typer.Option(
+        None, "--explore-every", min=2, help="Keep every Nth try regardless."
+    ),
+    no_git: bool = typer.Option(
+        False, "--no-git", help="Keep snapshots in the run folder instead of git commits."
+    ),
+    backend: str | None = typer.Option(None, "--backend", help=f"Writer backend: {BACKEND_HELP}"),
+    model: str | None = typer.Option(None, "--model"),
+    base_url: str | None = typer.Option(None, "--base-url"),
+    judge_backend: str | None = typer.Option(None, "--judge-backend"),
+    judge_model: str | None = typer.Option(None, "--judge-model"),
+    judge_base_url: str | None = typer.Option(None, "--judge-base-url"),
+    optimizer_model: str | None = typer.Option(
+        None, "--optimizer-model", help="Proposer model (default: the writer's)."
+    ),
+    timeout: float | None = typer.Option(None, "--timeout"),
+    concurrency: int = typer.Option(4, "--concurrency", min=1),
+    no_cache: bool = typer.Option(False, "--no-cache"),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Hill-climb the skill: change one section, write every topic, score, keep or revert, log.
+
+    Every try is a commit on branch autoexp/<tag> in a worktree under runs/<tag>/ (your branch
+    and working tree are not touched); results go to runs/<tag>/results.tsv and
+    experiments.jsonl. Create runs/<tag>/STOP to stop after the current try.
+
+    Examples:
+
+      contentloop optimize-skill --topics topics/ --max-experiments 3
+
+      contentloop optimize-skill --topics topics/ --repeats 2 --max-cost-usd 5 --explore-every 5
+    """
+    import asyncio
+    from datetime import datetime
+
+    from .llm import CallCache
+    from .optimize import Budget, OptimizeRun
+    from .rubric import load_rubric
+    from .skill import load_skill, resolve_skill
+    from .topic import load_topics
+
+    with user_errors():
+        todo = load_topics(topics)
+        skill_dir = resolve_skill(skill)
+        loaded_skill = load_skill(skill_dir)
+        loaded_rubric = load_rubric(rubric or loaded_skill.spec.rubric)
+        wflags = {"backend": backend, "model": model, "base_url": base_url, "timeout": timeout}
+        jflags = {
+            "backend": judge_backend,
+            "model": judge_model,
+            "base_url": judge_base_url,
+            "timeout": timeout,
+        }
+        writer_backend, judge_backend_obj = writer_and_judge(wflags, jflags)
+        optimizer_backend = (
+            make_backend_for("writer", **{**wflags, "model": optimizer_model})
+            if optimizer_model
+            else writer_backend
+        )
+        run_tag = tag or datetime.now().strftime("%Y%m%d-%H%M%S")
+        run_dir = runs_root / run_tag
+        if run_dir.exists():
+            raise ContentloopError("already exists.", path=run_dir, fix="pick another --tag.")
+        calls_per_eval = len(todo) * repeats * 2
+        err.print(
+            f"plan: {len(todo)} topics x {repeats} repeat(s); each evaluation is {calls_per_eval} model calls; "
+            f"baseline 2 evaluations + up to {max_experiments} experiments "
+            f"(<= {calls_per_eval * (2 + max_experiments) + max_experiments} calls in all).",
+            soft_wrap=True,
+        )
+
+        def show(ev: dict[str, Any]) -> None:
+            r = ev["run"]
+            if ev["phase"] == "logged":
+                spent = r.spent()
+                err.print(
+                    f"experiment {ev['experiment']}/{max_experiments}: {ev['status']:<8} best {r.best_mean if hasattr(r, 'best_mean') else 0:.2f}"
+                    f"  spent {'?' if spent is None else f'${spent:.4f}'}  {r.history[-1]['description'][:70]}",
+                    soft_wrap=True,
+                    highlight=False,
+                )
+
+        run = OptimizeRun(
+            skill_dir,
+            todo,
+            loaded_rubric,
+            writer_backend=writer_backend,
+            judge_backend=judge_backend_obj,
+            optimizer_backend=optimizer_backend,
+            run_dir=run_dir,
+            tag=run_tag,
+            repeats=repeats,
+            budget=Budget(
+                max_experiments, max_cost_usd, max_hours, abort_after_crashes, experiment_timeout
+            ),
+            explore_every=explore_every,
+            use_git=not no_git,
+            cache=None if no_cache else CallCache(),
+            concurrency=concurrency,
+            on_event=show,
+        )
+        summary = asyncio.run(run.run())
+    if as_json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        return
+    counts = summary["counts"]
+    out.print(
+        f"baseline {summary['baseline']:.2f} -> best {summary['best']:.2f} (noise floor {summary['noise']:.2f}); "
+        f"kept {counts.get('keep', 0) - 2}, discarded {counts.get('discard', 0)}, crashed {counts.get('crash', 0)}, "
+        f"explored {counts.get('explore', 0)}; stopped: {summary['stop_reason']}",
+        soft_wrap=True,
+        highlight=False,
+    )
+    cost = summary["cost_usd"]
+    out.print(
+        f"{summary['calls']} calls, {'price unknown' if cost is None else f'${cost:.4f}'}, {summary['seconds']:.0f} s"
+    )
+    out.print(
+        f"ledgers: {run_dir}/results.tsv, experiments.jsonl; best skill: {summary['best_skill']}"
+    )
+    out.print(f"bring the best skill onto your branch: {summary['adopt']}", highlight=False)
 
 
 @skill_app.command("show")

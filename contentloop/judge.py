@@ -7,6 +7,7 @@ The judge gets its own call with no writer context: the system prompt holds the 
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import json
 import re
@@ -17,6 +18,7 @@ import jinja2
 from pydantic import BaseModel
 
 from .errors import ContentloopError
+from .jsonreply import json_object
 from .llm import Client, Message, Request
 from .rubric import Rubric
 
@@ -101,19 +103,7 @@ def user_prompt(draft: str) -> str:
 
 def parse_reply(text: str, rubric: Rubric) -> dict[str, tuple[str, int]]:
     """Criterion → (rationale, score). Raises ValueError saying exactly what is wrong."""
-    body = text.strip()
-    fenced = re.search(r"```(?:json)?\s*(.*?)```", body, re.S)
-    if fenced:
-        body = fenced.group(1).strip()
-    start, end = body.find("{"), body.rfind("}")
-    if start < 0 or end <= start:
-        raise ValueError("it is not JSON (no JSON object found)")
-    try:
-        data = json.loads(body[start : end + 1])
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"it is not valid JSON ({exc.msg} at character {exc.pos})") from None
-    if not isinstance(data, dict):
-        raise ValueError("the JSON is not an object")
+    data = json_object(text)
     names = [c.name for c in rubric.judge.criteria]
     missing = [n for n in names if n not in data]
     extra = [k for k in data if k not in names]
@@ -161,6 +151,14 @@ class Judge:
         self.samples = samples
         self.temperature = temperature
         self.max_tokens = max_tokens
+        self.sample_offset = 0
+
+    def with_offset(self, n: int) -> Judge:
+        """The same judge whose calls are the n-th independent set of K samples (distinct
+        cache keys), so repeated evaluations of one draft are fresh judgements."""
+        other = copy.copy(self)
+        other.sample_offset = n * self.samples
+        return other
 
     async def _sample(self, draft: str, index: int, label: str) -> dict[str, tuple[str, int]]:
         system = system_prompt(self.rubric)
@@ -192,7 +190,7 @@ class Judge:
 
     async def ajudge(self, draft: str, label: str = "the draft") -> JudgeScore:
         verdicts = await asyncio.gather(
-            *(self._sample(draft, i, label) for i in range(self.samples))
+            *(self._sample(draft, self.sample_offset + i, label) for i in range(self.samples))
         )
         criteria = []
         for c in self.rubric.judge.criteria:

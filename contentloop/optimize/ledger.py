@@ -1,0 +1,63 @@
+"""The run's ledgers: results.tsv (one row per try) and experiments.jsonl (one object per try).
+
+Both are append-only; each append is flushed and fsynced before the loop moves on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+TSV_COLUMNS = [
+    "commit",
+    "score",
+    "stdev",
+    "status",
+    "description",
+    "section",
+    "delta",
+    "noise",
+    "cost_usd",
+    "wall_time_s",
+]
+
+
+def _append(path: Path, line: str) -> None:
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return " ".join(str(value).split())  # no tabs or newlines inside a cell
+
+
+class RunLedger:
+    def __init__(self, run_dir: Path) -> None:
+        self.tsv = run_dir / "results.tsv"
+        self.jsonl = run_dir / "experiments.jsonl"
+        if not self.tsv.exists():
+            _append(self.tsv, "\t".join(TSV_COLUMNS) + "\n")
+
+    def log(self, row: dict[str, Any], record: dict[str, Any]) -> None:
+        _append(self.tsv, "\t".join(_cell(row.get(c)) for c in TSV_COLUMNS) + "\n")
+        _append(self.jsonl, json.dumps(record, ensure_ascii=False) + "\n")
+
+    def rows(self) -> list[dict[str, str]]:
+        lines = self.tsv.read_text(encoding="utf-8").splitlines()
+        header = lines[0].split("\t")
+        return [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:]]
+
+    def records(self) -> list[dict[str, Any]]:
+        if not self.jsonl.exists():
+            return []
+        return [
+            json.loads(x) for x in self.jsonl.read_text(encoding="utf-8").splitlines() if x.strip()
+        ]

@@ -1,0 +1,376 @@
+"""The autoresearch loop: baseline twice (noise floor), then propose → apply → commit →
+evaluate → keep or revert → log, until the budget ends."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..atomic import write_text
+from ..errors import ContentloopError
+from ..judge import Judge
+from ..llm import Backend, CallCache, Client, CostLedger
+from ..rubric import Rubric
+from ..skill import Skill, load_skill
+from ..topic import Topic
+from .evaluate import EvalResult, evaluate
+from .gate import decide, noise_floor
+from .harness import harness_sha256
+from .ledger import RunLedger
+from .proposer import ProposalRefused, propose
+from .workspace import GitWorkspace, SnapshotWorkspace
+
+Event = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Budget:
+    max_experiments: int = 10
+    max_cost_usd: float | None = None
+    max_hours: float | None = None
+    abort_after_crashes: int = 3
+    experiment_timeout_s: float | None = None
+
+
+class OptimizeRun:
+    def __init__(
+        self,
+        skill_dir: Path,
+        topics: list[Topic],
+        rubric: Rubric,
+        *,
+        writer_backend: Backend,
+        judge_backend: Backend,
+        optimizer_backend: Backend,
+        run_dir: Path,
+        tag: str,
+        repeats: int = 1,
+        budget: Budget | None = None,
+        explore_every: int | None = None,
+        use_git: bool = True,
+        cache: CallCache | None = None,
+        concurrency: int = 4,
+        on_event: Event | None = None,
+    ) -> None:
+        self.topics, self.rubric, self.repeats = topics, rubric, repeats
+        self.budget = budget or Budget()
+        self.explore_every = explore_every
+        self.run_dir, self.tag = run_dir, tag
+        self.concurrency = concurrency
+        self.on_event = on_event or (lambda e: None)
+        self.harness = harness_sha256(rubric, topics)
+        run_dir.mkdir(parents=True, exist_ok=False)
+        self.costs = CostLedger(run_dir / "calls.jsonl")
+        self.writer = Client(writer_backend, role="writer", cache=cache, ledger=self.costs)
+        self.judge = Judge(
+            Client(judge_backend, role="judge", cache=cache, ledger=self.costs), rubric
+        )
+        self.optimizer = Client(optimizer_backend, role="optimizer", cache=cache, ledger=self.costs)
+        ws_cls = GitWorkspace if use_git else SnapshotWorkspace
+        self.ws = ws_cls(skill_dir, run_dir, tag)
+        self.ledger = RunLedger(run_dir)
+        self.started = time.monotonic()
+        self.history: list[dict[str, Any]] = []
+        self.counts: Counter[str] = Counter()
+        self.explored: Counter[str] = Counter()
+
+    # --- helpers ---------------------------------------------------------------------------
+    def skill(self) -> Skill:
+        return load_skill(self.ws.skill_dir)
+
+    def spent(self) -> float | None:
+        return self.costs.totals()["cost_usd"]
+
+    def _stop_reason(self, n: int) -> str | None:
+        b = self.budget
+        if n > b.max_experiments:
+            return f"--max-experiments {b.max_experiments} reached"
+        cost = self.spent()
+        if b.max_cost_usd is not None and cost is not None and cost >= b.max_cost_usd:
+            return f"--max-cost-usd {b.max_cost_usd:g} reached (${cost:.4f})"
+        if b.max_hours is not None and time.monotonic() - self.started >= b.max_hours * 3600:
+            return f"--max-hours {b.max_hours:g} reached"
+        if (self.run_dir / "STOP").exists():
+            return "STOP file found"
+        return None
+
+    async def _evaluate(self, skill: Skill, offset: int) -> EvalResult:
+        return await evaluate(
+            skill,
+            self.topics,
+            self.rubric,
+            self.writer,
+            self.judge,
+            repeats=self.repeats,
+            sample_offset=offset,
+            concurrency=self.concurrency,
+        )
+
+    def _log(
+        self,
+        n: int,
+        status: str,
+        *,
+        commit: str,
+        result: EvalResult | None,
+        description: str,
+        section: str | None,
+        delta: float | None,
+        noise: float | None,
+        seconds: float,
+        diff_lines: int = 0,
+        before: dict[str, Any] | None = None,
+        reason: str = "",
+    ) -> None:
+        totals = self.costs.totals()
+        spent = {
+            k: totals[k] - (before or {}).get(k, 0)
+            for k in ("input_tokens", "cache_read_tokens", "output_tokens")
+        }
+        cost = totals["cost_usd"]
+        cost_delta = (
+            None
+            if cost is None or (before or {}).get("cost_usd", 0) is None
+            else round(cost - (before or {}).get("cost_usd", 0), 6)
+        )
+        row = {
+            "commit": commit,
+            "score": result.mean if result else None,
+            "stdev": result.stdev if result else None,
+            "status": status,
+            "description": description,
+            "section": section,
+            "delta": delta,
+            "noise": noise,
+            "cost_usd": cost_delta,
+            "wall_time_s": round(seconds, 1),
+        }
+        record = {
+            "experiment": n,
+            "commit": commit,
+            "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+            "status": status,
+            "description": description,
+            "reason": reason,
+            "section": section,
+            "delta": delta,
+            "noise": noise,
+            "diff_lines": diff_lines,
+            "wall_time_s": round(seconds, 2),
+            "tokens": spent,
+            "cost_usd": cost_delta,
+            "harness_sha256": self.harness,
+            "metrics": None
+            if result is None
+            else {
+                "mean": round(result.mean, 3),
+                "stdev": round(result.stdev, 3),
+                "per_topic": result.per_topic(),
+                "per_criterion": result.per_criterion(),
+                "drafts": {f"{t}#{r}": v for (t, r), v in sorted(result.totals.items())},
+            },
+        }
+        self.ledger.log(row, record)
+        self.counts[status] += 1
+        self.history.append(
+            {
+                "n": n,
+                "section": section or "-",
+                "status": status,
+                "delta": delta,
+                "description": description,
+            }
+        )
+        self.on_event({"phase": "logged", "experiment": n, "status": status, "run": self})
+
+    # --- the loop --------------------------------------------------------------------------
+    async def run(self) -> dict[str, Any]:
+        write_text(self.run_dir / "run.json", json.dumps(self.meta(), indent=2) + "\n")
+        before = self.costs.totals()
+        t = time.monotonic()
+        skill = self.skill()
+        self.on_event({"phase": "baseline", "experiment": 0, "run": self})
+        first = await self._evaluate(skill, 0)
+        second = await self._evaluate(skill, 1)
+        self.noise = noise_floor(first.totals, second.totals)
+        best = {k: (first.totals[k] + second.totals[k]) / 2 for k in first.totals}
+        self.baseline_mean = self.best_mean = sum(best.values()) / len(best)
+        best_chars, worst = skill.chars, first.worst()
+        head = self.ws.head()
+        self._log(
+            0,
+            "keep",
+            commit=head,
+            result=first,
+            description="baseline (run 1 of 2)",
+            section=None,
+            delta=None,
+            noise=self.noise,
+            seconds=time.monotonic() - t,
+            before=before,
+        )
+        self._log(
+            0,
+            "keep",
+            commit=head,
+            result=second,
+            description="baseline (run 2 of 2)",
+            section=None,
+            delta=round(second.mean - first.mean, 3),
+            noise=self.noise,
+            seconds=0.0,
+        )
+        self.ws.keep(self.run_dir)
+        crashes, n, self.stop_reason = 0, 0, ""
+        while True:
+            n += 1
+            reason = self._stop_reason(n)
+            if reason:
+                self.stop_reason = reason
+                break
+            self.on_event({"phase": "proposing", "experiment": n, "run": self})
+            before, t = self.costs.totals(), time.monotonic()
+            explore = bool(self.explore_every) and n % self.explore_every == 0  # type: ignore[operator]
+            try:
+                proposal = await propose(
+                    self.optimizer,
+                    skill,
+                    best_mean=self.best_mean,
+                    max_points=self.rubric.max_points,
+                    n_drafts=len(best),
+                    noise=self.noise,
+                    history=self.history,
+                    explored=dict(self.explored),
+                    worst=worst,
+                    attempt=n,
+                )
+            except (ProposalRefused, ContentloopError) as exc:
+                crashes += 1
+                self._log(
+                    n,
+                    "crash",
+                    commit=self.ws.head(),
+                    result=None,
+                    description=f"proposal refused: {exc}",
+                    section=None,
+                    delta=None,
+                    noise=self.noise,
+                    seconds=time.monotonic() - t,
+                    before=before,
+                    reason=str(exc),
+                )
+                if crashes >= self.budget.abort_after_crashes:
+                    self.stop_reason = f"{crashes} consecutive crashes (--abort-after-crashes)"
+                    break
+                continue
+            old_text = skill.sections[proposal.section]
+            diff_lines = sum(
+                1
+                for line in difflib.unified_diff(
+                    old_text.splitlines(), proposal.new_text.splitlines(), lineterm=""
+                )
+                if line[:1] in "+-" and not line.startswith(("+++", "---"))
+            )
+            write_text(self.ws.skill_dir / f"{proposal.section}.md", proposal.new_text)
+            commit = self.ws.commit(
+                f"autoexp {self.tag} #{n}: {proposal.section}: {proposal.hypothesis}"
+            )
+            self.explored[proposal.section] += 1
+            self.on_event({"phase": "evaluating", "experiment": n, "run": self})
+            try:
+                candidate = self.skill()
+                result = await asyncio.wait_for(
+                    self._evaluate(candidate, n + 1), timeout=self.budget.experiment_timeout_s
+                )
+            except (TimeoutError, ContentloopError) as exc:
+                status = "timeout" if isinstance(exc, TimeoutError) else "crash"
+                self.ws.revert()
+                crashes += 1
+                self._log(
+                    n,
+                    status,
+                    commit=commit,
+                    result=None,
+                    description=proposal.hypothesis,
+                    section=proposal.section,
+                    delta=None,
+                    noise=self.noise,
+                    seconds=time.monotonic() - t,
+                    diff_lines=diff_lines,
+                    before=before,
+                    reason=str(exc) or status,
+                )
+                if crashes >= self.budget.abort_after_crashes:
+                    self.stop_reason = f"{crashes} consecutive crashes (--abort-after-crashes)"
+                    break
+                continue
+            crashes = 0
+            decision = decide(
+                result.totals,
+                best,
+                self.noise,
+                candidate_chars=candidate.chars,
+                best_chars=best_chars,
+                explore=explore,
+            )
+            if decision.status in ("keep", "explore"):
+                best, best_chars, skill = result.totals, candidate.chars, candidate
+                self.best_mean, worst = result.mean, result.worst()
+                self.ws.keep(self.run_dir)
+            else:
+                self.ws.revert()
+            self._log(
+                n,
+                decision.status,
+                commit=commit,
+                result=result,
+                description=proposal.hypothesis,
+                section=proposal.section,
+                delta=decision.delta,
+                noise=self.noise,
+                seconds=time.monotonic() - t,
+                diff_lines=diff_lines,
+                before=before,
+                reason=decision.reason,
+            )
+        summary = self.summary()
+        write_text(self.run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
+        return summary
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "harness_sha256": self.harness,
+            "rubric": self.rubric.name,
+            "topics": [t.slug for t in self.topics],
+            "repeats": self.repeats,
+            "budget": self.budget.__dict__,
+            "explore_every": self.explore_every,
+            "writer": self.writer.backend.model,
+            "judge": self.judge.client.backend.model,
+            "optimizer": self.optimizer.backend.model,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        totals = self.costs.totals()
+        return {
+            "tag": self.tag,
+            "baseline": round(self.baseline_mean, 3),
+            "best": round(self.best_mean, 3),
+            "noise": self.noise,
+            "counts": dict(self.counts),
+            "stop_reason": self.stop_reason,
+            "cost_usd": totals["cost_usd"],
+            "calls": totals["calls"],
+            "seconds": round(time.monotonic() - self.started, 1),
+            "adopt": self.ws.adopt_command(),
+            "best_skill": str(self.run_dir / "best-skill"),
+        }

@@ -1,0 +1,110 @@
+"""The proposer: an optimizer model suggests one edit to one skill section.
+
+Its reply is a structured edit (section, new_text, hypothesis). An edit naming anything but
+one of the skill's section names is refused: the rubric, the judge prompt and the topics are
+out of its reach by construction, since it can only ever replace a section's text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from ..jsonreply import json_object
+from ..llm import Client, Message, Request
+from ..skill import Skill
+
+MAX_SECTION_CHARS = 6000
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("contentloop", "templates"),
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,
+)
+
+
+@dataclass
+class Proposal:
+    section: str
+    new_text: str
+    hypothesis: str
+
+
+class ProposalRefused(ValueError):
+    """The optimizer's reply is not an acceptable edit; the message says why (for the ledger)."""
+
+
+def proposal_schema(skill: Skill) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "section": {"type": "string", "enum": list(skill.spec.sections)},
+            "new_text": {"type": "string", "maxLength": MAX_SECTION_CHARS},
+            "hypothesis": {"type": "string", "maxLength": 300},
+        },
+        "required": ["section", "new_text", "hypothesis"],
+        "additionalProperties": False,
+    }
+
+
+def parse_proposal(text: str, skill: Skill) -> Proposal:
+    try:
+        data = json_object(text)
+    except ValueError as exc:
+        raise ProposalRefused(f"the reply is unusable: {exc}") from None
+    section = str(data.get("section", "")).strip()
+    if section not in skill.spec.sections:
+        raise ProposalRefused(
+            f"section {section!r} is not one of the skill's sections ({', '.join(skill.spec.sections)}); "
+            "only section files may be edited"
+        )
+    new_text = str(data.get("new_text", "")).strip()
+    if not new_text:
+        raise ProposalRefused("new_text is empty")
+    if len(new_text) > MAX_SECTION_CHARS:
+        raise ProposalRefused(f"new_text is {len(new_text)} characters (limit {MAX_SECTION_CHARS})")
+    if new_text == skill.sections[section].strip():
+        raise ProposalRefused("new_text is identical to the current section")
+    hypothesis = (
+        re.sub(r"\s+", " ", str(data.get("hypothesis", ""))).strip() or "(no hypothesis given)"
+    )
+    return Proposal(section, new_text + "\n", hypothesis[:300])
+
+
+async def propose(
+    client: Client,
+    skill: Skill,
+    *,
+    best_mean: float,
+    max_points: float,
+    n_drafts: int,
+    noise: float,
+    history: list[dict[str, Any]],
+    explored: dict[str, int],
+    worst: list[dict[str, Any]],
+    attempt: int,
+) -> Proposal:
+    system = _env.get_template("optimize_system.jinja").render(sections=skill.spec.sections)
+    user = _env.get_template("optimize_user.jinja").render(
+        sections=[(n, skill.sections[n].strip()) for n in skill.spec.sections],
+        best_mean=best_mean,
+        max_points=max_points,
+        n_drafts=n_drafts,
+        noise=noise,
+        history=history[-20:],
+        explored=[(n, explored.get(n, 0)) for n in skill.spec.sections],
+        worst=worst,
+    )
+    reply = await client.acall(
+        Request(
+            system,
+            (Message("user", user),),
+            max_tokens=2000,
+            temperature=0.9,
+            json_schema=proposal_schema(skill),
+            sample=attempt,
+        )
+    )
+    return parse_proposal(reply.text, skill)

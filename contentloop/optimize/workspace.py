@@ -1,0 +1,108 @@
+"""Where the optimizer edits the skill: a git worktree on branch autoexp/<tag> (the user's
+branch and working tree are never touched), or, with --no-git, a copy with snapshots."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..errors import ContentloopError
+
+
+def _git(*args: str, cwd: Path) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ContentloopError(
+            f"git {' '.join(args)} failed: {proc.stderr.strip() or proc.stdout.strip()}"
+        )
+    return proc.stdout.strip()
+
+
+class GitWorkspace:
+    def __init__(self, skill_dir: Path, run_dir: Path, tag: str) -> None:
+        skill_dir = skill_dir.resolve()
+        try:
+            self.root = Path(_git("rev-parse", "--show-toplevel", cwd=skill_dir))
+        except ContentloopError as exc:
+            raise ContentloopError(
+                "is not inside a git repository.",
+                path=skill_dir,
+                fix="run git init, or pass --no-git.",
+            ) from exc
+        self.rel = skill_dir.relative_to(self.root)
+        dirty = _git("status", "--porcelain", "--", str(self.rel), cwd=self.root)
+        if dirty:
+            raise ContentloopError(
+                f"has uncommitted changes:\n{dirty}\nThe optimizer commits each try on its own branch and "
+                "compares against the committed skill, so it starts only from a clean skill.",
+                path=skill_dir,
+                fix="commit or stash the changes under the skill, then run again.",
+            )
+        self.branch = f"autoexp/{tag}"
+        self.tree = (run_dir / "worktree").resolve()
+        _git("worktree", "add", "-q", "-b", self.branch, str(self.tree), "HEAD", cwd=self.root)
+        self.skill_dir = self.tree / self.rel
+        self._identity = (
+            []
+            if _git_config("user.email", self.root)
+            else ["-c", "user.name=contentloop", "-c", "user.email=contentloop@localhost"]
+        )
+
+    def head(self) -> str:
+        return _git("rev-parse", "--short=12", "HEAD", cwd=self.tree)
+
+    def commit(self, message: str) -> str:
+        _git("add", "-A", "--", str(self.rel), cwd=self.tree)
+        _git(*self._identity, "commit", "-q", "-m", message, cwd=self.tree)
+        return self.head()
+
+    def revert(self) -> None:
+        _git("reset", "-q", "--hard", "HEAD~1", cwd=self.tree)
+
+    def keep(self, run_dir: Path) -> None:
+        _snapshot(self.skill_dir, run_dir / "best-skill")
+
+    def adopt_command(self) -> str:
+        return f"git checkout {self.branch} -- {self.rel}"
+
+
+def _git_config(key: str, cwd: Path) -> str:
+    proc = subprocess.run(["git", "config", key], cwd=cwd, capture_output=True, text=True)
+    return proc.stdout.strip()
+
+
+def _snapshot(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp)
+    shutil.rmtree(dst, ignore_errors=True)
+    tmp.rename(dst)
+
+
+class SnapshotWorkspace:
+    """--no-git: edit a copy of the skill; the best version is kept as a snapshot folder."""
+
+    def __init__(self, skill_dir: Path, run_dir: Path, tag: str) -> None:
+        self.source = skill_dir.resolve()
+        self.skill_dir = run_dir / "skill"
+        _snapshot(self.source, self.skill_dir)
+        self.run_dir = run_dir
+        self._n = 0
+        _snapshot(self.skill_dir, run_dir / "best-skill")
+
+    def head(self) -> str:
+        return f"snap-{self._n:04d}"
+
+    def commit(self, message: str) -> str:
+        self._n += 1
+        return self.head()
+
+    def revert(self) -> None:
+        _snapshot(self.run_dir / "best-skill", self.skill_dir)
+
+    def keep(self, run_dir: Path) -> None:
+        _snapshot(self.skill_dir, run_dir / "best-skill")
+
+    def adopt_command(self) -> str:
+        return f"cp -r {self.run_dir / 'best-skill'}/. {self.source}/"

@@ -1,0 +1,288 @@
+"""optimize-skill: the keep/revert loop against a scripted optimizer, writer and judge served
+over HTTP in the OpenAI wire format, on a real git repository."""
+
+import asyncio
+import json
+import shutil
+import subprocess
+
+import pytest
+from conftest import ROOT
+from test_judge import verdict
+from test_write import BAD, GOOD
+
+from contentloop import ContentloopError
+from contentloop.llm.openai_api import OpenAIBackend
+from contentloop.optimize import Budget, OptimizeRun, decide, noise_floor
+from contentloop.optimize.proposer import ProposalRefused, parse_proposal
+from contentloop.skill import load_skill
+from contentloop.testing import OpenAIServer
+from contentloop.topic import load_topics
+
+
+def git(*args, cwd):
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A git repo with the imagine skill and two short topics, committed."""
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "skills" / "imagine", root / "skills" / "imagine")
+    (root / "topics").mkdir()
+    for slug in ("alpha", "beta"):
+        (root / "topics" / f"{slug}.yaml").write_text(
+            f"title: Topic {slug}\naudience: plant managers\nangle: it matters\ntarget_words: 300\n"
+        )
+    git("init", "-q", "-b", "main", cwd=root)
+    git("-c", "user.name=t", "-c", "user.email=t@t", "add", "-A", cwd=root)
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "init", cwd=root)
+    return root
+
+
+def edit(section, text, hypothesis="h"):
+    return json.dumps({"section": section, "new_text": text, "hypothesis": hypothesis})
+
+
+class World:
+    """Writer: a good draft when the skill says MAGIC. Judge: likes GOODMARK. Optimizer: scripted."""
+
+    def __init__(self, rubric, proposals):
+        self.rubric = rubric
+        self.proposals = list(proposals)
+
+    def __call__(self, body):
+        system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
+        if system.startswith("You are an exacting editor"):
+            return verdict(self.rubric, 9 if "GOODMARK" in user else 5)
+        if system.startswith("You improve a writing style guide"):
+            return self.proposals.pop(0)
+        return GOOD if "MAGIC" in system else BAD
+
+
+def make_run(repo, server, rubric, **kw):
+    backend = OpenAIBackend("m", base_url=server.url + "/v1", max_retries=0)
+    kw.setdefault("budget", Budget(max_experiments=4))
+    return OptimizeRun(
+        repo / "skills" / "imagine",
+        load_topics(repo / "topics"),
+        rubric,
+        writer_backend=backend,
+        judge_backend=backend,
+        optimizer_backend=backend,
+        run_dir=repo / "runs" / "t1",
+        tag="t1",
+        **kw,
+    )
+
+
+def test_kept_and_reverted_experiments_match_git_and_the_ledgers(repo, imagine):
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    final_check = (repo / "skills" / "imagine" / "final_check.md").read_text()
+    proposals = [
+        edit("voice", voice + "\n- MAGIC: lead with the pivot.\n", "pivot rule raises the score"),
+        edit("examples", "A longer example that changes nothing. " * 20, "longer examples"),
+        edit("final_check", final_check.splitlines()[0], "shorter final check, same score"),
+        edit("../rubrics/imagine", "score: 100", "escape"),
+    ]
+    with OpenAIServer(World(imagine, proposals)) as server:
+        run = make_run(repo, server, imagine)
+        summary = asyncio.run(run.run())
+    rows = run.ledger.rows()
+    assert [r["status"] for r in rows] == ["keep", "keep", "keep", "discard", "keep", "crash"]
+    assert rows[0]["description"].startswith("baseline") and float(rows[0]["noise"]) == 0
+    assert [r["section"] for r in rows[2:5]] == ["voice", "examples", "final_check"]
+    assert float(rows[2]["delta"]) > 0 and float(rows[2]["score"]) > float(rows[0]["score"])
+    assert "not one of the skill's sections" in rows[5]["description"]
+    # The branch holds exactly the kept commits; the discarded one was reset away.
+    log = git("log", "--format=%h %s", "autoexp/t1", cwd=repo).splitlines()
+    subjects = [line.split(" ", 1)[1] for line in log]
+    assert [s.split(": ")[1] for s in subjects[:2]] == ["final_check", "voice"]
+    assert not any(": examples:" in s for s in subjects)
+    branch_commits = {line.split()[0] for line in log}
+    for row in rows[2:5]:
+        assert (row["commit"][:7] in {c[:7] for c in branch_commits}) == (row["status"] == "keep")
+    records = run.ledger.records()
+    assert len(records) == len(rows) and records[2]["metrics"]["per_topic"].keys() == {
+        "alpha",
+        "beta",
+    }
+    assert records[2]["diff_lines"] >= 1 and records[2]["harness_sha256"] == run.harness
+    assert summary["stop_reason"] == "--max-experiments 4 reached"
+    assert summary["best"] > summary["baseline"]
+    assert "MAGIC" in (repo / "runs" / "t1" / "best-skill" / "voice.md").read_text()
+    # The user's branch and working tree are untouched.
+    assert git("rev-parse", "--abbrev-ref", "HEAD", cwd=repo) == "main"
+    assert (repo / "skills" / "imagine" / "voice.md").read_text() == voice
+    assert summary["adopt"] == "git checkout autoexp/t1 -- skills/imagine"
+
+
+def test_three_crashes_in_a_row_abort_cleanly(repo, imagine):
+    with OpenAIServer(World(imagine, ["not json"] * 3)) as server:
+        run = make_run(
+            repo, server, imagine, budget=Budget(max_experiments=10, abort_after_crashes=3)
+        )
+        summary = asyncio.run(run.run())
+    assert [r["status"] for r in run.ledger.rows()][2:] == ["crash"] * 3
+    assert summary["stop_reason"] == "3 consecutive crashes (--abort-after-crashes)"
+
+
+def test_a_crashing_evaluation_is_logged_and_the_loop_goes_on(repo, imagine):
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    world = World(
+        imagine, [edit("voice", voice + "\nBREAK\n"), edit("voice", voice + "\n- MAGIC.\n")]
+    )
+    inner = world.__call__
+
+    def responder(body):
+        from contentloop.testing import Reply
+
+        if "BREAK" in body["messages"][0]["content"] and not body["messages"][0][
+            "content"
+        ].startswith("You "):
+            return Reply(status=500, text="writer down")
+        return inner(body)
+
+    with OpenAIServer(responder) as server:
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=2))
+        asyncio.run(run.run())
+    rows = run.ledger.rows()
+    assert [r["status"] for r in rows][2:] == ["crash", "keep"]
+    assert "BREAK" not in (run.ws.skill_dir / "voice.md").read_text()
+
+
+def test_budget_stops_by_count_and_stop_file(repo, imagine):
+    with OpenAIServer(World(imagine, [])) as server:
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=0))
+        assert asyncio.run(run.run())["stop_reason"] == "--max-experiments 0 reached"
+        assert [r["status"] for r in run.ledger.rows()] == ["keep", "keep"]
+
+
+def test_refuses_a_dirty_skill(repo, imagine):
+    (repo / "skills" / "imagine" / "voice.md").write_text("uncommitted\n")
+    with (
+        OpenAIServer(World(imagine, [])) as server,
+        pytest.raises(ContentloopError, match="uncommitted changes"),
+    ):
+        make_run(repo, server, imagine)
+
+
+def test_no_git_keeps_snapshots(tmp_path, imagine):
+    skill_dir = tmp_path / "skill"
+    shutil.copytree(ROOT / "skills" / "imagine", skill_dir)
+    (tmp_path / "topics").mkdir()
+    (tmp_path / "topics" / "a.yaml").write_text(
+        "title: Topic a\naudience: people\nangle: it matters\n"
+    )
+    voice = (skill_dir / "voice.md").read_text()
+    with OpenAIServer(World(imagine, [edit("voice", voice + "\n- MAGIC\n")])) as server:
+        backend = OpenAIBackend("m", base_url=server.url + "/v1", max_retries=0)
+        run = OptimizeRun(
+            skill_dir,
+            load_topics(tmp_path / "topics"),
+            imagine,
+            writer_backend=backend,
+            judge_backend=backend,
+            optimizer_backend=backend,
+            run_dir=tmp_path / "run",
+            tag="x",
+            budget=Budget(max_experiments=1),
+            use_git=False,
+        )
+        asyncio.run(run.run())
+    assert [r["status"] for r in run.ledger.rows()] == ["keep", "keep", "keep"]
+    assert "MAGIC" in (tmp_path / "run" / "best-skill" / "voice.md").read_text()
+    assert "MAGIC" not in (skill_dir / "voice.md").read_text()
+
+
+def test_gate_rules():
+    a = {("t", 0): 70.0, ("t", 1): 72.0}
+    b = {("t", 0): 71.0, ("t", 1): 70.0}
+    noise = noise_floor(a, b)
+    assert noise == pytest.approx(2 * 2.1213 / 2**0.5, abs=0.01)
+    best = {k: (a[k] + b[k]) / 2 for k in a}
+    assert (
+        decide(
+            {k: v + 5 for k, v in best.items()}, best, noise, candidate_chars=10, best_chars=10
+        ).status
+        == "keep"
+    )
+    assert (
+        decide(
+            {k: v + 1 for k, v in best.items()}, best, noise, candidate_chars=10, best_chars=10
+        ).status
+        == "discard"
+    )
+    assert (
+        decide(
+            {k: v + 1 for k, v in best.items()}, best, noise, candidate_chars=9, best_chars=10
+        ).status
+        == "keep"
+    )
+    assert (
+        decide(
+            {k: v - 9 for k, v in best.items()}, best, noise, candidate_chars=1, best_chars=10
+        ).status
+        == "discard"
+    )
+    assert (
+        decide(best, best, noise, candidate_chars=10, best_chars=10, explore=True).status
+        == "explore"
+    )
+
+
+@pytest.mark.parametrize(
+    "reply,message",
+    [
+        (edit("../rubrics/imagine", "x"), "not one of the skill's sections"),
+        (edit("judge_system", "x"), "not one of the skill's sections"),
+        (edit("voice", "   "), "new_text is empty"),
+        ("prose, no json", "not JSON"),
+    ],
+)
+def test_proposals_outside_the_skill_are_refused(reply, message):
+    with pytest.raises(ProposalRefused, match=message):
+        parse_proposal(reply, load_skill(ROOT / "skills" / "imagine"))
+
+
+def test_cli_optimize_skill_end_to_end(repo, imagine, monkeypatch):
+    from typer.testing import CliRunner
+
+    from contentloop.cli import app
+
+    monkeypatch.chdir(repo)
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    with OpenAIServer(
+        World(imagine, [edit("voice", voice + "\n- MAGIC\n", "magic helps")])
+    ) as server:
+        args = [
+            "optimize-skill",
+            "--topics",
+            "topics",
+            "--skill",
+            "skills/imagine",
+            "--tag",
+            "cli",
+            "--max-experiments",
+            "1",
+            "--backend",
+            "openai",
+            "--base-url",
+            server.url + "/v1",
+            "--model",
+            "m",
+            "--json",
+            "--no-cache",
+        ]
+        r = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout)
+    assert summary["counts"] == {"keep": 3} and summary["best"] > summary["baseline"]
+    assert "experiment 1/1: keep" in " ".join(r.stderr.split())
+    tsv = (repo / "runs" / "cli" / "results.tsv").read_text().splitlines()
+    assert tsv[0].split("\t")[:5] == ["commit", "score", "stdev", "status", "description"]
+    assert len(tsv) == 4
+    r2 = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert r2.exit_code == 2 and "already exists" in r2.stderr
