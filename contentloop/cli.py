@@ -337,6 +337,11 @@ def optimize_skill(
     concurrency: int = typer.Option(4, "--concurrency", min=1),
     no_cache: bool = typer.Option(False, "--no-cache"),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    resume: str | None = typer.Option(
+        None,
+        "--resume",
+        help="Continue runs/<TAG>/ after a crash, Ctrl-C or kill -9, with its saved settings.",
+    ),
 ) -> None:
     """Hill-climb the skill: change one section, write every topic, score, keep or revert, log.
 
@@ -349,6 +354,8 @@ def optimize_skill(
       contentloop optimize-skill --topics topics/ --max-experiments 3
 
       contentloop optimize-skill --topics topics/ --repeats 2 --max-cost-usd 5 --explore-every 5
+
+      contentloop optimize-skill --resume 20261122-2130
     """
     import asyncio
     from datetime import datetime
@@ -357,69 +364,126 @@ def optimize_skill(
     from .optimize import Budget, OptimizeRun
     from .rubric import load_rubric
     from .skill import load_skill, resolve_skill
-    from .topic import load_topics
+    from .topic import load_topic, load_topics
+
+    def show(ev: dict[str, Any]) -> None:
+        r = ev["run"]
+        if ev["phase"] == "logged":
+            spent = r.spent()
+            best = getattr(r, "best_mean", 0.0)
+            err.print(
+                f"experiment {ev['experiment']}/{r.budget.max_experiments}: {ev['status']:<8} best {best:.2f}"
+                f"  spent {'?' if spent is None else f'${spent:.4f}'}  {r.history[-1]['description'][:70]}",
+                soft_wrap=True,
+                highlight=False,
+            )
 
     with user_errors():
-        todo = load_topics(topics)
-        skill_dir = resolve_skill(skill)
-        loaded_skill = load_skill(skill_dir)
-        loaded_rubric = load_rubric(rubric or loaded_skill.spec.rubric)
-        wflags = {"backend": backend, "model": model, "base_url": base_url, "timeout": timeout}
-        jflags = {
-            "backend": judge_backend,
-            "model": judge_model,
-            "base_url": judge_base_url,
-            "timeout": timeout,
-        }
-        writer_backend, judge_backend_obj = writer_and_judge(wflags, jflags)
-        optimizer_backend = (
-            make_backend_for("writer", **{**wflags, "model": optimizer_model})
-            if optimizer_model
-            else writer_backend
-        )
-        run_tag = tag or datetime.now().strftime("%Y%m%d-%H%M%S")
-        run_dir = runs_root / run_tag
-        if run_dir.exists():
-            raise ContentloopError("already exists.", path=run_dir, fix="pick another --tag.")
-        calls_per_eval = len(todo) * repeats * 2
-        err.print(
-            f"plan: {len(todo)} topics x {repeats} repeat(s); each evaluation is {calls_per_eval} model calls; "
-            f"baseline 2 evaluations + up to {max_experiments} experiments "
-            f"(<= {calls_per_eval * (2 + max_experiments) + max_experiments} calls in all).",
-            soft_wrap=True,
-        )
+        cache = None if no_cache else CallCache()
+        if resume:
+            run_dir = runs_root / resume
+            meta_path = run_dir / "run.json"
+            if not meta_path.exists():
+                raise ContentloopError(
+                    "is not an optimize run (no run.json).",
+                    path=run_dir,
+                    fix=f"pass a folder name under {runs_root}/ to --resume.",
+                )
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            from .llm import ModelChoice, make_backend
 
-        def show(ev: dict[str, Any]) -> None:
-            r = ev["run"]
-            if ev["phase"] == "logged":
-                spent = r.spent()
-                err.print(
-                    f"experiment {ev['experiment']}/{max_experiments}: {ev['status']:<8} best {r.best_mean if hasattr(r, 'best_mean') else 0:.2f}"
-                    f"  spent {'?' if spent is None else f'${spent:.4f}'}  {r.history[-1]['description'][:70]}",
-                    soft_wrap=True,
-                    highlight=False,
+            def stored(role: str) -> Backend:
+                ident = meta[role]
+                return make_backend(
+                    ModelChoice(
+                        role="judge" if role == "judge" else "writer",
+                        timeout=timeout or 120.0,
+                        **ident,
+                    )
                 )
 
-        run = OptimizeRun(
-            skill_dir,
-            todo,
-            loaded_rubric,
-            writer_backend=writer_backend,
-            judge_backend=judge_backend_obj,
-            optimizer_backend=optimizer_backend,
-            run_dir=run_dir,
-            tag=run_tag,
-            repeats=repeats,
-            budget=Budget(
-                max_experiments, max_cost_usd, max_hours, abort_after_crashes, experiment_timeout
-            ),
-            explore_every=explore_every,
-            use_git=not no_git,
-            cache=None if no_cache else CallCache(),
-            concurrency=concurrency,
-            on_event=show,
-        )
-        summary = asyncio.run(run.run())
+            run = OptimizeRun(
+                Path(meta["skill"]),
+                [load_topic(p) for p in meta["topics"]],
+                load_rubric(meta["rubric"]),
+                writer_backend=stored("writer"),
+                judge_backend=stored("judge"),
+                optimizer_backend=stored("optimizer"),
+                run_dir=run_dir,
+                tag=meta["tag"],
+                repeats=meta["repeats"],
+                budget=Budget(**meta["budget"]),
+                explore_every=meta["explore_every"],
+                use_git=meta["use_git"],
+                cache=cache,
+                concurrency=meta["concurrency"],
+                on_event=show,
+                resume=True,
+            )
+            run_tag = meta["tag"]
+        else:
+            todo = load_topics(topics)
+            skill_dir = resolve_skill(skill)
+            loaded_skill = load_skill(skill_dir)
+            loaded_rubric = load_rubric(rubric or loaded_skill.spec.rubric)
+            wflags = {"backend": backend, "model": model, "base_url": base_url, "timeout": timeout}
+            jflags = {
+                "backend": judge_backend,
+                "model": judge_model,
+                "base_url": judge_base_url,
+                "timeout": timeout,
+            }
+            writer_backend, judge_backend_obj = writer_and_judge(wflags, jflags)
+            optimizer_backend = (
+                make_backend_for("writer", **{**wflags, "model": optimizer_model})
+                if optimizer_model
+                else writer_backend
+            )
+            run_tag = tag or datetime.now().strftime("%Y%m%d-%H%M%S")
+            run_dir = runs_root / run_tag
+            if run_dir.exists():
+                raise ContentloopError(
+                    "already exists.", path=run_dir, fix="pick another --tag, or --resume it."
+                )
+            calls_per_eval = len(todo) * repeats * 2
+            err.print(
+                f"plan: {len(todo)} topics x {repeats} repeat(s); each evaluation is {calls_per_eval} model calls; "
+                f"baseline 2 evaluations + up to {max_experiments} experiments "
+                f"(<= {calls_per_eval * (2 + max_experiments) + max_experiments} calls in all).",
+                soft_wrap=True,
+            )
+            run = OptimizeRun(
+                skill_dir,
+                todo,
+                loaded_rubric,
+                writer_backend=writer_backend,
+                judge_backend=judge_backend_obj,
+                optimizer_backend=optimizer_backend,
+                run_dir=run_dir,
+                tag=run_tag,
+                repeats=repeats,
+                budget=Budget(
+                    max_experiments,
+                    max_cost_usd,
+                    max_hours,
+                    abort_after_crashes,
+                    experiment_timeout,
+                ),
+                explore_every=explore_every,
+                use_git=not no_git,
+                cache=cache,
+                concurrency=concurrency,
+                on_event=show,
+            )
+        try:
+            summary = asyncio.run(run.run())
+        except KeyboardInterrupt:
+            err.print(
+                f"stopped. The ledgers hold every finished experiment; continue with: "
+                f"contentloop optimize-skill --runs {runs_root} --resume {run_tag}",
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")
         return

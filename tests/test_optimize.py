@@ -286,3 +286,109 @@ def test_cli_optimize_skill_end_to_end(repo, imagine, monkeypatch):
     assert len(tsv) == 4
     r2 = CliRunner().invoke(app, args, catch_exceptions=False)
     assert r2.exit_code == 2 and "already exists" in r2.stderr
+
+
+class SeededWorld(World):
+    """Proposals chosen by experiment number (the request's seed), so a run that is killed and
+    resumed asks for, and gets, the same edits as a run that never stopped."""
+
+    def __call__(self, body):
+        system = body["messages"][0]["content"]
+        if system.startswith("You improve a writing style guide"):
+            return self.proposals[(body["seed"] - 1) % len(self.proposals)]
+        return super().__call__(body)
+
+
+def seeded_proposals(repo):
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    final_check = (repo / "skills" / "imagine" / "final_check.md").read_text()
+    return [
+        edit("examples", "A longer example that changes nothing. " * 20, "longer examples"),
+        edit("voice", voice + "\n- MAGIC: lead with the pivot.\n", "pivot rule"),
+        edit("../rubrics/imagine", "x", "escape"),
+        edit("final_check", final_check.splitlines()[0], "shorter"),
+    ]
+
+
+def comparable(run_dir):
+    rows = (run_dir / "results.tsv").read_text().splitlines()
+    keep = ("score", "stdev", "status", "description", "section", "delta", "noise")
+    header = rows[0].split("\t")
+    return [tuple(dict(zip(header, r.split("\t"), strict=True))[k] for k in keep) for r in rows[1:]]
+
+
+def test_sigkill_mid_run_resumes_to_the_same_ledgers(repo, imagine, tmp_path):
+    import os
+    import random
+    import signal
+    import sys
+    import time
+
+    base = [sys.executable, "-m", "contentloop.cli", "optimize-skill", "--runs", str(repo / "runs")]
+    rng = random.Random(5)
+    with OpenAIServer(SeededWorld(imagine, seeded_proposals(repo)), latency=0.03) as server:
+        common = [
+            "--topics",
+            "topics",
+            "--skill",
+            "skills/imagine",
+            "--max-experiments",
+            "6",
+            "--backend",
+            "openai",
+            "--base-url",
+            server.url + "/v1",
+            "--model",
+            "m",
+        ]
+
+        def env(name):
+            return {**os.environ, "CONTENTLOOP_HOME": str(tmp_path / name)}
+
+        ref = subprocess.run(
+            [*base, *common, "--tag", "ref"],
+            cwd=repo,
+            env=env("ref"),
+            capture_output=True,
+            text=True,
+        )
+        assert ref.returncode == 0, ref.stderr
+        kills, args = 0, [*base, *common, "--tag", "killed"]
+        for _ in range(12):
+            proc = subprocess.Popen(
+                args, cwd=repo, env=env("killed"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+            time.sleep(rng.uniform(1.5, 4.0))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                kills += 1
+            else:
+                assert proc.returncode == 0, proc.stderr.read().decode()
+                break
+            args = [*base, "--resume", "killed"]
+        else:
+            final = subprocess.run(
+                args, cwd=repo, env=env("killed"), capture_output=True, text=True
+            )
+            assert final.returncode == 0, final.stderr
+    print(f"killed {kills} times")
+    assert kills >= 2, "the test must actually kill the run mid-way"
+    assert comparable(repo / "runs" / "killed") == comparable(repo / "runs" / "ref")
+    records = [
+        json.loads(x)
+        for x in (repo / "runs" / "killed" / "experiments.jsonl").read_text().splitlines()
+    ]
+    numbers = [r["experiment"] for r in records]
+    assert numbers == sorted(numbers) and len(numbers[2:]) == len(set(numbers[2:])), (
+        "no experiment twice"
+    )
+
+    def kept_subjects(tag):
+        log = git("log", "--format=%s", f"autoexp/{tag}", cwd=repo).splitlines()
+        return [s.split(": ", 1)[1] for s in log if s.startswith("autoexp")]
+
+    assert kept_subjects("killed") == kept_subjects("ref")
+    kept_rows = [r for r in records if r["experiment"] > 0 and r["status"] == "keep"]
+    branch = git("log", "--format=%h", "autoexp/killed", cwd=repo).split()
+    assert all(r["commit"][:7] in {c[:7] for c in branch} for r in kept_rows)

@@ -69,6 +69,16 @@ class CostLedger:
         self.records: list[CallRecord] = []
         self._lock = threading.Lock()
 
+    def load(self) -> None:
+        """Read the calls already in the file (a resumed run keeps counting its spend)."""
+        if self.path is None or not self.path.exists():
+            return
+        for line in self.path.read_text(encoding="utf-8").split("\n")[:-1]:
+            try:
+                self.records.append(CallRecord(**json.loads(line)))
+            except (json.JSONDecodeError, TypeError):
+                break
+
     def record(self, role: str, response: Response) -> CallRecord:
         u = response.usage
         rec = CallRecord(

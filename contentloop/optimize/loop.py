@@ -59,23 +59,33 @@ class OptimizeRun:
         cache: CallCache | None = None,
         concurrency: int = 4,
         on_event: Event | None = None,
+        resume: bool = False,
     ) -> None:
         self.topics, self.rubric, self.repeats = topics, rubric, repeats
+        self.resumed = resume
+        self.skill_source = skill_dir.resolve()
+        self.use_git = use_git
         self.budget = budget or Budget()
         self.explore_every = explore_every
         self.run_dir, self.tag = run_dir, tag
         self.concurrency = concurrency
         self.on_event = on_event or (lambda e: None)
         self.harness = harness_sha256(rubric, topics)
-        run_dir.mkdir(parents=True, exist_ok=False)
+        if resume and not (run_dir / "run.json").exists():
+            raise ContentloopError("is not a run folder (no run.json).", path=run_dir)
+        run_dir.mkdir(parents=True, exist_ok=resume)
         self.costs = CostLedger(run_dir / "calls.jsonl")
+        if resume:
+            self.costs.load()
         self.writer = Client(writer_backend, role="writer", cache=cache, ledger=self.costs)
         self.judge = Judge(
             Client(judge_backend, role="judge", cache=cache, ledger=self.costs), rubric
         )
         self.optimizer = Client(optimizer_backend, role="optimizer", cache=cache, ledger=self.costs)
+        # Written before anything else, so a run killed at any later point can be resumed.
+        write_text(run_dir / "run.json", json.dumps(self.meta(), indent=2) + "\n")
         ws_cls = GitWorkspace if use_git else SnapshotWorkspace
-        self.ws = ws_cls(skill_dir, run_dir, tag)
+        self.ws = ws_cls(skill_dir, run_dir, tag, reopen=resume)
         self.ledger = RunLedger(run_dir)
         self.started = time.monotonic()
         self.history: list[dict[str, Any]] = []
@@ -129,6 +139,8 @@ class OptimizeRun:
         diff_lines: int = 0,
         before: dict[str, Any] | None = None,
         reason: str = "",
+        new_text: str | None = None,
+        worst: list[dict[str, Any]] | None = None,
     ) -> None:
         totals = self.costs.totals()
         spent = {
@@ -168,6 +180,8 @@ class OptimizeRun:
             "tokens": spent,
             "cost_usd": cost_delta,
             "harness_sha256": self.harness,
+            "new_text": new_text,
+            "worst": worst,
             "metrics": None
             if result is None
             else {
@@ -192,8 +206,7 @@ class OptimizeRun:
         self.on_event({"phase": "logged", "experiment": n, "status": status, "run": self})
 
     # --- the loop --------------------------------------------------------------------------
-    async def run(self) -> dict[str, Any]:
-        write_text(self.run_dir / "run.json", json.dumps(self.meta(), indent=2) + "\n")
+    async def _baseline(self) -> None:
         before = self.costs.totals()
         t = time.monotonic()
         skill = self.skill()
@@ -201,9 +214,9 @@ class OptimizeRun:
         first = await self._evaluate(skill, 0)
         second = await self._evaluate(skill, 1)
         self.noise = noise_floor(first.totals, second.totals)
-        best = {k: (first.totals[k] + second.totals[k]) / 2 for k in first.totals}
-        self.baseline_mean = self.best_mean = sum(best.values()) / len(best)
-        best_chars, worst = skill.chars, first.worst()
+        self.best = {k: (first.totals[k] + second.totals[k]) / 2 for k in first.totals}
+        self.baseline_mean = self.best_mean = sum(self.best.values()) / len(self.best)
+        self.worst = first.worst()
         head = self.ws.head()
         self._log(
             0,
@@ -216,6 +229,7 @@ class OptimizeRun:
             noise=self.noise,
             seconds=time.monotonic() - t,
             before=before,
+            worst=self.worst,
         )
         self._log(
             0,
@@ -229,7 +243,72 @@ class OptimizeRun:
             seconds=0.0,
         )
         self.ws.keep(self.run_dir)
-        crashes, n, self.stop_reason = 0, 0, ""
+
+    def _restore(self, records: list[dict[str, Any]]) -> int:
+        """Rebuild the loop's state from the ledger; returns the last logged experiment number."""
+        if records[0].get("harness_sha256") != self.harness:
+            raise ContentloopError(
+                "the eval harness (rubric, judge prompt or topics) changed since this run started, so "
+                "its scores cannot be compared with the new ones.",
+                path=self.run_dir / "experiments.jsonl",
+                fix="restore the rubric and topics, or start a new run with another --tag.",
+            )
+
+        def drafts(record: dict[str, Any]) -> dict[tuple[str, int], float]:
+            out = {}
+            for key, total in record["metrics"]["drafts"].items():
+                slug, _, rep = key.rpartition("#")
+                out[(slug, int(rep))] = total
+            return out
+
+        first, second = drafts(records[0]), drafts(records[1])
+        self.noise = records[0]["noise"]
+        self.best = {k: (first[k] + second[k]) / 2 for k in first}
+        self.baseline_mean = sum(self.best.values()) / len(self.best)
+        self.worst = records[0].get("worst") or []
+        for r in records:
+            self.counts[r["status"]] += 1
+            self.history.append(
+                {
+                    "n": r["experiment"],
+                    "section": r.get("section") or "-",
+                    "status": r["status"],
+                    "delta": r.get("delta"),
+                    "description": r["description"],
+                }
+            )
+            if r.get("section"):
+                self.explored[r["section"]] += 1
+            if r["experiment"] > 0 and r["status"] in ("keep", "explore"):
+                self.best = drafts(r)
+                self.worst = r.get("worst") or self.worst
+        self.best_mean = sum(self.best.values()) / len(self.best)
+        self.started -= sum(r.get("wall_time_s") or 0 for r in records)
+        self.ws.restore(records)
+        return records[-1]["experiment"]
+
+    async def run(self) -> dict[str, Any]:
+        records = self.ledger.repair() if self.resumed else []
+        self.crashes = 0
+        if sum(r["experiment"] == 0 for r in records) < 2:
+            self.ledger.reset()  # a baseline cut short is redone whole
+            await self._baseline()
+            n = 0
+        else:
+            n = self._restore(records)
+            for r in reversed(records):
+                if r["status"] not in ("crash", "timeout"):
+                    break
+                self.crashes += 1
+        await self._loop(n)
+        summary = self.summary()
+        write_text(self.run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
+        return summary
+
+    async def _loop(self, n: int) -> None:
+        skill = self.skill()
+        best, best_chars, worst = self.best, skill.chars, self.worst
+        crashes, self.stop_reason = self.crashes, ""
         while True:
             n += 1
             reason = self._stop_reason(n)
@@ -307,6 +386,7 @@ class OptimizeRun:
                     diff_lines=diff_lines,
                     before=before,
                     reason=str(exc) or status,
+                    new_text=proposal.new_text,
                 )
                 if crashes >= self.budget.abort_after_crashes:
                     self.stop_reason = f"{crashes} consecutive crashes (--abort-after-crashes)"
@@ -340,23 +420,35 @@ class OptimizeRun:
                 diff_lines=diff_lines,
                 before=before,
                 reason=decision.reason,
+                new_text=proposal.new_text,
+                worst=worst if decision.status in ("keep", "explore") else None,
             )
-        summary = self.summary()
-        write_text(self.run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
-        return summary
+        self.best = best
 
     def meta(self) -> dict[str, Any]:
+        """Everything --resume needs to rebuild this run (no secrets: backends by name only)."""
+
+        def ident(backend: Backend) -> dict[str, Any]:
+            return {
+                k: v
+                for k, v in backend.cache_identity.items()
+                if k in ("backend", "model", "base_url")
+            }
+
         return {
             "tag": self.tag,
             "harness_sha256": self.harness,
-            "rubric": self.rubric.name,
-            "topics": [t.slug for t in self.topics],
+            "skill": str(self.skill_source),
+            "use_git": self.use_git,
+            "rubric": str(self.rubric.path.resolve()) if self.rubric.path else self.rubric.name,
+            "topics": [str(t.path.resolve()) if t.path else t.slug for t in self.topics],
             "repeats": self.repeats,
             "budget": self.budget.__dict__,
             "explore_every": self.explore_every,
-            "writer": self.writer.backend.model,
-            "judge": self.judge.client.backend.model,
-            "optimizer": self.optimizer.backend.model,
+            "concurrency": self.concurrency,
+            "writer": ident(self.writer.backend),
+            "judge": ident(self.judge.client.backend),
+            "optimizer": ident(self.optimizer.backend),
         }
 
     def summary(self) -> dict[str, Any]:

@@ -20,7 +20,7 @@ def _git(*args: str, cwd: Path) -> str:
 
 
 class GitWorkspace:
-    def __init__(self, skill_dir: Path, run_dir: Path, tag: str) -> None:
+    def __init__(self, skill_dir: Path, run_dir: Path, tag: str, *, reopen: bool = False) -> None:
         skill_dir = skill_dir.resolve()
         try:
             self.root = Path(_git("rev-parse", "--show-toplevel", cwd=skill_dir))
@@ -31,6 +31,19 @@ class GitWorkspace:
                 fix="run git init, or pass --no-git.",
             ) from exc
         self.rel = skill_dir.relative_to(self.root)
+        self.branch = f"autoexp/{tag}"
+        self.tree = (run_dir / "worktree").resolve()
+        self.skill_dir = self.tree / self.rel
+        self.run_dir = run_dir
+        self._identity = (
+            []
+            if _git_config("user.email", self.root)
+            else ["-c", "user.name=contentloop", "-c", "user.email=contentloop@localhost"]
+        )
+        if reopen:
+            if not self.tree.is_dir():
+                raise ContentloopError("has no worktree to resume.", path=self.tree)
+            return
         dirty = _git("status", "--porcelain", "--", str(self.rel), cwd=self.root)
         if dirty:
             raise ContentloopError(
@@ -39,15 +52,17 @@ class GitWorkspace:
                 path=skill_dir,
                 fix="commit or stash the changes under the skill, then run again.",
             )
-        self.branch = f"autoexp/{tag}"
-        self.tree = (run_dir / "worktree").resolve()
         _git("worktree", "add", "-q", "-b", self.branch, str(self.tree), "HEAD", cwd=self.root)
-        self.skill_dir = self.tree / self.rel
-        self._identity = (
-            []
-            if _git_config("user.email", self.root)
-            else ["-c", "user.name=contentloop", "-c", "user.email=contentloop@localhost"]
-        )
+
+    def restore(self, records: list[dict]) -> None:
+        """Make the branch agree with the ledger: HEAD is the last logged keep (or the baseline).
+
+        A commit made for an experiment that was never logged (killed between commit and log)
+        is reset away, and the experiment runs again under the same number.
+        """
+        kept = [r["commit"] for r in records if r["status"] in ("keep", "explore")]
+        _git("reset", "-q", "--hard", kept[-1], cwd=self.tree)
+        self.keep(self.run_dir)
 
     def head(self) -> str:
         return _git("rev-parse", "--short=12", "HEAD", cwd=self.tree)
@@ -83,13 +98,14 @@ def _snapshot(src: Path, dst: Path) -> None:
 class SnapshotWorkspace:
     """--no-git: edit a copy of the skill; the best version is kept as a snapshot folder."""
 
-    def __init__(self, skill_dir: Path, run_dir: Path, tag: str) -> None:
+    def __init__(self, skill_dir: Path, run_dir: Path, tag: str, *, reopen: bool = False) -> None:
         self.source = skill_dir.resolve()
         self.skill_dir = run_dir / "skill"
-        _snapshot(self.source, self.skill_dir)
         self.run_dir = run_dir
         self._n = 0
-        _snapshot(self.skill_dir, run_dir / "best-skill")
+        if not reopen:
+            _snapshot(self.source, self.skill_dir)
+            _snapshot(self.skill_dir, run_dir / "best-skill")
 
     def head(self) -> str:
         return f"snap-{self._n:04d}"
@@ -103,6 +119,15 @@ class SnapshotWorkspace:
 
     def keep(self, run_dir: Path) -> None:
         _snapshot(self.skill_dir, run_dir / "best-skill")
+
+    def restore(self, records: list[dict]) -> None:
+        """Rebuild the best skill by replaying the logged kept edits onto the original."""
+        _snapshot(self.source, self.skill_dir)
+        for r in records:
+            if r["status"] in ("keep", "explore") and r.get("section"):
+                (self.skill_dir / f"{r['section']}.md").write_text(r["new_text"], encoding="utf-8")
+        self._n = max((r["experiment"] for r in records), default=0)
+        self.keep(self.run_dir)
 
     def adopt_command(self) -> str:
         return f"cp -r {self.run_dir / 'best-skill'}/. {self.source}/"
