@@ -342,6 +342,11 @@ def optimize_skill(
         "--resume",
         help="Continue runs/<TAG>/ after a crash, Ctrl-C or kill -9, with its saved settings.",
     ),
+    holdout: Path | None = typer.Option(
+        None,
+        "--holdout",
+        help="Folder of held-out topics: scored for the baseline and each new best, never shown to the optimizer.",
+    ),
 ) -> None:
     """Hill-climb the skill: change one section, write every topic, score, keep or revert, log.
 
@@ -368,7 +373,16 @@ def optimize_skill(
 
     def show(ev: dict[str, Any]) -> None:
         r = ev["run"]
-        if ev["phase"] == "logged":
+        if ev["phase"] == "baseline_done":
+            per_eval = ev["seconds"] / 2
+            err.print(
+                f"baseline done in {ev['seconds']:.0f} s (noise floor {r.noise:.2f}); at {per_eval:.0f} s per "
+                f"evaluation the budget takes up to ~{per_eval * r.budget.max_experiments / 60:.0f} more minutes.",
+                soft_wrap=True,
+            )
+        elif ev["phase"] == "retrospective":
+            err.print(Text(ev["text"], style="dim"))
+        elif ev["phase"] == "logged":
             spent = r.spent()
             best = getattr(r, "best_mean", 0.0)
             err.print(
@@ -406,6 +420,7 @@ def optimize_skill(
                 Path(meta["skill"]),
                 [load_topic(p) for p in meta["topics"]],
                 load_rubric(meta["rubric"]),
+                holdout=[load_topic(p) for p in meta.get("holdout", [])],
                 writer_backend=stored("writer"),
                 judge_backend=stored("judge"),
                 optimizer_backend=stored("optimizer"),
@@ -474,6 +489,14 @@ def optimize_skill(
                 cache=cache,
                 concurrency=concurrency,
                 on_event=show,
+                holdout=load_topics(holdout) if holdout else None,
+            )
+            est = run.estimate()
+            cost = "price unknown" if est["cost_usd"] is None else f"~${est['cost_usd']:.2f}"
+            err.print(
+                f"estimate for the whole budget: {est['calls']} calls, ~{est['input_tokens']:,} input and "
+                f"~{est['output_tokens']:,} output tokens, {cost}; time is estimated after the baseline.",
+                soft_wrap=True,
             )
         try:
             summary = asyncio.run(run.run())
@@ -495,6 +518,16 @@ def optimize_skill(
         soft_wrap=True,
         highlight=False,
     )
+    if summary["holdout_baseline"] is not None:
+        out.print(
+            f"held-out topics: baseline {summary['holdout_baseline']:.2f} -> best {summary['holdout_best']:.2f}",
+            highlight=False,
+        )
+    if summary["overfit_warning"]:
+        out.print(
+            "[bold yellow]warning:[/] the best skill rose on the training topics but fell on the held-out "
+            "topics; it may be overfitting them. Review it before adopting."
+        )
     cost = summary["cost_usd"]
     out.print(
         f"{summary['calls']} calls, {'price unknown' if cost is None else f'${cost:.4f}'}, {summary['seconds']:.0f} s"

@@ -392,3 +392,71 @@ def test_sigkill_mid_run_resumes_to_the_same_ledgers(repo, imagine, tmp_path):
     kept_rows = [r for r in records if r["experiment"] > 0 and r["status"] == "keep"]
     branch = git("log", "--format=%h", "autoexp/killed", cwd=repo).split()
     assert all(r["commit"][:7] in {c[:7] for c in branch} for r in kept_rows)
+
+
+def test_held_out_topics_flag_a_best_that_overfits(repo, imagine, tmp_path):
+    holdout = tmp_path / "holdout"
+    holdout.mkdir()
+    (holdout / "gamma.yaml").write_text(
+        "title: Topic gamma\naudience: plant managers\nangle: it matters\n"
+    )
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+
+    class Overfit(World):
+        def __call__(self, body):
+            system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
+            if not system.startswith("You ") and "gamma" in user:
+                return BAD if "MAGIC" in system else GOOD  # the edit that helps training hurts here
+            return super().__call__(body)
+
+    world = Overfit(imagine, [edit("voice", voice + "\n- MAGIC\n", "magic")])
+    seen = []
+    with OpenAIServer(lambda body: (seen.append(body), world(body))[1]) as server:
+        run = make_run(
+            repo, server, imagine, budget=Budget(max_experiments=1), holdout=load_topics(holdout)
+        )
+        summary = asyncio.run(run.run())
+    assert summary["best"] > summary["baseline"]
+    assert (
+        summary["holdout_best"] < summary["holdout_baseline"] and summary["overfit_warning"] is True
+    )
+    records = run.ledger.records()
+    assert (
+        records[0]["holdout"] == summary["holdout_baseline"]
+        and records[2]["holdout"] == summary["holdout_best"]
+    )
+    optimizer_prompts = [
+        json.dumps(b) for b in seen if b["messages"][0]["content"].startswith("You improve")
+    ]
+    assert optimizer_prompts and not any("gamma" in p for p in optimizer_prompts)
+
+
+def test_retrospective_every_ten_experiments_reaches_the_proposer(repo, imagine):
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    proposals = [edit("examples", f"Example variant {i}. " * 3, f"variant {i}") for i in range(11)]
+    proposals[3] = edit("voice", voice + "\n- MAGIC\n", "magic")
+    seen = []
+    world = SeededWorld(imagine, proposals)
+    with OpenAIServer(lambda body: (seen.append(body), world(body))[1]) as server:
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=11))
+        asyncio.run(run.run())
+    prompts = [
+        b["messages"][-1]["content"]
+        for b in seen
+        if b["messages"][0]["content"].startswith("You improve")
+    ]
+    assert len(prompts) == 11
+    assert all("Retrospective" not in p for p in prompts[:10])
+    assert "After 10 experiments:" in prompts[10] and "- examples: 9 tries" in prompts[10]
+    assert "- voice: 1 tries (keep 1)" in prompts[10]
+
+
+def test_estimate_before_the_baseline(repo, imagine):
+    with OpenAIServer(World(imagine, [])) as server:
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=4))
+        est = run.estimate()
+    assert (
+        est["calls"] == 2 * 6 * 2 + 4
+    )  # 2 topics x 6 evaluations x (writer + judge) + 4 proposals
+    assert est["input_tokens"] > est["output_tokens"] > 0
+    assert est["cost_usd"] is None  # the scripted server's model has no price

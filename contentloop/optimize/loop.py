@@ -60,8 +60,15 @@ class OptimizeRun:
         concurrency: int = 4,
         on_event: Event | None = None,
         resume: bool = False,
+        holdout: list[Topic] | None = None,
     ) -> None:
         self.topics, self.rubric, self.repeats = topics, rubric, repeats
+        # Held-out topics are scored for the baseline and each new best, never shown to the
+        # proposer: a best that rises on training topics but falls here is overfitting.
+        self.holdout = holdout or []
+        self.holdout_baseline: float | None = None
+        self.holdout_best: float | None = None
+        self.retro = ""
         self.resumed = resume
         self.skill_source = skill_dir.resolve()
         self.use_git = use_git
@@ -70,7 +77,7 @@ class OptimizeRun:
         self.run_dir, self.tag = run_dir, tag
         self.concurrency = concurrency
         self.on_event = on_event or (lambda e: None)
-        self.harness = harness_sha256(rubric, topics)
+        self.harness = harness_sha256(rubric, topics, self.holdout)
         if resume and not (run_dir / "run.json").exists():
             raise ContentloopError("is not a run folder (no run.json).", path=run_dir)
         run_dir.mkdir(parents=True, exist_ok=resume)
@@ -112,10 +119,12 @@ class OptimizeRun:
             return "STOP file found"
         return None
 
-    async def _evaluate(self, skill: Skill, offset: int) -> EvalResult:
+    async def _evaluate(
+        self, skill: Skill, offset: int, topics: list[Topic] | None = None
+    ) -> EvalResult:
         return await evaluate(
             skill,
-            self.topics,
+            topics or self.topics,
             self.rubric,
             self.writer,
             self.judge,
@@ -141,6 +150,7 @@ class OptimizeRun:
         reason: str = "",
         new_text: str | None = None,
         worst: list[dict[str, Any]] | None = None,
+        holdout: float | None = None,
     ) -> None:
         totals = self.costs.totals()
         spent = {
@@ -182,6 +192,7 @@ class OptimizeRun:
             "harness_sha256": self.harness,
             "new_text": new_text,
             "worst": worst,
+            "holdout": holdout,
             "metrics": None
             if result is None
             else {
@@ -217,6 +228,11 @@ class OptimizeRun:
         self.best = {k: (first.totals[k] + second.totals[k]) / 2 for k in first.totals}
         self.baseline_mean = self.best_mean = sum(self.best.values()) / len(self.best)
         self.worst = first.worst()
+        if self.holdout:
+            self.holdout_baseline = self.holdout_best = (
+                await self._evaluate(skill, 0, self.holdout)
+            ).mean
+        self.on_event({"phase": "baseline_done", "seconds": time.monotonic() - t, "run": self})
         head = self.ws.head()
         self._log(
             0,
@@ -230,6 +246,7 @@ class OptimizeRun:
             seconds=time.monotonic() - t,
             before=before,
             worst=self.worst,
+            holdout=self.holdout_baseline,
         )
         self._log(
             0,
@@ -266,6 +283,7 @@ class OptimizeRun:
         self.best = {k: (first[k] + second[k]) / 2 for k in first}
         self.baseline_mean = sum(self.best.values()) / len(self.best)
         self.worst = records[0].get("worst") or []
+        self.holdout_baseline = self.holdout_best = records[0].get("holdout")
         for r in records:
             self.counts[r["status"]] += 1
             self.history.append(
@@ -282,8 +300,13 @@ class OptimizeRun:
             if r["experiment"] > 0 and r["status"] in ("keep", "explore"):
                 self.best = drafts(r)
                 self.worst = r.get("worst") or self.worst
+                if r.get("holdout") is not None:
+                    self.holdout_best = r["holdout"]
         self.best_mean = sum(self.best.values()) / len(self.best)
         self.started -= sum(r.get("wall_time_s") or 0 for r in records)
+        last = records[-1]["experiment"]
+        if last >= 10:
+            self.retro = retrospective([h for h in self.history if h["n"] <= last - last % 10])
         self.ws.restore(records)
         return records[-1]["experiment"]
 
@@ -315,6 +338,11 @@ class OptimizeRun:
             if reason:
                 self.stop_reason = reason
                 break
+            if n > 1 and (n - 1) % 10 == 0:
+                self.retro = retrospective(self.history)
+                self.on_event(
+                    {"phase": "retrospective", "experiment": n, "text": self.retro, "run": self}
+                )
             self.on_event({"phase": "proposing", "experiment": n, "run": self})
             before, t = self.costs.totals(), time.monotonic()
             explore = bool(self.explore_every) and n % self.explore_every == 0  # type: ignore[operator]
@@ -330,15 +358,18 @@ class OptimizeRun:
                     explored=dict(self.explored),
                     worst=worst,
                     attempt=n,
+                    retrospective=self.retro,
                 )
-            except (ProposalRefused, ContentloopError) as exc:
+            except Exception as exc:  # noqa: BLE001 - an unattended loop logs a crash and goes on
                 crashes += 1
                 self._log(
                     n,
                     "crash",
                     commit=self.ws.head(),
                     result=None,
-                    description=f"proposal refused: {exc}",
+                    description=f"proposal refused: {exc}"
+                    if isinstance(exc, (ProposalRefused, ContentloopError))
+                    else f"proposal failed: {type(exc).__name__}: {exc}",
                     section=None,
                     delta=None,
                     noise=self.noise,
@@ -369,7 +400,7 @@ class OptimizeRun:
                 result = await asyncio.wait_for(
                     self._evaluate(candidate, n + 1), timeout=self.budget.experiment_timeout_s
                 )
-            except (TimeoutError, ContentloopError) as exc:
+            except Exception as exc:  # noqa: BLE001 - logged as crash/timeout; 3 in a row stop the run
                 status = "timeout" if isinstance(exc, TimeoutError) else "crash"
                 self.ws.revert()
                 crashes += 1
@@ -401,9 +432,14 @@ class OptimizeRun:
                 best_chars=best_chars,
                 explore=explore,
             )
+            holdout = None
             if decision.status in ("keep", "explore"):
                 best, best_chars, skill = result.totals, candidate.chars, candidate
                 self.best_mean, worst = result.mean, result.worst()
+                if self.holdout:
+                    holdout = self.holdout_best = (
+                        await self._evaluate(candidate, n + 1, self.holdout)
+                    ).mean
                 self.ws.keep(self.run_dir)
             else:
                 self.ws.revert()
@@ -422,8 +458,45 @@ class OptimizeRun:
                 reason=decision.reason,
                 new_text=proposal.new_text,
                 worst=worst if decision.status in ("keep", "explore") else None,
+                holdout=holdout,
             )
         self.best = best
+
+    def estimate(self) -> dict[str, Any]:
+        """Calls, tokens and USD for the whole budget, before anything is spent (rough: ~4
+        characters a token, drafts at ~1.4 tokens a word, six short judge rationales)."""
+        from ..judge import system_prompt
+        from ..llm.ledger import price_for
+
+        skill = self.skill()
+        drafts_per_eval = len(self.topics) * self.repeats
+        evals = 2 + self.budget.max_experiments
+        holdout_drafts = len(self.holdout) * (1 + self.budget.max_experiments)
+        drafts = drafts_per_eval * evals + holdout_drafts
+        out_words = sum(t.target_words for t in self.topics) / max(1, len(self.topics))
+        writer_in, writer_out = len(skill.prompt) / 4 + 150, out_words * 1.4
+        judge_in, judge_out = len(system_prompt(self.rubric)) / 4 + writer_out, 600
+        opt_in, opt_out = skill.chars / 4 + 1500, 800
+        n_exp = self.budget.max_experiments
+        parts = [
+            (self.writer.backend, drafts * writer_in, drafts * writer_out),
+            (self.judge.client.backend, drafts * judge_in, drafts * judge_out),
+            (self.optimizer.backend, n_exp * opt_in, n_exp * opt_out),
+        ]
+        cost: float | None = 0.0
+        for backend, tin, tout in parts:
+            price = price_for(backend.name, backend.model)
+            if price is None or cost is None:
+                cost = None
+            else:
+                cost += (tin * price["input"] + tout * price["output"]) / 1e6
+        return {
+            "calls": drafts * 2 + n_exp,
+            "input_tokens": int(sum(p[1] for p in parts)),
+            "output_tokens": int(sum(p[2] for p in parts)),
+            "cost_usd": None if cost is None else round(cost, 2),
+            "evaluations": evals,
+        }
 
     def meta(self) -> dict[str, Any]:
         """Everything --resume needs to rebuild this run (no secrets: backends by name only)."""
@@ -442,6 +515,7 @@ class OptimizeRun:
             "use_git": self.use_git,
             "rubric": str(self.rubric.path.resolve()) if self.rubric.path else self.rubric.name,
             "topics": [str(t.path.resolve()) if t.path else t.slug for t in self.topics],
+            "holdout": [str(t.path.resolve()) if t.path else t.slug for t in self.holdout],
             "repeats": self.repeats,
             "budget": self.budget.__dict__,
             "explore_every": self.explore_every,
@@ -453,7 +527,18 @@ class OptimizeRun:
 
     def summary(self) -> dict[str, Any]:
         totals = self.costs.totals()
+        overfit = (
+            self.holdout_baseline is not None
+            and self.holdout_best is not None
+            and self.best_mean > self.baseline_mean
+            and self.holdout_best < self.holdout_baseline
+        )
         return {
+            "holdout_baseline": None
+            if self.holdout_baseline is None
+            else round(self.holdout_baseline, 3),
+            "holdout_best": None if self.holdout_best is None else round(self.holdout_best, 3),
+            "overfit_warning": overfit,
             "tag": self.tag,
             "baseline": round(self.baseline_mean, 3),
             "best": round(self.best_mean, 3),
@@ -466,3 +551,21 @@ class OptimizeRun:
             "adopt": self.ws.adopt_command(),
             "best_skill": str(self.run_dir / "best-skill"),
         }
+
+
+def retrospective(history: list[dict[str, Any]]) -> str:
+    """Which sections and outcomes the experiments so far had: fed to the proposer every 10
+    experiments so it widens its search instead of circling one idea."""
+    tries = [h for h in history if h["n"] > 0]
+    by_section: dict[str, list[dict[str, Any]]] = {}
+    for h in tries:
+        by_section.setdefault(h["section"], []).append(h)
+    lines = [f"After {max((h['n'] for h in tries), default=0)} experiments:"]
+    for section, hs in sorted(by_section.items(), key=lambda kv: -len(kv[1])):
+        statuses = Counter(h["status"] for h in hs)
+        deltas = [h["delta"] for h in hs if h["delta"] is not None]
+        mean = f", mean change {sum(deltas) / len(deltas):+.2f}" if deltas else ""
+        lines.append(
+            f"- {section}: {len(hs)} tries ({', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))}){mean}"
+        )
+    return "\n".join(lines)

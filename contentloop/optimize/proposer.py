@@ -85,6 +85,7 @@ async def propose(
     explored: dict[str, int],
     worst: list[dict[str, Any]],
     attempt: int,
+    retrospective: str = "",
 ) -> Proposal:
     system = _env.get_template("optimize_system.jinja").render(sections=skill.spec.sections)
     user = _env.get_template("optimize_user.jinja").render(
@@ -96,6 +97,7 @@ async def propose(
         history=history[-20:],
         explored=[(n, explored.get(n, 0)) for n in skill.spec.sections],
         worst=worst,
+        retrospective=retrospective,
     )
     reply = await client.acall(
         Request(
