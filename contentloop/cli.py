@@ -367,30 +367,13 @@ def optimize_skill(
 
     from .llm import CallCache
     from .optimize import Budget, OptimizeRun
+    from .report.live import OptimizeView
     from .rubric import load_rubric
     from .skill import load_skill, resolve_skill
     from .topic import load_topic, load_topics
 
-    def show(ev: dict[str, Any]) -> None:
-        r = ev["run"]
-        if ev["phase"] == "baseline_done":
-            per_eval = ev["seconds"] / 2
-            err.print(
-                f"baseline done in {ev['seconds']:.0f} s (noise floor {r.noise:.2f}); at {per_eval:.0f} s per "
-                f"evaluation the budget takes up to ~{per_eval * r.budget.max_experiments / 60:.0f} more minutes.",
-                soft_wrap=True,
-            )
-        elif ev["phase"] == "retrospective":
-            err.print(Text(ev["text"], style="dim"))
-        elif ev["phase"] == "logged":
-            spent = r.spent()
-            best = getattr(r, "best_mean", 0.0)
-            err.print(
-                f"experiment {ev['experiment']}/{r.budget.max_experiments}: {ev['status']:<8} best {best:.2f}"
-                f"  spent {'?' if spent is None else f'${spent:.4f}'}  {r.history[-1]['description'][:70]}",
-                soft_wrap=True,
-                highlight=False,
-            )
+    view = OptimizeView(err, resume or tag or "")
+    show = view.event
 
     with user_errors():
         cache = None if no_cache else CallCache()
@@ -498,8 +481,10 @@ def optimize_skill(
                 f"~{est['output_tokens']:,} output tokens, {cost}; time is estimated after the baseline.",
                 soft_wrap=True,
             )
+        view.tag = run_tag
         try:
-            summary = asyncio.run(run.run())
+            with view:
+                summary = asyncio.run(run.run())
         except KeyboardInterrupt:
             err.print(
                 f"stopped. The ledgers hold every finished experiment; continue with: "

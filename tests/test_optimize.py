@@ -153,11 +153,47 @@ def test_a_crashing_evaluation_is_logged_and_the_loop_goes_on(repo, imagine):
     assert "BREAK" not in (run.ws.skill_dir / "voice.md").read_text()
 
 
-def test_budget_stops_by_count_and_stop_file(repo, imagine):
+def test_budget_stops_by_count(repo, imagine):
     with OpenAIServer(World(imagine, [])) as server:
         run = make_run(repo, server, imagine, budget=Budget(max_experiments=0))
         assert asyncio.run(run.run())["stop_reason"] == "--max-experiments 0 reached"
         assert [r["status"] for r in run.ledger.rows()] == ["keep", "keep"]
+
+
+def test_stop_file_ends_the_run_after_the_current_experiment(repo, imagine):
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    world = SeededWorld(
+        imagine, [edit("voice", voice + f"\n- rule {i}\n", f"rule {i}") for i in range(5)]
+    )
+
+    def responder(body):
+        if body["messages"][0]["content"].startswith("You improve") and body["seed"] == 2:
+            (repo / "runs" / "t1" / "STOP").write_text(
+                ""
+            )  # arrives while experiment 2 is under way
+        return world(body)
+
+    with OpenAIServer(responder) as server:
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=5))
+        summary = asyncio.run(run.run())
+    assert summary["stop_reason"] == "STOP file found"
+    assert [r["experiment"] for r in run.ledger.records()] == [
+        0,
+        0,
+        1,
+        2,
+    ]  # 2 finished, 3 never began
+
+
+def test_cost_budget_stops_the_run(repo, imagine):
+    from contentloop.llm import Response, Usage
+
+    with OpenAIServer(World(imagine, [])) as server:
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=5, max_cost_usd=0.5))
+        run.costs.record(
+            "writer", Response("x", "anthropic", "claude-haiku-4-5", Usage(input_tokens=600_000))
+        )
+        assert asyncio.run(run.run())["stop_reason"] == "--max-cost-usd 0.5 reached ($0.6000)"
 
 
 def test_refuses_a_dirty_skill(repo, imagine):

@@ -113,4 +113,6 @@ class CostLedger:
             "cache_read_tokens": sum(r.cache_read_tokens for r in live),
             "cache_write_tokens": sum(r.cache_write_tokens for r in live),
             "cost_usd": None if any(c is None for c in costs) else round(sum(costs), 6),  # type: ignore[arg-type]
+            # What the priced calls cost: a lower bound that budgets can still act on.
+            "known_cost_usd": round(sum(c for c in costs if c is not None), 6),
         }

@@ -110,8 +110,8 @@ class OptimizeRun:
         b = self.budget
         if n > b.max_experiments:
             return f"--max-experiments {b.max_experiments} reached"
-        cost = self.spent()
-        if b.max_cost_usd is not None and cost is not None and cost >= b.max_cost_usd:
+        cost = self.costs.totals()["known_cost_usd"]
+        if b.max_cost_usd is not None and cost >= b.max_cost_usd:
             return f"--max-cost-usd {b.max_cost_usd:g} reached (${cost:.4f})"
         if b.max_hours is not None and time.monotonic() - self.started >= b.max_hours * 3600:
             return f"--max-hours {b.max_hours:g} reached"

@@ -52,3 +52,76 @@ class WriteView:
         for slug, r in self.rows.items():
             t.add_row(slug, r["version"], r["phase"], r["last"], r["best"], r["asked"])
         return t
+
+
+class OptimizeView:
+    """The optimize-skill dashboard: a live panel, with one scrollback line per experiment."""
+
+    def __init__(self, console: Console, tag: str) -> None:
+        self.console, self.tag = console, tag
+        self.phase, self.n = "starting", 0
+        self.run: Any = None
+        self.live = Live(self._table(), console=console, refresh_per_second=2, transient=True)
+
+    def __enter__(self) -> OptimizeView:
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.__exit__(*exc)  # type: ignore[arg-type]
+
+    def event(self, ev: dict[str, Any]) -> None:
+        r = self.run = ev["run"]
+        self.phase, self.n = ev["phase"], ev.get("experiment", self.n)
+        if ev["phase"] == "baseline_done":
+            per_eval = ev["seconds"] / 2
+            self.live.console.print(
+                f"baseline done in {ev['seconds']:.0f} s (noise floor {r.noise:.2f}); at {per_eval:.0f} s per "
+                f"evaluation the budget takes up to ~{per_eval * r.budget.max_experiments / 60:.0f} more minutes.",
+                soft_wrap=True,
+            )
+        elif ev["phase"] == "retrospective":
+            self.live.console.print(ev["text"], style="dim", markup=False)
+        elif ev["phase"] == "logged":
+            best = getattr(r, "best_mean", 0.0)
+            self.live.console.print(
+                (
+                    f"experiment {ev['experiment']}/{r.budget.max_experiments}:"
+                    if ev["experiment"]
+                    else "baseline:"
+                )
+                + f" {ev['status']:<8} best {best:.2f}"
+                f"  spent {self._spent(r)}  {r.history[-1]['description'][:70]}",
+                soft_wrap=True,
+                highlight=False,
+                markup=False,
+            )
+        self.live.update(self._table())
+
+    @staticmethod
+    def _spent(r: Any) -> str:
+        spent = r.costs.totals()["known_cost_usd"]
+        cap = r.budget.max_cost_usd
+        return f"${spent:.4f}" + (f" of ${cap:g}" if cap is not None else "")
+
+    def _table(self) -> Table:
+        t = Table(title=f"optimize-skill {self.tag}", title_justify="left", show_header=False)
+        t.add_column("what", style="dim")
+        t.add_column("value")
+        r = self.run
+        if r is None:
+            t.add_row("phase", self.phase)
+            return t
+        t.add_row("experiment", f"{self.n} of {r.budget.max_experiments}  ({self.phase})")
+        if hasattr(r, "best_mean"):
+            t.add_row(
+                "score",
+                f"baseline {r.baseline_mean:.2f} -> best {r.best_mean:.2f}  (noise {r.noise:.2f})",
+            )
+        if r.history:
+            last = r.history[-1]
+            t.add_row("last", f"{last['status']}: {last['description'][:60]}")
+        counts = r.counts
+        t.add_row("counts", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-")
+        t.add_row("spent", self._spent(r))
+        return t
