@@ -496,3 +496,57 @@ def test_estimate_before_the_baseline(repo, imagine):
     )  # 2 topics x 6 evaluations x (writer + judge) + 4 proposals
     assert est["input_tokens"] > est["output_tokens"] > 0
     assert est["cost_usd"] is None  # the scripted server's model has no price
+
+
+def test_resume_refuses_a_changed_harness(repo, imagine):
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    with OpenAIServer(World(imagine, [edit("voice", voice + "\n- MAGIC\n")])) as server:
+        asyncio.run(make_run(repo, server, imagine, budget=Budget(max_experiments=1)).run())
+        (repo / "topics" / "alpha.yaml").write_text(
+            "title: Topic alpha\naudience: others\nangle: changed\n"
+        )
+        resumed = make_run(repo, server, imagine, budget=Budget(max_experiments=2), resume=True)
+        with pytest.raises(ContentloopError, match="eval harness .* changed"):
+            asyncio.run(resumed.run())
+
+
+def test_resume_without_git_replays_the_kept_edits(tmp_path, imagine):
+    skill_dir = tmp_path / "skill"
+    shutil.copytree(ROOT / "skills" / "imagine", skill_dir)
+    (tmp_path / "topics").mkdir()
+    (tmp_path / "topics" / "a.yaml").write_text(
+        "title: Topic a\naudience: people\nangle: it matters\n"
+    )
+    voice = (skill_dir / "voice.md").read_text()
+    world = SeededWorld(
+        imagine, [edit("voice", voice + "\n- MAGIC\n"), edit("examples", "x " * 300)]
+    )
+    with OpenAIServer(world) as server:
+        backend = OpenAIBackend("m", base_url=server.url + "/v1", max_retries=0)
+
+        def run(n, resume):
+            return OptimizeRun(
+                skill_dir,
+                load_topics(tmp_path / "topics"),
+                imagine,
+                writer_backend=backend,
+                judge_backend=backend,
+                optimizer_backend=backend,
+                run_dir=tmp_path / "run",
+                tag="x",
+                budget=Budget(max_experiments=n),
+                use_git=False,
+                resume=resume,
+            )
+
+        asyncio.run(run(1, False).run())
+        (tmp_path / "run" / "skill" / "voice.md").write_text("damaged by a crash\n")
+        summary = asyncio.run(run(2, True).run())
+    rows = [
+        line.split("\t")[3]
+        for line in (tmp_path / "run" / "results.tsv").read_text().splitlines()[1:]
+    ]
+    assert rows == ["keep", "keep", "keep", "discard"]
+    assert "MAGIC" in (tmp_path / "run" / "best-skill" / "voice.md").read_text()
+    assert "MAGIC" in (tmp_path / "run" / "skill" / "voice.md").read_text()
+    assert summary["best"] > summary["baseline"]
