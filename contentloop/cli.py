@@ -485,16 +485,22 @@ def optimize_skill(
         try:
             with view:
                 summary = asyncio.run(run.run())
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, asyncio.CancelledError):
             err.print(
                 f"stopped. The ledgers hold every finished experiment; continue with: "
                 f"contentloop optimize-skill --runs {runs_root} --resume {run_tag}",
                 soft_wrap=True,
             )
             raise typer.Exit(130) from None
+        if summary["stop_reason"] in ("Ctrl-C", "STOP file found"):
+            err.print(
+                f"stopped ({summary['stop_reason']}); continue with: "
+                f"contentloop optimize-skill --runs {runs_root} --resume {run_tag}",
+                soft_wrap=True,
+            )
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")
-        return
+        raise typer.Exit(130 if summary["stop_reason"] == "Ctrl-C" else 0)
     counts = summary["counts"]
     out.print(
         f"baseline {summary['baseline']:.2f} -> best {summary['best']:.2f} (noise floor {summary['noise']:.2f}); "
@@ -521,6 +527,8 @@ def optimize_skill(
         f"ledgers: {run_dir}/results.tsv, experiments.jsonl; best skill: {summary['best_skill']}"
     )
     out.print(f"bring the best skill onto your branch: {summary['adopt']}", highlight=False)
+    if summary["stop_reason"] == "Ctrl-C":
+        raise typer.Exit(130)
 
 
 @skill_app.command("show")

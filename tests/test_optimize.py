@@ -550,3 +550,58 @@ def test_resume_without_git_replays_the_kept_edits(tmp_path, imagine):
     assert "MAGIC" in (tmp_path / "run" / "best-skill" / "voice.md").read_text()
     assert "MAGIC" in (tmp_path / "run" / "skill" / "voice.md").read_text()
     assert summary["best"] > summary["baseline"]
+
+
+def test_ctrl_c_finishes_the_current_experiment_then_prints_the_resume_command(
+    repo, imagine, tmp_path
+):
+    import os
+    import signal
+    import sys
+
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    world = SeededWorld(
+        imagine, [edit("voice", voice + f"\n- rule {i}\n", f"rule {i}") for i in range(4)]
+    )
+    proc = None
+
+    def responder(body):
+        # Ctrl-C arrives while experiment 1 is being proposed: it must still be finished and logged.
+        if body["messages"][0]["content"].startswith("You improve") and body["seed"] == 1:
+            proc.send_signal(signal.SIGINT)
+        return world(body)
+
+    with OpenAIServer(responder) as server:
+        args = [
+            sys.executable,
+            "-m",
+            "contentloop.cli",
+            "optimize-skill",
+            "--topics",
+            "topics",
+            "--skill",
+            "skills/imagine",
+            "--tag",
+            "int",
+            "--max-experiments",
+            "3",
+            "--backend",
+            "openai",
+            "--base-url",
+            server.url + "/v1",
+            "--model",
+            "m",
+        ]
+        env = {**os.environ, "CONTENTLOOP_HOME": str(tmp_path / "home")}
+        proc = subprocess.Popen(
+            args, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    stderr = " ".join(stderr.split())
+    assert "stopping after the current experiment" in stderr and "--resume int" in stderr
+    records = [
+        json.loads(x)
+        for x in (repo / "runs" / "int" / "experiments.jsonl").read_text().splitlines()
+    ]
+    assert [r["experiment"] for r in records] == [0, 0, 1]

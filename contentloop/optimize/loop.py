@@ -4,8 +4,10 @@ evaluate → keep or revert → log, until the budget ends."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
 import json
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -69,6 +71,8 @@ class OptimizeRun:
         self.holdout_baseline: float | None = None
         self.holdout_best: float | None = None
         self.retro = ""
+        self.interrupts = 0
+        self._task: asyncio.Task[Any] | None = None
         self.resumed = resume
         self.skill_source = skill_dir.resolve()
         self.use_git = use_git
@@ -117,7 +121,16 @@ class OptimizeRun:
             return f"--max-hours {b.max_hours:g} reached"
         if (self.run_dir / "STOP").exists():
             return "STOP file found"
+        if self.interrupts:
+            return "Ctrl-C"
         return None
+
+    def _on_sigint(self) -> None:
+        """First Ctrl-C: finish the current experiment's bookkeeping, then stop. Second: stop now."""
+        self.interrupts += 1
+        self.on_event({"phase": "interrupt", "count": self.interrupts, "run": self})
+        if self.interrupts > 1 and self._task is not None:
+            self._task.cancel()
 
     async def _evaluate(
         self, skill: Skill, offset: int, topics: list[Topic] | None = None
@@ -311,6 +324,19 @@ class OptimizeRun:
         return records[-1]["experiment"]
 
     async def run(self) -> dict[str, Any]:
+        self._task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGINT, self._on_sigint)
+        except (NotImplementedError, RuntimeError):
+            pass  # not the main thread (e.g. a test harness): Ctrl-C keeps its default meaning
+        try:
+            return await self._run()
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signal.SIGINT)
+
+    async def _run(self) -> dict[str, Any]:
         records = self.ledger.repair() if self.resumed else []
         self.crashes = 0
         if sum(r["experiment"] == 0 for r in records) < 2:

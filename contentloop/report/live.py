@@ -80,6 +80,13 @@ class OptimizeView:
                 f"evaluation the budget takes up to ~{per_eval * r.budget.max_experiments / 60:.0f} more minutes.",
                 soft_wrap=True,
             )
+        elif ev["phase"] == "interrupt":
+            self.live.console.print(
+                "stopping after the current experiment's bookkeeping; press Ctrl-C again to stop now"
+                if ev["count"] == 1
+                else "stopping now; the interrupted experiment will run again on --resume",
+                style="yellow",
+            )
         elif ev["phase"] == "retrospective":
             self.live.console.print(ev["text"], style="dim", markup=False)
         elif ev["phase"] == "logged":
