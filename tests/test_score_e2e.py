@@ -152,3 +152,20 @@ def test_embedded_model_concurrent_first_calls_keep_stdout(tmp_path):
     card = json.loads(proc.stdout)
     assert card["judge"]["samples"] == 3
     assert all(len(c["scores"]) == 3 for c in card["judge"]["criteria"])
+
+
+def test_long_string_bounds_are_dropped_from_the_local_grammar():
+    """A 6000-character maxLength crashed llama.cpp's grammar builder (segfault); the local
+    backend must hand it a schema whose grammar builds."""
+    from llama_cpp import LlamaGrammar
+
+    from contentloop.llm.local import grammar_safe
+    from contentloop.optimize.proposer import proposal_schema
+    from contentloop.skill import load_skill
+
+    schema = proposal_schema(load_skill(ROOT / "skills" / "imagine"))
+    safe = grammar_safe(schema)
+    assert "maxLength" not in safe["properties"]["new_text"]
+    assert safe["properties"]["hypothesis"]["maxLength"] == 300  # short bounds stay
+    assert schema["properties"]["new_text"]["maxLength"] == 6000  # the caller's schema is untouched
+    LlamaGrammar.from_json_schema(json.dumps(safe), verbose=False)

@@ -96,7 +96,10 @@ class LocalBackend:
         if request.json_schema is not None:
             # Grammar-constrained decoding: the reply is JSON of this shape, and the schema's
             # maxLength on rationales keeps a tiny model from rambling until max_tokens.
-            params["response_format"] = {"type": "json_object", "schema": request.json_schema}
+            params["response_format"] = {
+                "type": "json_object",
+                "schema": grammar_safe(request.json_schema),
+            }
         with _lock:
             # Loading happens under the lock too: llama-cpp redirects fds 1 and 2 to /dev/null
             # while it loads, and concurrent first calls interleaving those redirections left
@@ -118,6 +121,25 @@ class LocalBackend:
 
     async def acomplete(self, request: Request) -> Response:
         return await asyncio.to_thread(self.complete, request)
+
+
+# llama.cpp turns maxLength N into N nested optional repetitions. 300 (the judge's
+# rationales) builds; 6000 (the optimizer's new section text) exceeds its grammar limits,
+# prints "error parsing grammar" and then segfaulted the process. Longer bounds are dropped
+# from the grammar: max_tokens still bounds the reply, and callers validate lengths.
+GRAMMAR_MAX_LENGTH = 500
+
+
+def grammar_safe(schema: Any) -> Any:
+    """The schema with string length bounds llama.cpp's grammar builder can handle."""
+    if isinstance(schema, dict):
+        out = {k: grammar_safe(v) for k, v in schema.items()}
+        if isinstance(out.get("maxLength"), int) and out["maxLength"] > GRAMMAR_MAX_LENGTH:
+            del out["maxLength"]
+        return out
+    if isinstance(schema, list):
+        return [grammar_safe(v) for v in schema]
+    return schema
 
 
 def _flatten(messages: list[dict[str, str]]) -> str:
