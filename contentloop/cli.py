@@ -390,7 +390,13 @@ def optimize_skill(
             from .llm import ModelChoice, make_backend
 
             def stored(role: str) -> Backend:
+                global _notice_shown
                 ident = meta[role]
+                if ident["backend"] == "local" and not _notice_shown:
+                    from .llm.local import NOTICE
+
+                    _notice_shown = True
+                    err.print(Text("note: ", style="yellow") + Text(NOTICE))
                 return make_backend(
                     ModelChoice(
                         role="judge" if role == "judge" else "writer",
