@@ -17,6 +17,8 @@ from .errors import ContentloopError
 
 if TYPE_CHECKING:
     from .llm import Backend
+    from .rubric import Rubric
+    from .skill import Skill
 
 app = typer.Typer(
     add_completion=False,
@@ -49,11 +51,18 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def writer_and_judge(wflags: dict[str, Any], jflags: dict[str, Any]) -> tuple[Backend, Backend]:
-    """The writer's and the judge's backends; the judge may follow the writer's server."""
-    return make_backend_for("writer", **wflags), make_backend_for(
-        "judge", writer_flags=wflags, **jflags
-    )
+def skill_setup(
+    skill: str | Path, rubric: str | None, wflags: dict[str, Any], jflags: dict[str, Any]
+) -> tuple[Skill, Rubric, Backend, Backend]:
+    """The skill, its rubric (or the one asked for), and the writer's and judge's backends;
+    the judge may follow the writer's server."""
+    from .rubric import load_rubric
+    from .skill import load_skill
+
+    loaded = load_skill(skill)
+    writer = make_backend_for("writer", **wflags)
+    judge = make_backend_for("judge", writer_flags=wflags, **jflags)
+    return loaded, load_rubric(rubric or loaded.spec.rubric), writer, judge
 
 
 BACKEND_HELP = "anthropic, openai (any OpenAI-compatible server) or local (embedded demo model)."
@@ -233,8 +242,6 @@ def write(
     from .llm import CallCache
     from .report.live import WriteView
     from .report.terminal import render_write_summary
-    from .rubric import load_rubric
-    from .skill import load_skill
     from .topic import load_topic, load_topics
     from .writer import write_many
 
@@ -242,8 +249,6 @@ def write(
         if (topic is None) == (topics is None):
             raise ContentloopError("give exactly one of --topic FILE or --topics FOLDER.")
         todo = [load_topic(topic)] if topic is not None else load_topics(topics)  # type: ignore[arg-type]
-        loaded_skill = load_skill(skill)
-        loaded_rubric = load_rubric(rubric or loaded_skill.spec.rubric)
         wflags = {"backend": backend, "model": model, "base_url": base_url, "timeout": timeout}
         jflags = {
             "backend": judge_backend,
@@ -251,7 +256,9 @@ def write(
             "base_url": judge_base_url,
             "timeout": timeout,
         }
-        writer_backend, judge_backend_obj = writer_and_judge(wflags, jflags)
+        loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
+            skill, rubric, wflags, jflags
+        )
         view = WriteView(err if as_json else out, [t.slug for t in todo], cycles, target)
         with view:
             results = asyncio.run(
@@ -369,7 +376,7 @@ def optimize_skill(
     from .optimize import Budget, OptimizeRun
     from .report.live import OptimizeView
     from .rubric import load_rubric
-    from .skill import load_skill, resolve_skill
+    from .skill import resolve_skill
     from .topic import load_topic, load_topics
 
     view = OptimizeView(err, resume or tag or "")
@@ -428,8 +435,6 @@ def optimize_skill(
         else:
             todo = load_topics(topics)
             skill_dir = resolve_skill(skill)
-            loaded_skill = load_skill(skill_dir)
-            loaded_rubric = load_rubric(rubric or loaded_skill.spec.rubric)
             wflags = {"backend": backend, "model": model, "base_url": base_url, "timeout": timeout}
             jflags = {
                 "backend": judge_backend,
@@ -437,7 +442,9 @@ def optimize_skill(
                 "base_url": judge_base_url,
                 "timeout": timeout,
             }
-            writer_backend, judge_backend_obj = writer_and_judge(wflags, jflags)
+            loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
+                skill_dir, rubric, wflags, jflags
+            )
             optimizer_backend = (
                 make_backend_for("writer", **{**wflags, "model": optimizer_model})
                 if optimizer_model

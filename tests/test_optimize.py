@@ -205,13 +205,20 @@ def test_refuses_a_dirty_skill(repo, imagine):
         make_run(repo, server, imagine)
 
 
-def test_no_git_keeps_snapshots(tmp_path, imagine):
+@pytest.fixture
+def plain_skill(tmp_path):
+    """The imagine skill outside any git repository, and a folder with one topic."""
     skill_dir = tmp_path / "skill"
     shutil.copytree(ROOT / "skills" / "imagine", skill_dir)
     (tmp_path / "topics").mkdir()
     (tmp_path / "topics" / "a.yaml").write_text(
         "title: Topic a\naudience: people\nangle: it matters\n"
     )
+    return skill_dir
+
+
+def test_no_git_keeps_snapshots(tmp_path, imagine, plain_skill):
+    skill_dir = plain_skill
     voice = (skill_dir / "voice.md").read_text()
     with OpenAIServer(World(imagine, [edit("voice", voice + "\n- MAGIC\n")])) as server:
         backend = OpenAIBackend("m", base_url=server.url + "/v1", max_retries=0)
@@ -510,13 +517,8 @@ def test_resume_refuses_a_changed_harness(repo, imagine):
             asyncio.run(resumed.run())
 
 
-def test_resume_without_git_replays_the_kept_edits(tmp_path, imagine):
-    skill_dir = tmp_path / "skill"
-    shutil.copytree(ROOT / "skills" / "imagine", skill_dir)
-    (tmp_path / "topics").mkdir()
-    (tmp_path / "topics" / "a.yaml").write_text(
-        "title: Topic a\naudience: people\nangle: it matters\n"
-    )
+def test_resume_without_git_replays_the_kept_edits(tmp_path, imagine, plain_skill):
+    skill_dir = plain_skill
     voice = (skill_dir / "voice.md").read_text()
     world = SeededWorld(
         imagine, [edit("voice", voice + "\n- MAGIC\n"), edit("examples", "x " * 300)]
