@@ -156,18 +156,6 @@ class WriteRun:
         self.run_id = folder.name
 
     # --- bookkeeping ---------------------------------------------------------------------
-    def _usage_since(self, before: dict[str, Any]) -> dict[str, Any]:
-        now = self.writer.ledger.totals()
-        out = {
-            k: now[k] - before.get(k, 0)
-            for k in ("input_tokens", "cache_read_tokens", "output_tokens")
-        }
-        cost_now, cost_before = now["cost_usd"], before.get("cost_usd")
-        out["cost_usd"] = (
-            None if cost_now is None or cost_before is None else round(cost_now - cost_before, 6)
-        )
-        return out
-
     def to_json(self) -> dict[str, Any]:
         totals = self.writer.ledger.totals()
         return {
@@ -232,7 +220,12 @@ class WriteRun:
         card = await self._score(text, n)
         # Writer and judge share this run's ledger, so the window holds both calls' usage.
         return Version(
-            n, text, card, asked, usage=self._usage_since(before), seconds=time.perf_counter() - t
+            n,
+            text,
+            card,
+            asked,
+            usage=self.writer.ledger.since(before),
+            seconds=time.perf_counter() - t,
         )
 
     # --- the loop ------------------------------------------------------------------------

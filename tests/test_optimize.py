@@ -607,3 +607,14 @@ def test_ctrl_c_finishes_the_current_experiment_then_prints_the_resume_command(
         for x in (repo / "runs" / "int" / "experiments.jsonl").read_text().splitlines()
     ]
     assert [r["experiment"] for r in records] == [0, 0, 1]
+
+
+def test_baseline_spend_is_recorded_once(repo, imagine):
+    """Both baseline evaluations' tokens belong to the first baseline row, not to both."""
+    with OpenAIServer(World(imagine, [])) as server:
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=0))
+        asyncio.run(run.run())
+    first, second = run.ledger.records()
+    total = run.costs.totals()
+    assert first["tokens"]["output_tokens"] == total["output_tokens"] > 0
+    assert second["tokens"] == {"input_tokens": 0, "cache_read_tokens": 0, "output_tokens": 0}

@@ -101,6 +101,16 @@ class CostLedger:
                     fh.write(json.dumps(asdict(rec)) + "\n")
         return rec
 
+    def since(self, before: dict[str, Any]) -> dict[str, Any]:
+        """Tokens and USD spent since `before`, an earlier `totals()`; USD is None if unknown."""
+        now = self.totals()
+        out: dict[str, Any] = {
+            k: now[k] - before[k] for k in ("input_tokens", "cache_read_tokens", "output_tokens")
+        }
+        unknown = now["cost_usd"] is None or before["cost_usd"] is None
+        out["cost_usd"] = None if unknown else round(now["cost_usd"] - before["cost_usd"], 6)
+        return out
+
     def totals(self, role: str | None = None) -> dict[str, Any]:
         recs = [r for r in self.records if role is None or r.role == role]
         costs = [r.cost_usd for r in recs]

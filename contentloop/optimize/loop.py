@@ -107,9 +107,6 @@ class OptimizeRun:
     def skill(self) -> Skill:
         return load_skill(self.ws.skill_dir)
 
-    def spent(self) -> float | None:
-        return self.costs.totals()["cost_usd"]
-
     def _stop_reason(self, n: int) -> str | None:
         b = self.budget
         if n > b.max_experiments:
@@ -159,23 +156,15 @@ class OptimizeRun:
         noise: float | None,
         seconds: float,
         diff_lines: int = 0,
-        before: dict[str, Any] | None = None,
+        before: dict[str, Any],
         reason: str = "",
         new_text: str | None = None,
         worst: list[dict[str, Any]] | None = None,
         holdout: float | None = None,
     ) -> None:
-        totals = self.costs.totals()
-        spent = {
-            k: totals[k] - (before or {}).get(k, 0)
-            for k in ("input_tokens", "cache_read_tokens", "output_tokens")
-        }
-        cost = totals["cost_usd"]
-        cost_delta = (
-            None
-            if cost is None or (before or {}).get("cost_usd", 0) is None
-            else round(cost - (before or {}).get("cost_usd", 0), 6)
-        )
+        usage = self.costs.since(before)
+        spent = {k: usage[k] for k in ("input_tokens", "cache_read_tokens", "output_tokens")}
+        cost_delta = usage["cost_usd"]
         row = {
             "commit": commit,
             "score": result.mean if result else None,
@@ -271,6 +260,7 @@ class OptimizeRun:
             delta=round(second.mean - first.mean, 3),
             noise=self.noise,
             seconds=0.0,
+            before=self.costs.totals(),  # both evaluations' spend is on run 1's row, once
         )
         self.ws.keep(self.run_dir)
 
