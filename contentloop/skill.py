@@ -57,9 +57,6 @@ class Skill(BaseModel):
     def name(self) -> str:
         return self.spec.name
 
-    def section_path(self, section: str) -> Path:
-        return self.folder / f"{section}.md"
-
     @property
     def prompt(self) -> str:
         """The writer's system prompt, assembled by the skill's template."""

@@ -236,9 +236,8 @@ def test_textstat_works_offline_in_a_fresh_home(tmp_path):
         "import nltk\n"
         "def no_download(*a, **k): raise AssertionError('nltk.download was called')\n"
         "nltk.download = no_download\n"
-        "from contentloop.checks.prose import Draft\n"
         "from contentloop.checks.readability import measure\n"
-        "print(measure(Draft('An idea for the area. A quiet poem.'), 'flesch_kincaid_grade'))\n"
+        "print(measure('An idea for the area. A quiet poem.', 'flesch_kincaid_grade'))\n"
     )
     env = {**os.environ, "CONTENTLOOP_HOME": str(tmp_path), "NLTK_DATA": str(tmp_path / "empty")}
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)

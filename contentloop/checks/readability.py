@@ -38,16 +38,17 @@ class ReadabilityConfig(CheckConfig):
         return self
 
 
-def measure(draft: Draft, metric: str) -> float:
+def measure(text: str, metric: str) -> float:
     textstat_ready()
-    return float(getattr(textstat, metric)(draft.prose_text()))
+    return float(getattr(textstat, metric)(text))
 
 
 @register(ReadabilityConfig)
 def readability(draft: Draft, cfg: ReadabilityConfig) -> Finding:
-    if not draft.prose_text().strip():
+    text = draft.prose_text()
+    if not text.strip():
         return Finding([Evidence(text="(no prose paragraphs)", line=None)], "no prose to measure")
-    value = round(measure(draft, cfg.metric), 1)
+    value = round(measure(text, cfg.metric), 1)
     allowed = f"{'' if cfg.min is None else cfg.min}..{'' if cfg.max is None else cfg.max}"
     if (cfg.min is not None and value < cfg.min) or (cfg.max is not None and value > cfg.max):
         return Finding(

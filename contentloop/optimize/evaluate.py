@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..checks import Draft
@@ -85,7 +85,7 @@ async def evaluate(
         async with gate:
             sample = sample_offset + r
             request = draft_request(skill, topic, max(1024, int(topic.target_words * 2.5)))
-            reply = await writer.acall(_with_sample(request, sample))
+            reply = await writer.acall(replace(request, sample=sample))
             draft = Draft(clean_reply(reply.text), path=f"{topic.slug}#{sample}")
             (card,) = score_drafts([draft], rubric)
             await judge_cards([card], [draft], judge.with_offset(sample))
@@ -93,9 +93,3 @@ async def evaluate(
 
     pairs = await asyncio.gather(*(one(t, r) for t in topics for r in range(repeats)))
     return EvalResult({k: c.total for k, c in pairs}, dict(pairs))
-
-
-def _with_sample(request: Any, sample: int) -> Any:
-    from dataclasses import replace
-
-    return replace(request, sample=sample)
