@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .checks import CheckResult, Draft, run_check
+from .checks.base import REGEX_TIMEOUT_S
 from .checks.nlp import parse
 from .errors import ContentloopError
 from .judge import Judge, JudgeScore
@@ -80,7 +81,18 @@ class ScoreCard(BaseModel):
 
 
 def _binary(draft: Draft, rubric: Rubric) -> BinaryScore:
-    results = [run_check(cfg, draft) for cfg in rubric.binary.checks]
+    results = []
+    for i, cfg in enumerate(rubric.binary.checks):
+        try:
+            results.append(run_check(cfg, draft))
+        except TimeoutError:
+            raise ContentloopError(
+                f"check {cfg.id!r} ran over {REGEX_TIMEOUT_S:g} s on {draft.path or 'the draft'}: "
+                "its regular expression backtracks catastrophically.",
+                path=rubric.path,
+                field=f"binary.checks[{i}]",
+                fix="remove nested or overlapping quantifiers such as (a+)+ or (a|a)* from the pattern.",
+            ) from None
     deducted = sum(r.deduction for r in results)
     score = max(0.0, rubric.binary.max_points - deducted)
     return BinaryScore(score=round(score, 2), max=rubric.binary.max_points, results=results)

@@ -118,18 +118,52 @@ def validation_error(exc: ValidationError, path: Path, lines: dict[Loc, int]) ->
         msg = f"unknown check type {ctx.get('tag', '(none)')!r}"
         fix = f"set type to one of: {ctx.get('expected_tags', '')}."
     else:
-        fix = None
-    if "input" in err and err["type"] not in (
-        "missing",
-        "extra_forbidden",
-        "union_tag_invalid",
-        "union_tag_not_found",
+        fix = _fix_for(err["type"], err.get("ctx") or {})
+    # A whole mapping (from a model-level validator) is too long to be worth echoing.
+    if (
+        "input" in err
+        and not isinstance(err["input"], dict)
+        and err["type"]
+        not in (
+            "missing",
+            "extra_forbidden",
+            "union_tag_invalid",
+            "union_tag_not_found",
+        )
     ):
         shown = repr(err["input"])
         msg += f" (got {shown[:80]})"
     if more:
         msg += f" ({more} more problem{'s' if more > 1 else ''} after this one)"
     return ContentloopError(msg + ".", path=path, line=line, field=format_loc(yaml_loc), fix=fix)
+
+
+_KIND_FIX = {
+    "int": "use a whole number, e.g. 3.",
+    "float": "use a number, e.g. 3 or 2.5.",
+    "bool": "use true or false.",
+    "string": "use text; quote it if YAML reads it as a number, date or boolean.",
+    "list": "use a list: one '- item' line per entry, or [a, b].",
+    "dict": "use a mapping: one 'key: value' line per entry.",
+}
+
+
+def _fix_for(kind: str, ctx: dict[str, Any]) -> str:
+    """A fix for pydantic's generic error kinds, so every field error says what to do."""
+    base = kind.split("_", 1)[0]
+    if kind.endswith(("_type", "_parsing")) and base in _KIND_FIX:
+        return _KIND_FIX[base]
+    if kind == "literal_error":
+        return f"use one of: {ctx.get('expected', 'the values listed')}."
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return "use a value in the allowed range named above."
+    if kind in ("string_too_short", "string_too_long"):
+        return "write a longer or shorter text, within the length the message names."
+    if kind in ("too_short", "too_long"):
+        return "change the number of entries as the message says (an empty list or mapping is not allowed here)."
+    if kind == "string_pattern_mismatch":
+        return f"use a value matching {ctx.get('pattern', 'the pattern')} (lowercase letters, digits, underscores)."
+    return "correct this value as the message says, then run the command again."
 
 
 def _yaml_loc(loc: Loc, lines: dict[Loc, int]) -> Loc:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, TypeVar, get_args
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field
 
 from .prose import Draft
@@ -91,11 +91,21 @@ def run_check(cfg: CheckConfig, draft: Draft) -> CheckResult:
     )
 
 
-def compile_regex(value: str, flags: int = 0) -> re.Pattern[str]:
-    """Compile a rubric regex, raising ValueError (which pydantic turns into a located error)."""
+# A rubric regex is user input run against every draft: `(a+)+$` on a long line would backtrack
+# for hours with `re`. The `regex` module takes a timeout per call; a check over it fails the
+# score with an error naming the rubric field (see scoring._binary).
+REGEX_TIMEOUT_S = 1.0
+IGNORECASE = regex.IGNORECASE
+
+
+def compile_regex(value: str, flags: int = 0) -> regex.Pattern[str]:
+    """Compile a rubric regex, raising ValueError (which pydantic turns into a located error).
+
+    Callers match with `timeout=REGEX_TIMEOUT_S`.
+    """
     try:
-        return re.compile(value, flags)
-    except re.error as exc:
+        return regex.compile(value, flags)
+    except regex.error as exc:
         raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
 
 

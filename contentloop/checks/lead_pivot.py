@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
+import regex
 from pydantic import Field, PrivateAttr, model_validator
 
-from .base import CheckConfig, Evidence, Finding, compile_regex, register
+from .base import (
+    IGNORECASE,
+    REGEX_TIMEOUT_S,
+    CheckConfig,
+    Evidence,
+    Finding,
+    compile_regex,
+    register,
+)
 from .prose import Draft
 
 
 class LeadPivotConfig(CheckConfig):
     type: Literal["lead_pivot"]
     patterns: list[str] = Field(min_length=1, description="Regexes, matched case-insensitively.")
-    _compiled: list[re.Pattern[str]] = PrivateAttr()
+    _compiled: list[regex.Pattern[str]] = PrivateAttr()
 
     @model_validator(mode="after")
     def _compile(self) -> LeadPivotConfig:
-        self._compiled = [compile_regex(p, re.IGNORECASE) for p in self.patterns]
+        self._compiled = [compile_regex(p, IGNORECASE) for p in self.patterns]
         return self
 
 
@@ -46,7 +54,7 @@ def lead_pivot(draft: Draft, cfg: LeadPivotConfig) -> Finding:
     for start, end in windows:
         text = _normal(draft.prose[start:end])
         for rx in cfg._compiled:
-            if rx.search(text):
+            if rx.search(text, timeout=REGEX_TIMEOUT_S):
                 return Finding([], f"lead pivots: {text[:90]!r}")
     snippet = _normal(lead.content)
     return Finding(

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
+import regex
 from pydantic import PrivateAttr, model_validator
 
-from .base import CheckConfig, Evidence, Finding, compile_regex, context_of, plural, register
+from .base import (
+    IGNORECASE,
+    REGEX_TIMEOUT_S,
+    CheckConfig,
+    Evidence,
+    Finding,
+    compile_regex,
+    context_of,
+    plural,
+    register,
+)
 from .prose import Draft
 
 
@@ -17,21 +27,21 @@ class PatternConfig(CheckConfig):
     regex: bool = False
     ignore_case: bool = False
     label: str | None = None  # how to name a hit in messages, e.g. "em dash (U+2014)"
-    _compiled: re.Pattern[str] = PrivateAttr()
+    _compiled: regex.Pattern[str] = PrivateAttr()
 
     @model_validator(mode="after")
     def _compile(self) -> PatternConfig:
         if not self.pattern:
             raise ValueError("pattern must not be empty")
-        source = self.pattern if self.regex else re.escape(self.pattern)
-        self._compiled = compile_regex(source, re.IGNORECASE if self.ignore_case else 0)
+        source = self.pattern if self.regex else regex.escape(self.pattern)
+        self._compiled = compile_regex(source, IGNORECASE if self.ignore_case else 0)
         return self
 
 
 @register(PatternConfig)
 def pattern(draft: Draft, cfg: PatternConfig) -> Finding:
     hits = []
-    for m in cfg._compiled.finditer(draft.prose):
+    for m in cfg._compiled.finditer(draft.prose, timeout=REGEX_TIMEOUT_S):
         if m.end() == m.start():
             continue  # an empty match marks nothing
         line = draft.line_of(m.start())

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
+import regex
 from pydantic import Field, PrivateAttr, model_validator
 
-from .base import CheckConfig, Evidence, Finding, compile_regex, register
+from .base import (
+    IGNORECASE,
+    REGEX_TIMEOUT_S,
+    CheckConfig,
+    Evidence,
+    Finding,
+    compile_regex,
+    register,
+)
 from .prose import Draft
 
 
@@ -22,11 +30,11 @@ class RequiredElementConfig(CheckConfig):
     patterns: list[str] = Field(
         min_length=1, description="Regexes matched case-insensitively against the block's Markdown."
     )
-    _compiled: list[re.Pattern[str]] = PrivateAttr()
+    _compiled: list[regex.Pattern[str]] = PrivateAttr()
 
     @model_validator(mode="after")
     def _compile(self) -> RequiredElementConfig:
-        self._compiled = [compile_regex(p, re.IGNORECASE) for p in self.patterns]
+        self._compiled = [compile_regex(p, IGNORECASE) for p in self.patterns]
         return self
 
 
@@ -41,7 +49,7 @@ def required_element(draft: Draft, cfg: RequiredElementConfig) -> Finding:
         if where not in cfg.where:
             continue
         content = block.content.strip()
-        if any(rx.search(content) for rx in cfg._compiled):
+        if any(rx.search(content, timeout=REGEX_TIMEOUT_S) for rx in cfg._compiled):
             return Finding([], f"{cfg.label} found at line {block.line}")
     places = " or ".join(cfg.where)
     return Finding(
