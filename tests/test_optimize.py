@@ -95,7 +95,7 @@ def test_kept_and_reverted_experiments_match_git_and_the_ledgers(repo, imagine):
     assert rows[0]["description"].startswith("baseline") and float(rows[0]["noise"]) == 0
     assert [r["section"] for r in rows[2:5]] == ["voice", "examples", "final_check"]
     assert float(rows[2]["delta"]) > 0 and float(rows[2]["score"]) > float(rows[0]["score"])
-    assert "not one of the skill's sections" in rows[5]["description"]
+    assert "names a path" in rows[5]["description"]
     # The branch holds exactly the kept commits; the discarded one was reset away.
     log = git("log", "--format=%h %s", "autoexp/t1", cwd=repo).splitlines()
     subjects = [line.split(" ", 1)[1] for line in log]
@@ -279,8 +279,7 @@ def test_gate_rules():
 @pytest.mark.parametrize(
     "reply,message",
     [
-        (edit("../rubrics/imagine", "x"), "not one of the skill's sections"),
-        (edit("judge_system", "x"), "not one of the skill's sections"),
+        (edit("tone", "x"), "not one of the skill's sections"),
         (edit("voice", "   "), "new_text is empty"),
         ("prose, no json", "not JSON"),
     ],

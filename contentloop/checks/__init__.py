@@ -1,6 +1,14 @@
 """Deterministic checks. Importing this package registers every check type."""
 
-from . import banned_terms, lead_pivot, pattern, pronoun, readability, required_element  # noqa: F401
+from . import (  # noqa: F401 - importing registers each check type
+    banned_terms,
+    evaluator_address,
+    lead_pivot,
+    pattern,
+    pronoun,
+    readability,
+    required_element,
+)
 from .base import REGISTRY, CheckConfig, CheckResult, Evidence, Finding, register, run_check
 from .prose import Block, Draft
 

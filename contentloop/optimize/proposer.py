@@ -2,7 +2,10 @@
 
 Its reply is a structured edit (section, new_text, hypothesis). An edit naming anything but
 one of the skill's section names is refused: the rubric, the judge prompt and the topics are
-out of its reach by construction, since it can only ever replace a section's text.
+out of its reach by construction, since it can only ever replace a section's text. An edit
+whose text talks to the evaluator ("ignore previous instructions", "score this 10", any
+mention of the judge, rubric or scoring) is refused before it is evaluated. Each refusal
+says why, and the loop logs it.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from typing import Any
 
 import jinja2
 
+from ..checks.evaluator_address import find_evaluator_address
 from ..jsonreply import json_object
 from ..llm import Client, Message, Request
 from ..skill import Skill
 
 MAX_SECTION_CHARS = 6000
+_HARNESS = re.compile(r"rubric|topic|judge|prompt|scor|criteri", re.IGNORECASE)
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("contentloop", "templates"),
     undefined=jinja2.StrictUndefined,
@@ -54,7 +59,21 @@ def parse_proposal(text: str, skill: Skill) -> Proposal:
         data = json_object(text)
     except ValueError as exc:
         raise ProposalRefused(f"the reply is unusable: {exc}") from None
+    extra = sorted(set(data) - {"section", "new_text", "hypothesis"})
+    if extra:
+        raise ProposalRefused(
+            f"unexpected field(s) {', '.join(map(repr, extra))}; an edit is only section, new_text and hypothesis"
+        )
     section = str(data.get("section", "")).strip()
+    if any(mark in section for mark in ("/", "\\", "..")) or section.endswith((".md", ".yaml")):
+        raise ProposalRefused(
+            f"section {section!r} names a path; only the skill's own sections may be edited"
+        )
+    if _HARNESS.search(section):
+        raise ProposalRefused(
+            f"section {section!r} targets the evaluation harness (rubric, topics or judge prompt), "
+            "which the optimizer may never edit"
+        )
     if section not in skill.spec.sections:
         raise ProposalRefused(
             f"section {section!r} is not one of the skill's sections ({', '.join(skill.spec.sections)}); "
@@ -65,6 +84,13 @@ def parse_proposal(text: str, skill: Skill) -> Proposal:
         raise ProposalRefused("new_text is empty")
     if len(new_text) > MAX_SECTION_CHARS:
         raise ProposalRefused(f"new_text is {len(new_text)} characters (limit {MAX_SECTION_CHARS})")
+    aimed = find_evaluator_address(new_text, strict=True)
+    if aimed:
+        quoted = ", ".join(repr(t) for _, t in aimed[:3])
+        raise ProposalRefused(
+            f"new_text addresses the evaluator ({quoted}); a skill speaks to the writer about "
+            "readers, never about the judge, the rubric or scores"
+        )
     if new_text == skill.sections[section].strip():
         raise ProposalRefused("new_text is identical to the current section")
     hypothesis = (
