@@ -6,6 +6,18 @@ import os
 import tempfile
 from pathlib import Path
 
+from .faults import crash_point
+
+TEMP_GLOB = ".*.tmp"  # what write_text's temp files look like
+
+
+def sweep_temp(folder: Path) -> int:
+    """Delete temp files a killed write_text left in `folder`; returns how many."""
+    stale = [p for p in folder.glob(TEMP_GLOB) if p.is_file()]
+    for p in stale:
+        p.unlink()
+    return len(stale)
+
 
 def write_text(path: Path, text: str, *, overwrite: bool = True) -> None:
     """Write `text` to `path` via a temp file in the same folder and an atomic rename."""
@@ -18,12 +30,16 @@ def write_text(path: Path, text: str, *, overwrite: bool = True) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        crash_point("replace")
         if overwrite:
             os.replace(tmp, path)
         else:
             os.link(tmp, path)  # fails if another writer created it meanwhile
             os.unlink(tmp)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not exc.filename and exc.errno:
+            # write() errors carry no file name; name the file the user cares about.
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..faults import crash_point
 from .cache import CallCache, cache_key
 from .ledger import CostLedger
 from .types import Backend, Request, Response
@@ -30,6 +31,7 @@ class Client:
         if response is None:
             self.backend_calls += 1
             response = await self.backend.acomplete(request)
+            crash_point("call")
             if self.cache:
                 self.cache.put(key, response)
         self.ledger.record(self.role, response)

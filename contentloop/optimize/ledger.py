@@ -12,7 +12,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .. import faults
 from ..atomic import write_text
+from ..errors import ContentloopError
 
 TSV_COLUMNS = [
     "commit",
@@ -29,10 +31,22 @@ TSV_COLUMNS = [
 
 
 def _append(path: Path, line: str) -> None:
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(line)
-        fh.flush()
-        os.fsync(fh.fileno())
+    # Unbuffered, so a failed write leaves nothing queued to be flushed later.
+    data = line.encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except OSError as exc:
+            # Disk full mid-line: cut back to the last whole record rather than leave half of one.
+            os.ftruncate(fd, size)
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    finally:
+        os.close(fd)
 
 
 def _tsv_line(row: dict[str, Any]) -> str:
@@ -57,8 +71,14 @@ class RunLedger:
             _append(self.jsonl, "")
 
     def log(self, row: dict[str, Any], record: dict[str, Any]) -> None:
-        _append(self.jsonl, json.dumps({**record, "row": row}, ensure_ascii=False) + "\n")
+        line = json.dumps({**record, "row": row}, ensure_ascii=False) + "\n"
+        if faults.due("torn"):
+            _append(self.jsonl, line[: len(line) // 2])
+            faults.kill()
+        _append(self.jsonl, line)
+        faults.crash_point("ledger")
         _append(self.tsv, _tsv_line(row))
+        faults.crash_point("logged")
 
     def reset(self) -> None:
         write_text(self.jsonl, "")
@@ -79,8 +99,26 @@ class RunLedger:
         return [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:]]
 
     def records(self) -> list[dict[str, Any]]:
+        """Whole records, in order. A torn last line (a kill mid-append) is dropped; a bad line
+        anywhere else is damage that no crash explains, so it is an error."""
         if not self.jsonl.exists():
             return []
-        return [
-            json.loads(x) for x in self.jsonl.read_text(encoding="utf-8").splitlines() if x.strip()
-        ]
+        text = self.jsonl.read_text(encoding="utf-8")
+        lines = text.split("\n")
+        out = []
+        for i, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                if i == len(lines):  # no newline after it: the append never finished
+                    break
+                raise ContentloopError(
+                    f"is not one JSON object per line ({exc.msg}).",
+                    path=self.jsonl,
+                    line=i,
+                    fix="restore the file from a backup or delete that line; "
+                    "--resume then rebuilds results.tsv from the rest.",
+                ) from None
+        return out

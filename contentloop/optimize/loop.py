@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_text
+from ..atomic import sweep_temp, write_text
 from ..errors import ContentloopError
+from ..faults import crash_point
 from ..judge import Judge
 from ..llm import Backend, CallCache, Client, CostLedger
 from ..rubric import Rubric
@@ -327,6 +328,8 @@ class OptimizeRun:
                 loop.remove_signal_handler(signal.SIGINT)
 
     async def _run(self) -> dict[str, Any]:
+        if self.resumed:
+            sweep_temp(self.run_dir)
         records = self.ledger.repair() if self.resumed else []
         self.crashes = 0
         if sum(r["experiment"] == 0 for r in records) < 2:
@@ -409,6 +412,7 @@ class OptimizeRun:
             commit = self.ws.commit(
                 f"autoexp {self.tag} #{n}: {proposal.section}: {proposal.hypothesis}"
             )
+            crash_point("commit")
             self.explored[proposal.section] += 1
             self.on_event({"phase": "evaluating", "experiment": n, "run": self})
             try:
@@ -439,6 +443,7 @@ class OptimizeRun:
                     self.stop_reason = f"{crashes} consecutive crashes (--abort-after-crashes)"
                     break
                 continue
+            crash_point("evaluated")
             crashes = 0
             decision = decide(
                 result.totals,
@@ -459,6 +464,7 @@ class OptimizeRun:
                 self.ws.keep(self.run_dir)
             else:
                 self.ws.revert()
+            crash_point("decided")
             self._log(
                 n,
                 decision.status,

@@ -62,6 +62,8 @@ class GitWorkspace:
         """
         kept = [r["commit"] for r in records if r["status"] in ("keep", "explore")]
         _git("reset", "-q", "--hard", kept[-1], cwd=self.tree)
+        # A kill inside an atomic write leaves its temp file; the next `git add -A` would commit it.
+        _git("clean", "-fdq", "--", str(self.rel), cwd=self.tree)
         self.keep(self.run_dir)
 
     def head(self) -> str:
