@@ -16,12 +16,13 @@ from typing import Any
 
 import anthropic
 
-from .sdk import SDKBackend
+from .sdk import SDKBackend, connection_detail
 from .types import BackendError, Request, Response, Usage
 
 
 class AnthropicBackend(SDKBackend):
     name = "anthropic"
+    key_env = "ANTHROPIC_API_KEY"
 
     def __init__(self, model: str, **kwargs: Any) -> None:
         # api_key None: the SDK reads ANTHROPIC_API_KEY; base_url None: ANTHROPIC_BASE_URL.
@@ -56,15 +57,19 @@ class AnthropicBackend(SDKBackend):
             params["output_config"] = {
                 "format": {"type": "json_schema", "schema": request.json_schema}
             }
-        try:
+
+        async def send() -> Any:
             try:
-                msg = await self.client().messages.create(**params)
+                return await self.client().messages.create(**params)
             except anthropic.BadRequestError as exc:
                 if "output_config" not in params or "output_config" not in str(exc):
                     raise
                 self.schema_supported = False
                 del params["output_config"]
-                msg = await self.client().messages.create(**params)
+                return await self.client().messages.create(**params)
+
+        try:
+            msg = await self.resend_garbled(send, "Anthropic")
         except anthropic.APIError as exc:
             raise _error(exc, self) from None
         text = "".join(getattr(block, "text", "") for block in msg.content)
@@ -94,7 +99,8 @@ def _error(exc: anthropic.APIError, backend: AnthropicBackend) -> BackendError:
         )
     if isinstance(exc, anthropic.APIConnectionError):
         return BackendError(
-            f"cannot reach the Anthropic API ({exc.__cause__ or exc}).",
+            f"cannot reach the Anthropic API, or it hung up mid-reply, {tries} "
+            f"({connection_detail(exc)}).",
             fix="check the network and ANTHROPIC_BASE_URL.",
         )
     if isinstance(exc, anthropic.APIStatusError):
@@ -102,12 +108,12 @@ def _error(exc: anthropic.APIError, backend: AnthropicBackend) -> BackendError:
         what = {429: "rate limited", 529: "overloaded", 400: "rejected the request"}.get(
             status, "failed"
         )
-        detail = _detail(exc)
+        detail = backend.redact(_detail(exc))
         fix = (
             "retry later or lower --concurrency." if status in (429, 529) or status >= 500 else None
         )
         return BackendError(f"Anthropic {what} ({status}) {tries}: {detail}", fix=fix)
-    return BackendError(f"Anthropic call failed: {exc}")
+    return BackendError(backend.redact(f"Anthropic call failed: {exc}"))
 
 
 def _detail(exc: anthropic.APIStatusError) -> str:

@@ -8,12 +8,13 @@ from typing import Any
 
 import openai
 
-from .sdk import SDKBackend
+from .sdk import SDKBackend, connection_detail
 from .types import BackendError, Request, Response, Usage
 
 
 class OpenAIBackend(SDKBackend):
     name = "openai"
+    key_env = "OPENAI_API_KEY"
 
     def make_client(self) -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(
@@ -41,9 +42,10 @@ class OpenAIBackend(SDKBackend):
                 "type": "json_schema",
                 "json_schema": {"name": "reply", "schema": request.json_schema},
             }
-        try:
+
+        async def send() -> Any:
             try:
-                reply = await self.client().chat.completions.create(**params)
+                return await self.client().chat.completions.create(**params)
             except openai.BadRequestError as exc:
                 # Servers without structured output reject response_format; fall back to
                 # prompt-only JSON (the judge parses and repairs) and remember for next time.
@@ -51,7 +53,10 @@ class OpenAIBackend(SDKBackend):
                     raise
                 self.schema_supported = False
                 del params["response_format"]
-                reply = await self.client().chat.completions.create(**params)
+                return await self.client().chat.completions.create(**params)
+
+        try:
+            reply = await self.resend_garbled(send, self.base_url or "the OpenAI API")
         except openai.APIError as exc:
             raise _error(exc, self) from None
         choice = reply.choices[0] if reply.choices else None
@@ -82,7 +87,7 @@ def _error(exc: openai.APIError, backend: OpenAIBackend) -> BackendError:
         )
     if isinstance(exc, openai.APIConnectionError):
         return BackendError(
-            f"cannot reach {where}.",
+            f"cannot reach {where}, or it hung up mid-reply, {tries} ({connection_detail(exc)}).",
             fix="start the server (e.g. `ollama serve`) and check --base-url (it usually ends in /v1).",
         )
     if isinstance(exc, openai.NotFoundError):
@@ -92,6 +97,12 @@ def _error(exc: openai.APIError, backend: OpenAIBackend) -> BackendError:
         )
     if isinstance(exc, openai.APIStatusError):
         body = exc.body if isinstance(exc.body, dict) else {}
-        detail = str(body.get("message") or exc.message)[:300]
-        return BackendError(f"{where} answered {exc.status_code} {tries}: {detail}")
-    return BackendError(f"call to {where} failed: {exc}")
+        detail = backend.redact(str(body.get("message") or exc.message)[:300])
+        status = exc.status_code
+        fix = (
+            "retry later or lower --concurrency."
+            if status in (429, 529) or status >= 500
+            else "check --model and --base-url; the server's message above says what it rejected."
+        )
+        return BackendError(f"{where} answered {status} {tries}: {detail}", fix=fix)
+    return BackendError(backend.redact(f"call to {where} failed: {exc}"))

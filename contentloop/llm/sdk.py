@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import json
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-from .types import SyncFromAsync
+from .types import BackendError, SyncFromAsync
+
+T = TypeVar("T")
+
+
+def connection_detail(exc: BaseException) -> str:
+    """What went wrong on the wire, for an SDK connection error (the SDKs put it in __cause__)."""
+    cause = exc.__cause__
+    text = str(cause or "").strip() or type(cause or exc).__name__
+    return {"ConnectError": "connection refused", "ReadError": "connection reset"}.get(text, text)
 
 
 class SDKBackend(SyncFromAsync):
     """Base for backends that wrap an official async SDK client (anthropic, openai)."""
 
     name = "sdk"
+    key_env = ""  # the environment variable the SDK reads the key from
 
     def __init__(
         self,
@@ -43,6 +56,35 @@ class SDKBackend(SyncFromAsync):
     def make_client(self) -> Any:
         """A new async SDK client for the running event loop."""
         raise TypeError(f"{type(self).__name__} must define make_client()")
+
+    def redact(self, text: str) -> str:
+        """`text` without the API key: servers sometimes echo it in error messages."""
+        for key in (self.api_key, os.environ.get(self.key_env) if self.key_env else None):
+            if key and len(key) >= 8:
+                text = text.replace(key, "[API key]")
+        return text
+
+    async def resend_garbled(self, send: Callable[[], Awaitable[T]], where: str) -> T:
+        """Call `send`, again when the reply body is not JSON (cut off by a proxy or a dropped
+        connection after the headers). The SDKs retry statuses and resets, not this."""
+        for attempt in range(self.max_retries + 1):
+            try:
+                return await send()
+            except json.JSONDecodeError as exc:
+                detail = exc.msg
+                if attempt < self.max_retries:
+                    await asyncio.sleep(min(0.5 * 2**attempt, 8.0))
+        raise BackendError(
+            f"{where} sent a reply body that is not valid JSON ({detail}) {self.tries}; "
+            "it was probably cut off in transit.",
+            fix="retry later; if it keeps happening, check any proxy between you and the server.",
+        )
+
+    async def aclose(self) -> None:
+        """Close the client of the running event loop (before that loop ends)."""
+        client = self._clients.pop(id(asyncio.get_running_loop()), None)
+        if client is not None:
+            await client.close()
 
     def client(self) -> Any:
         # An async HTTP client belongs to the event loop it was first used in.

@@ -73,4 +73,14 @@ class SyncFromAsync:
     """Mixin: a blocking `complete` for backends whose real work is async."""
 
     def complete(self, request: Request) -> Response:
-        return asyncio.run(self.acomplete(request))  # type: ignore[attr-defined]
+        async def once() -> Response:
+            try:
+                return await self.acomplete(request)  # type: ignore[attr-defined]
+            finally:
+                # Its HTTP client dies with this event loop; closing it here keeps the garbage
+                # collector from scheduling the close on whatever loop runs next.
+                close = getattr(self, "aclose", None)
+                if close is not None:
+                    await close()
+
+        return asyncio.run(once())

@@ -12,6 +12,8 @@ Replies come from the scripted queue first, then from the responder function.
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -34,6 +36,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     raw_body: bytes | None = None  # send exactly these bytes (e.g. a reply cut off mid-JSON)
+    reset: bool = False  # close the connection with a TCP RST instead of answering
+    truncate: bool = False  # announce the whole body's length, send half, hang up
     input_tokens: int | None = None
     output_tokens: int | None = None
     cache_read_tokens: int = 0
@@ -122,6 +126,8 @@ class WireServer(ABC):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length)
+                if len(raw) < length:
+                    return  # the client died mid-request (the SIGKILL tests do this)
                 body = json.loads(raw or b"{}")
                 with server._lock:
                     server.requests.append(
@@ -138,6 +144,12 @@ class WireServer(ABC):
                 delay = reply.delay + server.latency
                 if delay:
                     time.sleep(delay)
+                if reply.reset:
+                    return self._reset()
+                if reply.truncate:
+                    data = json.dumps(server.success_body(body, reply)).encode()
+                    self.close_connection = True
+                    return self._send_bytes(200, data, reply.headers, cut=len(data) // 2)
                 if reply.raw_body is not None:
                     return self._send_bytes(reply.status, reply.raw_body, reply.headers)
                 if reply.status >= 400:
@@ -147,7 +159,17 @@ class WireServer(ABC):
             def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str]) -> None:
                 self._send_bytes(status, json.dumps(payload).encode(), headers)
 
-            def _send_bytes(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+            def _reset(self) -> None:
+                # SO_LINGER 0: close() sends RST, which the client sees as "connection reset".
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.close_connection = True
+                self.connection.close()
+
+            def _send_bytes(
+                self, status: int, data: bytes, headers: dict[str, str], cut: int | None = None
+            ) -> None:
                 try:
                     self.send_response(status)
                     self.send_header("content-type", "application/json")
@@ -155,7 +177,7 @@ class WireServer(ABC):
                     for k, v in headers.items():
                         self.send_header(k, v)
                     self.end_headers()
-                    self.wfile.write(data)
+                    self.wfile.write(data if cut is None else data[:cut])
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test); nothing to tell it
 
