@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .errors import ContentloopError
+from .errors import ContentloopError, from_os_error
 
 if TYPE_CHECKING:
     from .llm import Backend
@@ -44,6 +44,14 @@ def user_errors() -> Iterator[None]:
     except ContentloopError as exc:
         err.print(
             Text("error: ", style="bold red") + Text(str(exc)), highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        # Disk full, a read-only folder: the same one paragraph and exit 2, not a traceback.
+        err.print(
+            Text("error: ", style="bold red") + Text(str(from_os_error(exc))),
+            highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
@@ -289,6 +297,8 @@ def write(
     for exc in failed:
         if isinstance(exc, KeyboardInterrupt):
             raise typer.Exit(130)
+        if isinstance(exc, OSError):
+            exc = from_os_error(exc)
         err.print(Text("error: ", style="bold red") + Text(str(exc)), soft_wrap=True)
         if not isinstance(exc, ContentloopError):
             raise exc
@@ -505,15 +515,21 @@ def optimize_skill(
                 soft_wrap=True,
             )
             raise typer.Exit(130) from None
-        if summary["stop_reason"] in ("Ctrl-C", "STOP file found"):
+        crashed = "consecutive crashes" in summary["stop_reason"]
+        if crashed or summary["stop_reason"] in ("Ctrl-C", "STOP file found"):
+            last = run.ledger.records()[-1].get("reason", "") if crashed else ""
             err.print(
-                f"stopped ({summary['stop_reason']}); continue with: "
+                f"stopped ({summary['stop_reason']}){'; the last one: ' + last if last else ''}. "
+                f"Once the cause is fixed, continue with: "
                 f"contentloop optimize-skill --runs {runs_root} --resume {run_tag}",
                 soft_wrap=True,
+                highlight=False,
             )
+    # An unattended run that gave up on failures exits 1, so cron or CI notices.
+    code = 130 if summary["stop_reason"] == "Ctrl-C" else 1 if crashed else 0
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")
-        raise typer.Exit(130 if summary["stop_reason"] == "Ctrl-C" else 0)
+        raise typer.Exit(code)
     counts = summary["counts"]
     out.print(
         f"baseline {summary['baseline']:.2f} -> best {summary['best']:.2f} (noise floor {summary['noise']:.2f}); "
@@ -540,8 +556,8 @@ def optimize_skill(
         f"ledgers: {run_dir}/results.tsv, experiments.jsonl; best skill: {summary['best_skill']}"
     )
     out.print(f"bring the best skill onto your branch: {summary['adopt']}", highlight=False)
-    if summary["stop_reason"] == "Ctrl-C":
-        raise typer.Exit(130)
+    if code:
+        raise typer.Exit(code)
 
 
 @skill_app.command("show")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -39,3 +40,27 @@ class ContentloopError(Exception):
         if self.fix:
             text += f" Fix: {self.fix}"
         return text
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_DENIED = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def from_os_error(exc: OSError) -> ContentloopError:
+    """A failed file operation as a user-facing error: which file, what happened, the fix."""
+    path = exc.filename or None
+    reason = exc.strerror or type(exc).__name__
+    if exc.errno in _FULL:
+        return ContentloopError(
+            f"cannot write: the disk is full or a file size limit was reached ({reason}).",
+            path=path,
+            fix="free some space (or raise the limit), then run the command again; "
+            "finished files were kept, and none was left half-written.",
+        )
+    if exc.errno in _DENIED:
+        return ContentloopError(
+            f"cannot write here: the folder is read-only or not yours ({reason}).",
+            path=path,
+            fix="choose a writable folder (--out / --runs) or fix its permissions.",
+        )
+    return ContentloopError(f"file operation failed ({reason}).", path=path)
