@@ -601,24 +601,42 @@ def skill_show(
 @rubric_app.command("check")
 def rubric_check(
     file: str = typer.Argument(..., help="Rubric YAML file, or a name in rubrics/."),
+    sample: Path | None = typer.Option(
+        None, "--sample", "-s", help="Also run the rules on this draft and show what each catches."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the validated rubric as JSON."),
 ) -> None:
-    """Validate a rubric and show what it will check.
+    """Validate a rubric and show what it will check; with --sample, what it catches.
 
-    Example: contentloop rubric check rubrics/techdocs.yaml
+    Examples:
+
+      contentloop rubric check rubrics/techdocs.yaml
+
+      contentloop rubric check rubrics/mine.yaml --sample drafts/example-private-5g.md
     """
-    from .report.terminal import render_rubric
+    from .report.terminal import render_card, render_rubric
     from .rubric import load_rubric
+    from .scoring import read_draft, score_drafts
 
     with user_errors():
         loaded = load_rubric(file)
+        card = score_drafts([read_draft(sample)], loaded)[0] if sample else None
     if as_json:
         data = loaded.model_dump(mode="json", by_alias=True)
         data["sha256"] = loaded.sha256
+        if card is not None:
+            data["sample"] = card.to_json()
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
-    else:
-        render_rubric(out, loaded)
-        out.print("[green]ok[/]: the rubric is valid.")
+        return
+    render_rubric(out, loaded)
+    out.print("[green]ok[/]: the rubric is valid.")
+    if card is not None:
+        out.print()
+        render_card(out, card)
+
+
+# The review commands live in their own module; importing it registers them on `app`.
+from . import cli_review  # noqa: E402, F401
 
 
 def main() -> None:

@@ -99,11 +99,15 @@ class RunLedger:
         return [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:]]
 
     def records(self) -> list[dict[str, Any]]:
+        return self.read_records(self.jsonl)
+
+    @staticmethod
+    def read_records(path: Path) -> list[dict[str, Any]]:
         """Whole records, in order. A torn last line (a kill mid-append) is dropped; a bad line
         anywhere else is damage that no crash explains, so it is an error."""
-        if not self.jsonl.exists():
+        if not path.exists():
             return []
-        text = self.jsonl.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
         lines = text.split("\n")
         out = []
         for i, line in enumerate(lines, start=1):
@@ -116,7 +120,7 @@ class RunLedger:
                     break
                 raise ContentloopError(
                     f"is not one JSON object per line ({exc.msg}).",
-                    path=self.jsonl,
+                    path=path,
                     line=i,
                     fix="restore the file from a backup or delete that line; "
                     "--resume then rebuilds results.tsv from the rest.",

@@ -160,6 +160,7 @@ class OptimizeRun:
         before: dict[str, Any],
         reason: str = "",
         new_text: str | None = None,
+        old_text: str | None = None,
         worst: list[dict[str, Any]] | None = None,
         holdout: float | None = None,
     ) -> None:
@@ -194,6 +195,7 @@ class OptimizeRun:
             "cost_usd": cost_delta,
             "harness_sha256": self.harness,
             "new_text": new_text,
+            "old_text": old_text,  # the section before the edit, for reports' diffs
             "worst": worst,
             "holdout": holdout,
             "metrics": None
@@ -438,6 +440,7 @@ class OptimizeRun:
                     before=before,
                     reason=str(exc) or status,
                     new_text=proposal.new_text,
+                    old_text=old_text,
                 )
                 if crashes >= self.budget.abort_after_crashes:
                     self.stop_reason = f"{crashes} consecutive crashes (--abort-after-crashes)"
@@ -479,6 +482,7 @@ class OptimizeRun:
                 before=before,
                 reason=decision.reason,
                 new_text=proposal.new_text,
+                old_text=old_text,
                 worst=worst if decision.status in ("keep", "explore") else None,
                 holdout=holdout,
             )

@@ -1,1 +1,39 @@
-"""Rendering: terminal tables now; the HTML report later."""
+"""Rendering: terminal tables, live views, and the reports of finished runs.
+
+`build_report(folder)` reads a run folder and returns its views (plain data) and the
+self-contained HTML page; `report.tables` draws the same views in the terminal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .data import DraftRun, OptimizeRun, find_runs, load_run
+from .diff import diff_cards, text_diff
+from .html import draft_html, optimize_html
+from .views import DRAFT_VIEWS, OPTIMIZE_VIEWS, draft_views, optimize_views, run_row
+
+
+def build_report(folder: Path) -> tuple[dict[str, Any], str]:
+    """(views, html) for a draft run folder or an optimize run folder."""
+    run = load_run(folder)
+    if isinstance(run, DraftRun):
+        views = draft_views(run)
+        return views, draft_html(views)
+    views = optimize_views(run)
+    return views, optimize_html(views)
+
+
+__all__ = [
+    "DRAFT_VIEWS",
+    "OPTIMIZE_VIEWS",
+    "DraftRun",
+    "OptimizeRun",
+    "build_report",
+    "diff_cards",
+    "find_runs",
+    "load_run",
+    "run_row",
+    "text_diff",
+]

@@ -1,0 +1,147 @@
+"""Commands for looking back at results: report, diff, runs. Registered on cli.app."""
+
+from __future__ import annotations
+
+import json
+import sys
+import webbrowser
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from .atomic import write_text
+from .cli import app, err, out, user_errors
+from .errors import ContentloopError
+
+
+@app.command()
+def report(
+    path: Path = typer.Argument(
+        ..., help="A write run folder (drafts/<topic>/<run-id>) or an optimize run (runs/<tag>)."
+    ),
+    html: Path | None = typer.Option(
+        None, "--html", help="Also write a self-contained HTML report (inline SVG charts) here."
+    ),
+    open_: bool = typer.Option(
+        False,
+        "--open",
+        help="Open the HTML report in a browser (written to PATH/report.html "
+        "unless --html says where).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report's numbers as JSON."),
+) -> None:
+    """Review a finished run: scores, what changed, what it cost.
+
+    Examples:
+
+      contentloop report drafts/private-5g/20261122-101500
+
+      contentloop report runs/nov22 --html nov22.html --open
+    """
+    from .report import build_report
+    from .report.tables import render_draft_report, render_optimize_report
+
+    with user_errors():
+        views, page = build_report(path)
+        target = html or (path / "report.html" if open_ else None)
+        if target is not None:
+            write_text(target, page)
+    if as_json:
+        sys.stdout.write(json.dumps(views, ensure_ascii=False) + "\n")
+    elif views["kind"] == "draft":
+        render_draft_report(out, views)
+    else:
+        render_optimize_report(out, views)
+    if target is not None:
+        err.print(f"HTML report: {target}", highlight=False)
+        if open_:
+            webbrowser.open(target.resolve().as_uri())
+
+
+def _card(path: Path, rubric_ref: str) -> dict[str, Any]:
+    """A score card from a `score --json` file, or from scoring a draft's rules."""
+    from .rubric import load_rubric
+    from .scoring import read_draft, score_drafts
+
+    if path.suffix == ".json":
+        try:
+            text = path.read_text(encoding="utf-8")
+            try:
+                card = json.loads(text)  # a v<N>.score.json from a run folder
+            except json.JSONDecodeError:
+                card = json.loads(text.splitlines()[0])  # `score --json` output: one per line
+        except (OSError, IndexError, json.JSONDecodeError) as exc:
+            raise ContentloopError(
+                f"is not a score card ({exc}).",
+                path=path,
+                fix="pass the output of `contentloop score DRAFT --json`, or a draft .md file.",
+            ) from None
+        if not {"total", "binary", "rubric"} <= set(card):
+            raise ContentloopError(
+                "is JSON but not a score card (no total, binary or rubric).",
+                path=path,
+                fix="pass the output of `contentloop score DRAFT --json`.",
+            )
+        return card
+    (card,) = score_drafts([read_draft(path)], load_rubric(rubric_ref))
+    return card.to_json()
+
+
+@app.command()
+def diff(
+    a: Path = typer.Argument(
+        ..., help="Before: a score card (.json from score --json) or a draft."
+    ),
+    b: Path = typer.Argument(..., help="After: the same kind."),
+    rubric: str = typer.Option(
+        "imagine", "--rubric", "-r", help="Rubric for scoring drafts (cards carry their own)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+) -> None:
+    """Compare two score cards or two drafts: per check and per criterion, and which
+    violations appeared or disappeared. Drafts are compared on the rules only; for judge
+    criteria, compare two cards saved with `score --json`.
+
+    Examples:
+
+      contentloop diff drafts/private-5g/RUN/v0.score.json drafts/private-5g/RUN/v2.score.json
+
+      contentloop diff old.md new.md
+    """
+    from .report import diff_cards
+    from .report.tables import render_diff
+
+    with user_errors():
+        result = diff_cards(_card(a, rubric), _card(b, rubric))
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    else:
+        render_diff(out, result)
+
+
+@app.command()
+def runs(
+    drafts: Path = typer.Option(Path("drafts"), "--drafts", help="Where write put its runs."),
+    runs_root: Path = typer.Option(Path("runs"), "--runs", help="Where optimize-skill runs are."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per run, per line."),
+) -> None:
+    """List write and optimize-skill runs, newest first: date, topic or skill, first and best
+    score, cost.
+
+    Example: contentloop runs
+    """
+    from .report import find_runs, run_row
+
+    with user_errors():
+        rows = [run_row(r) for r in find_runs(drafts, runs_root)]
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    if not rows:
+        err.print(f"no runs under {drafts}/ or {runs_root}/ yet.", highlight=False)
+        return
+    from .report.tables import render_runs
+
+    render_runs(out, rows)

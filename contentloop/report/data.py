@@ -1,0 +1,182 @@
+"""Reading run folders back: a draft run (write) or an optimize run (optimize-skill).
+
+Reports are built only from what the runs wrote (run.json, v*.score.json, v*.md,
+experiments.jsonl, summary.json), so a report of an old run shows what happened then.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import ContentloopError
+
+
+@dataclass
+class DraftVersion:
+    number: int
+    text: str
+    card: dict[str, Any]  # the v<N>.score.json contract
+    summary: dict[str, Any]  # the run.json entry: kept, asked, tokens, cost, seconds
+
+
+@dataclass
+class DraftRun:
+    folder: Path
+    meta: dict[str, Any]
+    versions: list[DraftVersion]
+
+    kind = "draft"
+
+    @property
+    def best(self) -> DraftVersion | None:
+        n = self.meta.get("best_version")
+        return next((v for v in self.versions if v.number == n), None)
+
+    @property
+    def started(self) -> datetime:
+        return _folder_time(self.folder)
+
+
+@dataclass
+class OptimizeRun:
+    folder: Path
+    meta: dict[str, Any]
+    records: list[dict[str, Any]]
+    summary: dict[str, Any] | None
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    kind = "optimize"
+
+    @property
+    def baseline(self) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["experiment"] == 0]
+
+    @property
+    def experiments(self) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["experiment"] > 0]
+
+    @property
+    def started(self) -> datetime:
+        if self.records:
+            return datetime.fromisoformat(self.records[0]["timestamp"])
+        return _folder_time(self.folder)
+
+    def best_so_far(self) -> list[tuple[int, float]]:
+        """(experiment, best mean score after it), starting at the baseline."""
+        base = self.baseline_mean
+        out = [(0, base)] if base is not None else []
+        best = base
+        for r in self.experiments:
+            if r["status"] in ("keep", "explore") and r.get("metrics"):
+                best = r["metrics"]["mean"]
+            if best is not None:
+                out.append((r["experiment"], best))
+        return out
+
+    @property
+    def baseline_mean(self) -> float | None:
+        means = [r["metrics"]["mean"] for r in self.baseline if r.get("metrics")]
+        return sum(means) / len(means) if means else None
+
+    @property
+    def noise(self) -> float | None:
+        return self.baseline[0].get("noise") if self.baseline else None
+
+    def total_cost(self) -> float | None:
+        costs = [r.get("cost_usd") for r in self.records]
+        return None if any(c is None for c in costs) else round(sum(costs), 6)
+
+    def total_seconds(self) -> float:
+        return round(sum(r.get("wall_time_s") or 0 for r in self.records), 1)
+
+
+Run = DraftRun | OptimizeRun
+
+
+def load_run(folder: Path) -> Run:
+    """A draft run folder (run.json with versions) or an optimize run folder (experiments.jsonl)."""
+    if not folder.is_dir():
+        raise ContentloopError(
+            "is not a folder.",
+            path=folder,
+            fix="pass a run folder: drafts/<topic>/<run-id> (write) or runs/<tag> (optimize-skill); "
+            "`contentloop runs` lists them.",
+        )
+    if (folder / "experiments.jsonl").exists():
+        return _load_optimize(folder)
+    if (folder / "run.json").exists():
+        return _load_draft(folder)
+    raise ContentloopError(
+        "holds neither run.json (a write run) nor experiments.jsonl (an optimize run).",
+        path=folder,
+        fix="pass a run folder; `contentloop runs` lists them.",
+    )
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ContentloopError(
+            f"cannot be read as JSON ({exc}).", path=path, fix="restore it from the run folder."
+        ) from None
+
+
+def _load_draft(folder: Path) -> DraftRun:
+    meta = _read_json(folder / "run.json")
+    if "versions" not in meta:
+        raise ContentloopError(
+            "is an optimize run's settings, but experiments.jsonl is missing.",
+            path=folder / "run.json",
+        )
+    versions = []
+    for entry in meta["versions"]:
+        n = entry["version"]
+        md, score = folder / f"v{n}.md", folder / f"v{n}.score.json"
+        if not (md.exists() and score.exists()):
+            continue  # a run cut off between writing the draft and its score
+        versions.append(DraftVersion(n, md.read_text(encoding="utf-8"), _read_json(score), entry))
+    return DraftRun(folder, meta, versions)
+
+
+def _load_optimize(folder: Path) -> OptimizeRun:
+    from ..optimize.ledger import RunLedger  # the ledger knows how to read a torn last line
+
+    records = RunLedger.read_records(folder / "experiments.jsonl")
+    meta = _read_json(folder / "run.json") if (folder / "run.json").exists() else {}
+    summary = _read_json(folder / "summary.json") if (folder / "summary.json").exists() else None
+    calls = []
+    if (folder / "calls.jsonl").exists():
+        for line in (folder / "calls.jsonl").read_text(encoding="utf-8").splitlines():
+            try:
+                calls.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a torn last line; the ledgers are the source of truth for totals
+    return OptimizeRun(folder, meta, records, summary, calls)
+
+
+def _folder_time(folder: Path) -> datetime:
+    try:
+        return datetime.strptime(folder.name[:15], "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.fromtimestamp(folder.stat().st_mtime, UTC)
+
+
+def find_runs(*roots: Path) -> list[Run]:
+    """Every run folder under the given roots (drafts/, runs/), newest first."""
+    found: list[Run] = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        candidates = {p.parent for p in root.rglob("experiments.jsonl")}
+        candidates |= {p.parent for p in root.rglob("run.json") if "worktree" not in p.parts}
+        for folder in sorted(candidates):
+            try:
+                found.append(load_run(folder))
+            except ContentloopError:
+                continue  # not a run folder after all; `runs` lists what it can read
+    return sorted(found, key=lambda r: r.started, reverse=True)

@@ -1,0 +1,231 @@
+"""The terminal side of `report`, `diff` and `runs`: rich tables and sparklines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+STATUS_STYLE = {
+    "keep": "green",
+    "discard": "dim",
+    "explore": "blue",
+    "crash": "red",
+    "timeout": "yellow",
+}
+
+
+def sparkline(values: list[float | None], lo: float | None = None, hi: float | None = None) -> str:
+    """One character per value, ▁ (lowest) to █ (highest); a gap for a missing value."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    lo = min(known) if lo is None else lo
+    hi = max(known) if hi is None else hi
+    span = (hi - lo) or 1.0
+    return "".join(
+        " "
+        if v is None
+        else BLOCKS[min(len(BLOCKS) - 1, max(0, round((v - lo) / span * (len(BLOCKS) - 1))))]
+        for v in values
+    )
+
+
+def _n(v: float | None, fmt: str = "{:.2f}") -> str:
+    return "–" if v is None else fmt.format(v)
+
+
+def _delta(v: float | None) -> Text:
+    if v is None:
+        return Text("–", style="dim")
+    return Text(f"{v:+.2f}", style="green" if v > 0 else "red" if v < 0 else "dim")
+
+
+def render_draft_report(console: Console, v: dict[str, Any]) -> None:
+    cycle = v["score_per_cycle"]
+    console.print(
+        Text.assemble(
+            ("draft run ", "bold"),
+            (str(v["topic"]), "bold cyan"),
+            f"  {v['folder']}  ({v['status']}{', ' + v['stop_reason'] if v['stop_reason'] else ''})",
+        )
+    )
+    t = Table(title="score per version", title_justify="left")
+    for col in ("version", "total", "rules", "judge", "kept"):
+        t.add_column(col, justify="right" if col != "kept" else "left")
+    for c in cycle:
+        t.add_row(
+            f"v{c['version']}" + (" ★" if c["best"] else ""),
+            _n(c["total"]),
+            _n(c["binary"]),
+            _n(c["judge"]),
+            Text("yes", style="green") if c["kept"] else Text("no", style="dim"),
+        )
+    console.print(t)
+    console.print(f"total  {sparkline([c['total'] for c in cycle])}")
+    cc = v["checks_and_criteria"]
+    t = Table(title="checks (points off) and criteria (1-10) by version", title_justify="left")
+    t.add_column("")
+    for n in cc["versions"]:
+        t.add_column(f"v{n}", justify="right")
+    t.add_column("trend")
+    for name, row in cc["checks"].items():
+        t.add_row(name, *[_n(x, "{:g}") for x in row], sparkline(row))
+    for name, row in cc["criteria"].items():
+        t.add_row(name, *[_n(x, "{:g}") for x in row], sparkline(row, 1, 10))
+    console.print(t)
+    viol = v["violations"]
+    if viol["disappeared"] or viol["appeared"]:
+        t = Table(title="violations, first version → best", title_justify="left")
+        for col in ("", "check", "text", "line"):
+            t.add_column(col)
+        for x in viol["disappeared"]:
+            t.add_row(Text("fixed", style="green"), x["check"], x["text"], str(x["line"] or ""))
+        for x in viol["appeared"]:
+            t.add_row(Text("introduced", style="red"), x["check"], x["text"], str(x["line"] or ""))
+        console.print(t)
+    for a in v["asked"]:
+        console.print(
+            f"v{a['version']} asked: rules {', '.join(a.get('violations') or []) or '–'}; "
+            f"criteria {', '.join(a.get('criteria') or []) or '–'}",
+            highlight=False,
+        )
+    if v["text_diff"]:
+        console.print(Text("first version → best", style="bold"))
+        for line in v["text_diff"]:
+            style = (
+                "dim"
+                if line.startswith(("+++", "---", "@@"))
+                else "green"
+                if line.startswith("+")
+                else "red"
+                if line.startswith("-")
+                else ""
+            )
+            console.print(Text(line, style=style), soft_wrap=True)
+
+
+def render_optimize_report(console: Console, v: dict[str, Any]) -> None:
+    console.print(
+        Text.assemble(("optimize run ", "bold"), (str(v["tag"]), "bold cyan"), f"  {v['folder']}")
+    )
+    console.print(
+        f"baseline {_n(v['baseline'])} -> best {_n(v['best'])} (noise ±{_n(v['noise'])}); "
+        f"{', '.join(f'{n} {k}' for k, n in v['counts'].items()) or 'no experiments'}"
+        + (f"; stopped: {v['stop_reason']}" if v["stop_reason"] else ""),
+        highlight=False,
+    )
+    pts = v["score_per_experiment"]["points"]
+    best = v["score_per_experiment"]["best_so_far"]
+    console.print(f"score     {sparkline([p['score'] for p in pts])}")
+    console.print(f"best      {sparkline([b['best'] for b in best[1:]])}")
+    t = Table(title="experiments", title_justify="left")
+    for col in ("#", "status", "score", "delta", "section", "hypothesis / reason"):
+        t.add_column(col, justify="right" if col in ("#", "score", "delta") else "left")
+    for p in pts:
+        t.add_row(
+            str(p["experiment"]),
+            Text(p["status"], style=STATUS_STYLE.get(p["status"], "")),
+            _n(p["score"]),
+            _delta(p["delta"]),
+            p["section"] or "–",
+            p["description"],
+        )
+    console.print(t)
+    if v["holdout"]:
+        t = Table(title="training vs held-out", title_justify="left")
+        for col in ("#", "training", "held out"):
+            t.add_column(col, justify="right")
+        for h in v["holdout"]:
+            t.add_row(str(h["experiment"]), _n(h["train"]), _n(h["holdout"]))
+        console.print(t)
+    if v["criteria_trends"]:
+        t = Table(title="judge criteria over the run", title_justify="left")
+        for col in ("criterion", "first", "last", "trend"):
+            t.add_column(col, justify="right" if col in ("first", "last") else "left")
+        for name, series in v["criteria_trends"].items():
+            scores = [p["score"] for p in series]
+            t.add_row(name, _n(scores[0]), _n(scores[-1]), sparkline(scores, 1, 10))
+        console.print(t)
+    if v["kept_changes"]:
+        t = Table(title="kept changes", title_justify="left")
+        for col in ("#", "section", "delta", "hypothesis", "lines changed"):
+            t.add_column(col)
+        for k in v["kept_changes"]:
+            changed = sum(
+                1
+                for line in k["diff"] or []
+                if line[:1] in "+-" and not line.startswith(("+++", "---"))
+            )
+            t.add_row(
+                str(k["experiment"]),
+                k["section"] or "–",
+                _delta(k["delta"]),
+                k["hypothesis"],
+                str(changed) if k["diff"] is not None else "?",
+            )
+        console.print(t)
+    if v["sections_explored"]:
+        console.print(
+            "sections tried: "
+            + ", ".join(
+                f"{s['section']} {s['tried']}× ({s['kept']} kept)" for s in v["sections_explored"]
+            ),
+            highlight=False,
+        )
+    ct = v["cost_time"]
+    cost = ct["total_cost_usd"]
+    console.print(
+        f"time {ct['total_seconds']:.0f} s, cost {'price unknown' if cost is None else f'${cost:.4f}'}, "
+        f"{ct['calls']} calls; seconds per experiment {sparkline([c['seconds'] for c in ct['per_experiment']])}",
+        highlight=False,
+    )
+
+
+def render_diff(console: Console, d: dict[str, Any]) -> None:
+    if not d["same_rubric"]:
+        console.print("[yellow]warning:[/] the two cards come from different rubrics.")
+    t = Table(title=f"{d['a']} → {d['b']}", title_justify="left")
+    for col in ("", "before", "after", "change"):
+        t.add_column(col, justify="left" if not col else "right")
+    for part in ("total", "binary", "judge"):
+        x = d[part]
+        t.add_row(part if part != "binary" else "rules", _n(x["a"]), _n(x["b"]), _delta(x["delta"]))
+    for c in d["checks"]:
+        t.add_row(
+            f"  {c['check']}",
+            f"-{c['deduction_a']:g} ({c['count_a']})",
+            f"-{c['deduction_b']:g} ({c['count_b']})",
+            _delta(c["delta"]),
+        )
+    for c in d["criteria"]:
+        t.add_row(f"  {c['name']}", _n(c["a"], "{:g}"), _n(c["b"], "{:g}"), _delta(c["delta"]))
+    console.print(t)
+    for x in d["disappeared"]:
+        console.print(Text(f"- fixed      {x['check']}: {x['text']}", style="green"))
+    for x in d["appeared"]:
+        console.print(
+            Text(f"+ introduced {x['check']}: {x['text']} (line {x['line']})", style="red")
+        )
+
+
+def render_runs(console: Console, rows: list[dict[str, Any]]) -> None:
+    t = Table(title="runs, newest first", title_justify="left")
+    for col in ("started", "kind", "topic / skill", "status", "first", "best", "cost", "folder"):
+        t.add_column(col, justify="right" if col in ("first", "best", "cost") else "left")
+    for r in rows:
+        cost = r["cost_usd"]
+        t.add_row(
+            r["started"][:16].replace("T", " "),
+            r["kind"],
+            r["subject"],
+            r["status"] or "",
+            _n(r["first"]),
+            _n(r["best"]),
+            "unknown" if cost is None else f"${cost:.4f}",
+            r["folder"],
+        )
+    console.print(t)

@@ -1,0 +1,211 @@
+"""The numbers behind every report view, as plain data.
+
+The terminal report, the HTML report and `report --json` all render these, so what a
+reader sees in each is the same and tests can check it against the ledgers once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .data import DraftRun, OptimizeRun
+from .diff import diff_cards, text_diff
+
+DRAFT_VIEWS = ("score_per_cycle", "checks_and_criteria", "violations", "asked", "text_diff")
+OPTIMIZE_VIEWS = (
+    "score_per_experiment",
+    "holdout",
+    "criteria_trends",
+    "kept_changes",
+    "sections_explored",
+    "cost_time",
+)
+
+
+def draft_views(run: DraftRun) -> dict[str, Any]:
+    versions = run.versions
+    best = run.best or (versions[-1] if versions else None)
+    first = versions[0] if versions else None
+    checks: list[str] = []
+    criteria: list[str] = []
+    for v in versions:
+        checks += [x["check"] for x in v.card["binary"]["violations"] if x["check"] not in checks]
+        for c in (v.card.get("judge") or {}).get("criteria", []):
+            if c["name"] not in criteria:
+                criteria.append(c["name"])
+
+    def deduction(v: Any, check: str) -> float:
+        hit = [x for x in v.card["binary"]["violations"] if x["check"] == check]
+        return hit[0]["deduction"] if hit else 0.0
+
+    def criterion(v: Any, name: str) -> float | None:
+        found = [c for c in (v.card.get("judge") or {}).get("criteria", []) if c["name"] == name]
+        return found[0]["score"] if found else None
+
+    return {
+        "kind": "draft",
+        "folder": str(run.folder),
+        "topic": run.meta.get("topic"),
+        "topic_name": Path(str(run.meta.get("topic"))).stem,
+        "skill": (run.meta.get("skill") or {}).get("name"),
+        "status": run.meta.get("status"),
+        "stop_reason": run.meta.get("stop_reason"),
+        "best_version": best.number if best else None,
+        "final_total": run.meta.get("final_total"),
+        "max": versions[0].card.get("max") if versions else None,
+        "cost_usd": run.meta.get("cost_usd"),
+        "calls": run.meta.get("calls"),
+        "seconds": run.meta.get("seconds"),
+        "score_per_cycle": [
+            {
+                "version": v.number,
+                "total": v.card["total"],
+                "binary": v.card["binary"]["score"],
+                "judge": (v.card.get("judge") or {}).get("score"),
+                "kept": v.summary.get("kept"),
+                "best": best is not None and v.number == best.number,
+            }
+            for v in versions
+        ],
+        "checks_and_criteria": {
+            "versions": [v.number for v in versions],
+            "checks": {c: [-deduction(v, c) for v in versions] for c in checks},
+            "criteria": {c: [criterion(v, c) for v in versions] for c in criteria},
+        },
+        "violations": diff_cards(first.card, best.card)
+        if first and best
+        else {"appeared": [], "disappeared": []},
+        "asked": [
+            {"version": v.number, "kept": v.summary.get("kept"), **(v.summary.get("asked") or {})}
+            for v in versions
+            if v.summary.get("asked")
+        ],
+        "text_diff": text_diff(first.text, best.text, f"v{first.number}.md", f"v{best.number}.md")
+        if first and best
+        else [],
+    }
+
+
+def optimize_views(run: OptimizeRun) -> dict[str, Any]:
+    exps = run.experiments
+    base, noise = run.baseline_mean, run.noise or 0.0
+    criteria: list[str] = []
+    for r in run.records:
+        for name in ((r.get("metrics") or {}).get("per_criterion") or {}).keys():
+            if name not in criteria:
+                criteria.append(name)
+    kept = [r for r in exps if r["status"] in ("keep", "explore")]
+    tried = Counter(r["section"] for r in exps if r.get("section"))
+    kept_by = Counter(r["section"] for r in kept if r.get("section"))
+    summary = run.summary or {}
+    return {
+        "kind": "optimize",
+        "folder": str(run.folder),
+        "tag": run.meta.get("tag") or run.folder.name,
+        "skill": run.meta.get("skill"),
+        "baseline": None if base is None else round(base, 3),
+        "best": run.best_so_far()[-1][1] if run.best_so_far() else None,
+        "noise": noise,
+        "counts": dict(Counter(r["status"] for r in exps)),
+        "stop_reason": summary.get("stop_reason"),
+        "adopt": summary.get("adopt"),
+        "score_per_experiment": {
+            "points": [
+                {
+                    "experiment": r["experiment"],
+                    "score": (r.get("metrics") or {}).get("mean"),
+                    "status": r["status"],
+                    "section": r.get("section"),
+                    "description": r["description"],
+                    "delta": r.get("delta"),
+                }
+                for r in exps
+            ],
+            "best_so_far": [{"experiment": n, "best": b} for n, b in run.best_so_far()],
+            "noise_band": None if base is None else [base - noise, base + noise],
+        },
+        "holdout": [
+            {
+                "experiment": r["experiment"],
+                "train": (r.get("metrics") or {}).get("mean"),
+                "holdout": r["holdout"],
+            }
+            for r in ([run.baseline[0]] if run.baseline else []) + kept
+            if r.get("holdout") is not None
+        ],
+        "criteria_trends": {
+            name: [
+                {"experiment": r["experiment"], "score": r["metrics"]["per_criterion"].get(name)}
+                for r in [*run.baseline[:1], *exps]
+                if r.get("metrics") and r["metrics"].get("per_criterion")
+            ]
+            for name in criteria
+        },
+        "kept_changes": [
+            {
+                "experiment": r["experiment"],
+                "status": r["status"],
+                "section": r.get("section"),
+                "hypothesis": r["description"],
+                "delta": r.get("delta"),
+                "score": (r.get("metrics") or {}).get("mean"),
+                "diff": text_diff(
+                    r.get("old_text") or "",
+                    r.get("new_text") or "",
+                    f"{r.get('section')}.md before",
+                    "after",
+                )
+                if r.get("old_text") is not None
+                else None,
+            }
+            for r in kept
+        ],
+        "sections_explored": [
+            {"section": s, "tried": n, "kept": kept_by.get(s, 0)} for s, n in tried.most_common()
+        ],
+        "cost_time": {
+            "per_experiment": [
+                {
+                    "experiment": r["experiment"],
+                    "status": r["status"],
+                    "seconds": r.get("wall_time_s"),
+                    "cost_usd": r.get("cost_usd"),
+                    "tokens": r.get("tokens"),
+                }
+                for r in run.records
+            ],
+            "total_seconds": run.total_seconds(),
+            "total_cost_usd": run.total_cost(),
+            "calls": len(run.calls) if run.calls else summary.get("calls"),
+        },
+    }
+
+
+def run_row(run: DraftRun | OptimizeRun) -> dict[str, Any]:
+    """One line of `contentloop runs`."""
+    if isinstance(run, DraftRun):
+        first = run.versions[0].card["total"] if run.versions else None
+        return {
+            "started": run.started.isoformat(timespec="seconds"),
+            "kind": "write",
+            "subject": str(run.meta.get("topic")),
+            "status": run.meta.get("status"),
+            "first": first,
+            "best": run.meta.get("final_total"),
+            "cost_usd": run.meta.get("cost_usd"),
+            "folder": str(run.folder),
+        }
+    best = run.best_so_far()
+    skill = run.meta.get("skill") or ""
+    return {
+        "started": run.started.isoformat(timespec="seconds"),
+        "kind": "optimize",
+        "subject": f"{skill.rstrip('/').rsplit('/', 1)[-1] or '?'} ({run.meta.get('tag') or run.folder.name})",
+        "status": (run.summary or {}).get("stop_reason") or "unfinished",
+        "first": run.baseline_mean,
+        "best": best[-1][1] if best else None,
+        "cost_usd": run.total_cost(),
+        "folder": str(run.folder),
+    }

@@ -1,0 +1,238 @@
+"""report, diff, runs and rubric check --sample, built from run folders that the real write and
+optimize code produced (scripted models over the OpenAI wire), checked against their ledgers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from test_optimize import World, edit, make_run, repo  # noqa: F401 - repo is a fixture
+from test_write import BAD, GOOD, WORSE, Script, run_write, the_run
+from typer.testing import CliRunner
+
+from contentloop.cli import app
+from contentloop.optimize import Budget
+from contentloop.report import DRAFT_VIEWS, OPTIMIZE_VIEWS, build_report
+from contentloop.testing import OpenAIServer
+from contentloop.topic import load_topics
+
+
+class Page(HTMLParser):
+    """Collects what the tests look at: charts by view, plotted points, sections, scripts."""
+
+    def __init__(self):
+        super().__init__()
+        self.views: list[str] = []
+        self.points: list[dict[str, str]] = []
+        self.bands: list[str] = []
+        self.sections: list[str] = []
+        self.tags: list[str] = []
+        self.external: list[str] = []
+        self._view = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        if tag == "svg" and "data-view" in a:
+            self.views.append(a["data-view"])
+            self._view = a["data-view"]
+        if "data-y" in a:
+            self.points.append({**a, "view": self._view})
+        if "data-band" in a:
+            self.bands.append(a["data-band"])
+        if tag == "section":
+            self.sections.append(a["id"])
+        for key in ("src", "href"):
+            if a.get(key, "").startswith(("http", "//")):
+                self.external.append(a[key])
+
+
+def parse(html: str) -> Page:
+    page = Page()
+    page.feed(html)
+    page.close()
+    return page
+
+
+def points(page: Page, view: str, series: str | None = None) -> list[tuple[float, float]]:
+    return [
+        (float(p.get("data-x", "nan")), float(p["data-y"]))
+        for p in page.points
+        if p["view"] == view and (series is None or p["data-series"] == series)
+    ]
+
+
+@pytest.fixture
+def draft_run(imagine, tmp_path) -> Path:
+    with OpenAIServer(Script(imagine, [BAD, WORSE, GOOD])) as server:
+        r = run_write(server, tmp_path / "drafts", "--cycles", "2")
+    assert r.exit_code == 0, r.output
+    return the_run(tmp_path / "drafts")
+
+
+def test_draft_report_numbers_match_the_run_folder(draft_run):
+    views, html = build_report(draft_run)
+    run = json.loads((draft_run / "run.json").read_text())
+    cards = [json.loads((draft_run / f"v{n}.score.json").read_text()) for n in range(3)]
+    assert [c["total"] for c in views["score_per_cycle"]] == [c["total"] for c in cards]
+    assert [c["kept"] for c in views["score_per_cycle"]] == [v["kept"] for v in run["versions"]]
+    assert views["best_version"] == run["best_version"] == 2
+    page = parse(html)
+    assert sorted(page.views) == sorted(DRAFT_VIEWS), "one chart per promised view"
+    assert page.sections == list(DRAFT_VIEWS)
+    assert "script" not in page.tags and not page.external, "self-contained"
+    totals = points(page, "score_per_cycle", "total")
+    assert totals == [(float(n), cards[n]["total"]) for n in range(3)]
+    # The banned term in v0 was fixed by the best version; v1's extra violations never kept.
+    fixed = {(x["check"], x["text"]) for x in views["violations"]["disappeared"]}
+    assert ("banned_terms", "leverage") in fixed
+    assert views["violations"]["appeared"] == []
+    assert views["asked"][0]["violations"] and views["asked"][0]["criteria"]
+    assert any(
+        line.startswith("+") and "But here's the shift" in line for line in views["text_diff"]
+    )
+    deductions = {v["check"]: -v["deduction"] for v in cards[0]["binary"]["violations"]}
+    for check, row in views["checks_and_criteria"]["checks"].items():
+        assert row[0] == deductions.get(check, 0.0)
+
+
+def test_report_cli_terminal_json_and_html(draft_run, tmp_path):
+    out = tmp_path / "r.html"
+    r = CliRunner().invoke(app, ["report", str(draft_run), "--html", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "score per version" in r.stdout and "first version → best" in r.stdout
+    assert parse(out.read_text()).views
+    j = CliRunner().invoke(app, ["report", str(draft_run), "--json"])
+    assert json.loads(j.stdout)["kind"] == "draft"
+    bad = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert bad.exit_code == 2 and "contentloop runs" in " ".join(bad.stderr.split())
+
+
+@pytest.fixture
+def optimize_run(repo, imagine, tmp_path):  # noqa: F811
+    holdout = tmp_path / "holdout"
+    holdout.mkdir()
+    (holdout / "gamma.yaml").write_text(
+        "title: Topic gamma\naudience: plant managers\nangle: it matters\n"
+    )
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    final_check = (repo / "skills" / "imagine" / "final_check.md").read_text()
+    proposals = [
+        edit("voice", voice + "\n- MAGIC: lead with the pivot.\n", "pivot rule"),
+        edit("examples", "A longer example that changes nothing. " * 20, "longer examples"),
+        "not json",
+        edit("final_check", final_check.splitlines()[0], "shorter final check"),
+    ]
+    with OpenAIServer(World(imagine, proposals)) as server:
+        run = make_run(
+            repo,
+            server,
+            imagine,
+            budget=Budget(max_experiments=4),
+            holdout=load_topics(holdout),
+            explore_every=2,
+        )
+        asyncio.run(run.run())
+    return repo / "runs" / "t1"
+
+
+def test_optimize_report_numbers_match_the_ledgers(optimize_run):
+    views, html = build_report(optimize_run)
+    records = [json.loads(x) for x in (optimize_run / "experiments.jsonl").read_text().splitlines()]
+    exps = [r for r in records if r["experiment"] > 0]
+    assert [r["status"] for r in exps] == ["keep", "explore", "crash", "explore"]
+    page = parse(html)
+    assert sorted(page.views) == sorted(OPTIMIZE_VIEWS), "one chart per promised view"
+    assert "script" not in page.tags and not page.external
+    plotted = {
+        int(p["data-x"]): (float(p["data-y"]), p["data-kind"])
+        for p in page.points
+        if p["view"] == "score_per_experiment" and p["data-series"] == "experiments"
+    }
+    for r in exps:
+        kind = plotted[r["experiment"]][1]
+        assert kind == r["status"], "each status has its own mark"
+        if r["metrics"]:
+            assert plotted[r["experiment"]][0] == pytest.approx(r["metrics"]["mean"])
+    base = [r for r in records if r["experiment"] == 0]
+    mean = sum(r["metrics"]["mean"] for r in base) / 2
+    noise = base[0]["noise"]
+    (band,) = page.bands
+    lo, hi = map(float, band.split(","))
+    assert (lo, hi) == pytest.approx((mean - noise, mean + noise))
+    best = points(page, "score_per_experiment", "best so far")
+    assert best[-1][1] == pytest.approx(exps[-1]["metrics"]["mean"])
+    held = points(page, "holdout", "held out")
+    assert [y for _, y in held] == pytest.approx(
+        [r["holdout"] for r in records if r.get("holdout") is not None]
+    )
+    assert len(views["kept_changes"]) == 3 and all(k["diff"] for k in views["kept_changes"])
+    tried = {s["section"]: s["tried"] for s in views["sections_explored"]}
+    assert tried == {"voice": 1, "examples": 1, "final_check": 1}
+    cost = views["cost_time"]
+    assert cost["total_seconds"] == pytest.approx(sum(r["wall_time_s"] for r in records), abs=0.1)
+    assert [c["seconds"] for c in cost["per_experiment"]] == [r["wall_time_s"] for r in records]
+    trends = views["criteria_trends"]
+    assert set(trends) == set(base[0]["metrics"]["per_criterion"])
+    r = CliRunner().invoke(app, ["report", str(optimize_run)])
+    assert r.exit_code == 0 and "kept changes" in r.stdout and "explore" in r.stdout
+
+
+def test_diff_two_cards_and_two_drafts(draft_run, tmp_path):
+    a, b = draft_run / "v0.score.json", draft_run / "v2.score.json"
+    r = CliRunner().invoke(app, ["diff", str(a), str(b), "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    ca, cb = json.loads(a.read_text()), json.loads(b.read_text())
+    assert d["total"]["delta"] == pytest.approx(cb["total"] - ca["total"])
+    by_name = {c["name"]: c["delta"] for c in d["criteria"]}
+    for c in ca["judge"]["criteria"]:
+        (after,) = [x["score"] for x in cb["judge"]["criteria"] if x["name"] == c["name"]]
+        assert by_name[c["name"]] == pytest.approx(after - c["score"])
+    assert {"banned_terms", "leverage"} <= {
+        v for x in d["disappeared"] for v in (x["check"], x["text"])
+    }
+    (tmp_path / "old.md").write_text(GOOD)
+    (tmp_path / "new.md").write_text(WORSE)
+    r = CliRunner().invoke(app, ["diff", str(tmp_path / "old.md"), str(tmp_path / "new.md")])
+    assert r.exit_code == 0, r.output
+    assert "introduced" in r.stdout and "synergy" in r.stdout
+    bad = CliRunner().invoke(app, ["diff", str(draft_run / "run.json"), str(b)])
+    assert bad.exit_code == 2 and "not a score card" in bad.stderr
+
+
+def test_runs_lists_write_and_optimize_runs_with_their_scores(draft_run, optimize_run):
+    drafts_root = draft_run.parent.parent
+    r = CliRunner().invoke(
+        app,
+        ["runs", "--drafts", str(drafts_root), "--runs", str(optimize_run.parent), "--json"],
+    )
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert {row["kind"] for row in rows} == {"write", "optimize"}
+    (w,) = [row for row in rows if row["kind"] == "write"]
+    assert w["best"] == json.loads((draft_run / "run.json").read_text())["final_total"]
+    (o,) = [row for row in rows if row["kind"] == "optimize"]
+    summary = json.loads((optimize_run / "summary.json").read_text())
+    assert o["best"] == pytest.approx(summary["best"]) and o["first"] == pytest.approx(
+        summary["baseline"]
+    )
+    table = CliRunner().invoke(
+        app, ["runs", "--drafts", str(drafts_root), "--runs", str(optimize_run.parent)]
+    )
+    assert "optimize" in table.stdout and "write" in table.stdout
+
+
+def test_rubric_check_with_a_sample_shows_what_each_check_catches(tmp_path):
+    sample = tmp_path / "s.md"
+    sample.write_text(BAD)
+    r = CliRunner().invoke(app, ["rubric", "check", "imagine", "--sample", str(sample), "--json"])
+    assert r.exit_code == 0, r.output
+    card = json.loads(r.stdout)["sample"]
+    caught = {v["check"] for v in card["binary"]["violations"]}
+    assert {"banned_terms", "exclamation"} <= caught
+    r = CliRunner().invoke(app, ["rubric", "check", "imagine", "--sample", str(sample)])
+    assert "leverage" in r.stdout and "FAIL" in r.stdout
