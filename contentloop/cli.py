@@ -351,7 +351,9 @@ def optimize_skill(
         None, "--optimizer-model", help="Proposer model (default: the writer's)."
     ),
     timeout: float | None = typer.Option(None, "--timeout"),
-    concurrency: int = typer.Option(4, "--concurrency", min=1),
+    concurrency: int = typer.Option(
+        4, "--concurrency", min=1, help="Model calls in flight at once (writer, judge, optimizer)."
+    ),
     no_cache: bool = typer.Option(False, "--no-cache"),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     resume: str | None = typer.Option(

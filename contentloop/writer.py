@@ -106,7 +106,12 @@ class Version:
             "kept": self.kept,
             "tokens": {
                 k: self.usage.get(k, 0)
-                for k in ("input_tokens", "cache_read_tokens", "output_tokens")
+                for k in (
+                    "input_tokens",
+                    "cache_read_tokens",
+                    "cache_write_tokens",
+                    "output_tokens",
+                )
             },
             "cost_usd": self.usage.get("cost_usd"),
             "seconds": round(self.seconds, 2),
@@ -178,7 +183,13 @@ class WriteRun:
             "final_total": self.best.card.total if self.best else None,
             "versions": [v.summary(self.rubric) for v in self.versions],
             "tokens": {
-                k: totals[k] for k in ("input_tokens", "cache_read_tokens", "output_tokens")
+                k: totals[k]
+                for k in (
+                    "input_tokens",
+                    "cache_read_tokens",
+                    "cache_write_tokens",
+                    "output_tokens",
+                )
             },
             "calls": totals["calls"],
             "cost_usd": totals["cost_usd"],

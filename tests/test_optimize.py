@@ -616,4 +616,4 @@ def test_baseline_spend_is_recorded_once(repo, imagine):
     first, second = run.ledger.records()
     total = run.costs.totals()
     assert first["tokens"]["output_tokens"] == total["output_tokens"] > 0
-    assert second["tokens"] == {"input_tokens": 0, "cache_read_tokens": 0, "output_tokens": 0}
+    assert set(second["tokens"].values()) == {0}

@@ -10,6 +10,8 @@ judge samples differ by the model's own sampling. A JSON schema is sent as struc
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import os
 import time
 from typing import Any
@@ -19,12 +21,23 @@ import anthropic
 from .sdk import SDKBackend, connection_detail
 from .types import BackendError, Request, Response, Usage
 
+# The shortest prefix each model caches, from Anthropic's prompt-caching docs (checked
+# 2026-11; models not listed: 1024). Data, not logic: correct it here if the docs change.
+CACHE_MIN_TOKENS = [
+    ("claude-opus-4-6", 4096),
+    ("claude-opus-4-5", 4096),
+    ("claude-haiku-4-5", 4096),
+    ("claude-3-5-haiku", 2048),
+    ("claude-3-haiku", 2048),
+    ("claude-sonnet-4-6", 2048),
+]
+
 
 class AnthropicBackend(SDKBackend):
     name = "anthropic"
     key_env = "ANTHROPIC_API_KEY"
 
-    def __init__(self, model: str, **kwargs: Any) -> None:
+    def __init__(self, model: str, *, prompt_cache: bool = True, **kwargs: Any) -> None:
         # api_key None: the SDK reads ANTHROPIC_API_KEY; base_url None: ANTHROPIC_BASE_URL.
         key = kwargs.get("api_key") or os.environ.get("ANTHROPIC_API_KEY")
         if not (key or os.environ.get("ANTHROPIC_AUTH_TOKEN")):
@@ -33,6 +46,8 @@ class AnthropicBackend(SDKBackend):
                 fix="set ANTHROPIC_API_KEY, or drop --backend anthropic to use another backend.",
             )
         super().__init__(model, **kwargs)
+        self.prompt_cache = prompt_cache  # off only to measure what caching saves (bench/)
+        self._warming: dict[tuple[int, str], asyncio.Event] = {}
 
     def make_client(self) -> anthropic.AsyncAnthropic:
         return anthropic.AsyncAnthropic(
@@ -42,11 +57,38 @@ class AnthropicBackend(SDKBackend):
             max_retries=self.max_retries,
         )
 
+    def cacheable(self, system: str) -> bool:
+        """Whether a system prompt is long enough for this model's prompt cache (estimated at
+        4 characters per token; shorter prefixes are billed in full whatever they are marked)."""
+        minimum = next((n for prefix, n in CACHE_MIN_TOKENS if self.model.startswith(prefix)), 1024)
+        return self.prompt_cache and len(system) / 4 >= minimum
+
     async def acomplete(self, request: Request) -> Response:
+        # Concurrent calls cannot read a cache entry that none of them has written yet: each
+        # would pay the 1.25x cache-write price. So the first call with a new cacheable system
+        # prompt goes alone, and the calls that share it wait for it (one latency, once per
+        # prefix) and then read the prefix at a tenth of the price.
+        if not self.cacheable(request.system):
+            return await self._acomplete(request)
+        loop = id(asyncio.get_running_loop())
+        key = (loop, hashlib.sha256(request.system.encode()).hexdigest())
+        first = self._warming.get(key)
+        if first is not None:
+            await first.wait()
+            return await self._acomplete(request)
+        self._warming[key] = asyncio.Event()
+        try:
+            return await self._acomplete(request)
+        finally:
+            self._warming[key].set()
+
+    async def _acomplete(self, request: Request) -> Response:
         started = time.perf_counter()
         # The system prompt (skill, rubric, judge instructions) is the long stable prefix:
         # mark it for prompt caching so repeat calls read it at the cached rate.
-        system = [{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}]
+        system: list[dict[str, Any]] = [{"type": "text", "text": request.system}]
+        if self.prompt_cache:
+            system[0]["cache_control"] = {"type": "ephemeral"}
         params: dict[str, Any] = {
             "model": self.model,
             "system": system,
@@ -60,13 +102,17 @@ class AnthropicBackend(SDKBackend):
 
         async def send() -> Any:
             try:
-                return await self.client().messages.create(**params)
+                return await self.paced(
+                    lambda: self.client().messages.with_raw_response.create(**params)
+                )
             except anthropic.BadRequestError as exc:
                 if "output_config" not in params or "output_config" not in str(exc):
                     raise
                 self.schema_supported = False
                 del params["output_config"]
-                return await self.client().messages.create(**params)
+                return await self.paced(
+                    lambda: self.client().messages.with_raw_response.create(**params)
+                )
 
         try:
             msg = await self.resend_garbled(send, "Anthropic")

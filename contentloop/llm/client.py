@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from ..faults import crash_point
 from .cache import CallCache, cache_key
 from .ledger import CostLedger
@@ -18,19 +21,24 @@ class Client:
         role: str,
         cache: CallCache | None = None,
         ledger: CostLedger | None = None,
+        limit: asyncio.Semaphore | None = None,
     ) -> None:
         self.backend = backend
         self.role = role
         self.cache = cache  # None: --no-cache
         self.ledger = ledger if ledger is not None else CostLedger()
         self.backend_calls = 0
+        # Shared by every client of a run (writer, judge, optimizer): one bound on calls in
+        # flight, so all calls of an experiment can be started at once. Cache hits skip it.
+        self.limit = limit
 
     async def acall(self, request: Request) -> Response:
         key = cache_key(self.backend.cache_identity, request) if self.cache else ""
         response = self.cache.get(key) if self.cache else None
         if response is None:
             self.backend_calls += 1
-            response = await self.backend.acomplete(request)
+            async with self.limit or contextlib.nullcontext():
+                response = await self.backend.acomplete(request)
             crash_point("call")
             if self.cache:
                 self.cache.put(key, response)

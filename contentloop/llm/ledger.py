@@ -105,7 +105,8 @@ class CostLedger:
         """Tokens and USD spent since `before`, an earlier `totals()`; USD is None if unknown."""
         now = self.totals()
         out: dict[str, Any] = {
-            k: now[k] - before[k] for k in ("input_tokens", "cache_read_tokens", "output_tokens")
+            k: now[k] - before[k]
+            for k in ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
         }
         unknown = now["cost_usd"] is None or before["cost_usd"] is None
         out["cost_usd"] = None if unknown else round(now["cost_usd"] - before["cost_usd"], 6)

@@ -45,7 +45,9 @@ class OpenAIBackend(SDKBackend):
 
         async def send() -> Any:
             try:
-                return await self.client().chat.completions.create(**params)
+                return await self.paced(
+                    lambda: self.client().chat.completions.with_raw_response.create(**params)
+                )
             except openai.BadRequestError as exc:
                 # Servers without structured output reject response_format; fall back to
                 # prompt-only JSON (the judge parses and repairs) and remember for next time.
@@ -53,7 +55,9 @@ class OpenAIBackend(SDKBackend):
                     raise
                 self.schema_supported = False
                 del params["response_format"]
-                return await self.client().chat.completions.create(**params)
+                return await self.paced(
+                    lambda: self.client().chat.completions.with_raw_response.create(**params)
+                )
 
         try:
             reply = await self.resend_garbled(send, self.base_url or "the OpenAI API")

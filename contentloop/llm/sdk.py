@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from .ratelimit import Pacer
 from .types import BackendError, SyncFromAsync
 
 T = TypeVar("T")
@@ -43,6 +45,7 @@ class SDKBackend(SyncFromAsync):
         # Flipped off when the server rejects structured output, so it is asked only once.
         self.schema_supported = True
         self._clients: dict[int, Any] = {}
+        self.pacer = Pacer()
 
     @property
     def cache_identity(self) -> dict[str, Any]:
@@ -79,6 +82,14 @@ class SDKBackend(SyncFromAsync):
             "it was probably cut off in transit.",
             fix="retry later; if it keeps happening, check any proxy between you and the server.",
         )
+
+    async def paced(self, send_raw: Callable[[], Awaitable[Any]]) -> Any:
+        """Send through the pacer (which reads the reply's rate-limit headers), then parse."""
+        async with self.pacer:
+            raw = await send_raw()
+            self.pacer.observe(raw.headers)
+        parsed = raw.parse()
+        return await parsed if inspect.isawaitable(parsed) else parsed
 
     async def aclose(self) -> None:
         """Close the client of the running event loop (before that loop ends)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -75,11 +76,14 @@ async def evaluate(
     *,
     repeats: int = 1,
     sample_offset: int = 0,
-    concurrency: int = 4,
+    concurrency: int | None = 4,
 ) -> EvalResult:
     """Write and score every topic `repeats` times. `sample_offset` makes a second evaluation of
-    the same skill independent of the first (distinct calls, not cache hits)."""
-    gate = asyncio.Semaphore(concurrency)
+    the same skill independent of the first (distinct calls, not cache hits).
+
+    `concurrency` bounds the drafts in progress; None starts them all at once, for clients
+    that share a call limit (as an optimize run's do)."""
+    gate = asyncio.Semaphore(concurrency) if concurrency else contextlib.nullcontext()
 
     async def one(topic: Topic, r: int) -> tuple[tuple[str, int], ScoreCard]:
         async with gate:

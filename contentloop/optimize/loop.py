@@ -89,11 +89,19 @@ class OptimizeRun:
         self.costs = CostLedger(run_dir / "calls.jsonl")
         if resume:
             self.costs.load()
-        self.writer = Client(writer_backend, role="writer", cache=cache, ledger=self.costs)
-        self.judge = Judge(
-            Client(judge_backend, role="judge", cache=cache, ledger=self.costs), rubric
+        # One bound on model calls in flight across writer, judge and optimizer: every draft
+        # of an experiment starts at once and the calls queue here, not per draft.
+        limit = asyncio.Semaphore(concurrency)
+        self.writer = Client(
+            writer_backend, role="writer", cache=cache, ledger=self.costs, limit=limit
         )
-        self.optimizer = Client(optimizer_backend, role="optimizer", cache=cache, ledger=self.costs)
+        self.judge = Judge(
+            Client(judge_backend, role="judge", cache=cache, ledger=self.costs, limit=limit),
+            rubric,
+        )
+        self.optimizer = Client(
+            optimizer_backend, role="optimizer", cache=cache, ledger=self.costs, limit=limit
+        )
         # Written before anything else, so a run killed at any later point can be resumed.
         write_text(run_dir / "run.json", json.dumps(self.meta(), indent=2) + "\n")
         ws_cls = GitWorkspace if use_git else SnapshotWorkspace
@@ -141,7 +149,7 @@ class OptimizeRun:
             self.judge,
             repeats=self.repeats,
             sample_offset=offset,
-            concurrency=self.concurrency,
+            concurrency=None,  # bounded by the clients' shared call limit
         )
 
     def _log(
@@ -165,7 +173,10 @@ class OptimizeRun:
         holdout: float | None = None,
     ) -> None:
         usage = self.costs.since(before)
-        spent = {k: usage[k] for k in ("input_tokens", "cache_read_tokens", "output_tokens")}
+        spent = {
+            k: usage[k]
+            for k in ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
+        }
         cost_delta = usage["cost_usd"]
         row = {
             "commit": commit,

@@ -71,6 +71,8 @@ class WireServer(ABC):
         self.responder = responder or (lambda body: "ok")
         self.latency = latency
         self.requests: list[Seen] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests being answered at one time
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._httpd = _QuietServer(("127.0.0.1", 0), self._handler())
@@ -140,6 +142,16 @@ class WireServer(ABC):
                     )
                 if not self.path.endswith(server.route):
                     return self._send(404, {"error": {"message": f"no route {self.path}"}}, {})
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._answer(body)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self, body: dict[str, Any]) -> None:
                 reply = server._next(body)
                 delay = reply.delay + server.latency
                 if delay:
@@ -199,8 +211,43 @@ class AnthropicServer(WireServer):
 
     route = "/v1/messages"
 
+    def __init__(self, *args: Any, cache_min_tokens: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Prompt caching as the API describes it: a system block marked cache_control of at
+        # least `cache_min_tokens` is written to the cache by a request and can be read by
+        # requests that arrive after that one has been answered (not by concurrent ones).
+        # None: each model's documented minimum.
+        self.cache_min_tokens = cache_min_tokens
+        self._prompt_cache: dict[str, float] = {}  # prefix -> when it becomes readable
+
+    def _cache_usage(self, body: dict[str, Any], reply: Reply) -> tuple[int, int, int]:
+        """(uncached input, cache read, cache write) tokens for a request."""
+        system = body.get("system", "")
+        blocks = system if isinstance(system, list) else [{"text": system}]
+        total = self.count_tokens(json.dumps(system) + json.dumps(body.get("messages", [])))
+        marked = "".join(b.get("text", "") for b in blocks if b.get("cache_control"))
+        prefix = self.count_tokens(marked) if marked else 0
+        minimum = self.cache_min_tokens
+        if minimum is None:
+            from ..llm.anthropic_api import CACHE_MIN_TOKENS
+
+            model = str(body.get("model", ""))
+            minimum = next((n for p, n in CACHE_MIN_TOKENS if model.startswith(p)), 1024)
+        if not marked or prefix < minimum:
+            return total, 0, 0
+        # Called as the answer goes out; the request arrived one latency earlier.
+        now = time.monotonic()
+        arrived = now - self.latency - reply.delay
+        with self._lock:
+            ready = self._prompt_cache.get(marked)
+            hit = ready is not None and ready <= arrived
+            if ready is None:
+                self._prompt_cache[marked] = now
+        return total - prefix, (prefix if hit else 0), (0 if hit else prefix)
+
     def success_body(self, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
-        prompt = json.dumps(body.get("system", "")) + json.dumps(body.get("messages", []))
+        uncached, read, written = self._cache_usage(body, reply)
+        explicit = reply.cache_read_tokens or reply.cache_write_tokens
         return {
             "id": f"msg_{uuid.uuid4().hex[:24]}",
             "type": "message",
@@ -210,14 +257,12 @@ class AnthropicServer(WireServer):
             "stop_reason": "end_turn",
             "stop_sequence": None,
             "usage": {
-                "input_tokens": reply.input_tokens
-                if reply.input_tokens is not None
-                else self.count_tokens(prompt),
+                "input_tokens": reply.input_tokens if reply.input_tokens is not None else uncached,
                 "output_tokens": reply.output_tokens
                 if reply.output_tokens is not None
                 else self.count_tokens(reply.text),
-                "cache_read_input_tokens": reply.cache_read_tokens,
-                "cache_creation_input_tokens": reply.cache_write_tokens,
+                "cache_read_input_tokens": reply.cache_read_tokens if explicit else read,
+                "cache_creation_input_tokens": reply.cache_write_tokens if explicit else written,
             },
         }
 
