@@ -49,6 +49,7 @@ def main() -> None:
     )
     ap.add_argument("--topic", default="topics/private-5g.yaml")
     ap.add_argument("--cycles", type=int, default=3)
+    ap.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     args = ap.parse_args()
     base, run0 = write(args.topic, 0)
     full, run = write(args.topic, args.cycles)
@@ -61,6 +62,15 @@ def main() -> None:
             f"{v['tokens']['output_tokens']} output tokens"
         )
     print(f"  stop: {run['stop_reason']}; final v{run['best_version']} {run['final_total']}")
+    if args.json:
+        figures = {
+            "cycles": args.cycles,
+            "write_s": full,
+            "draft_only_s": base,
+            "ratio": full / base,
+            "totals": [v["total"] for v in run["versions"]],
+        }
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":

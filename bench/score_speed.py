@@ -9,6 +9,7 @@ is kept for each (the machines are noisy). The figure to read is the ratio.
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import sys
 import tempfile
@@ -38,6 +39,7 @@ def main() -> None:
     )
     ap.add_argument("--posts", type=int, default=120)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,6 +68,17 @@ def main() -> None:
     print(f"proselint:                    {words / theirs:,.0f} words/s")
     print(f"ratio contentloop/proselint:  {theirs / ours:.2f}x")
     print(f"peak RSS of this process:     {peak_mb:.0f} MB")
+    if args.json:
+        figures = {
+            "posts": len(paths),
+            "words": words,
+            "words_per_s": words / ours,
+            "proselint_words_per_s": words / theirs,
+            "ratio": theirs / ours,
+            "cold_s": cold,
+            "peak_rss_mb": peak_mb,
+        }
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":

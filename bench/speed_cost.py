@@ -132,6 +132,7 @@ def run_once(
 def main() -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=2.0, help="seconds per call (L)")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     args = parser.parse_args()
     latency = args.latency
     rubric = load_rubric("imagine")
@@ -215,6 +216,8 @@ def main() -> dict[str, Any]:
             f"{f['cache_read_with']:,} read and {f['cache_write_with']:,} written to the cache; "
             f"billed input ratio {f['billed_ratio']:.2f}"
         )
+    if args.json:
+        print(json.dumps(out))
     return out
 
 

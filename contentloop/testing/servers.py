@@ -224,7 +224,9 @@ class AnthropicServer(WireServer):
         """(uncached input, cache read, cache write) tokens for a request."""
         system = body.get("system", "")
         blocks = system if isinstance(system, list) else [{"text": system}]
-        total = self.count_tokens(json.dumps(system) + json.dumps(body.get("messages", [])))
+        # The text only: a cache_control marker is not billed as prompt tokens.
+        texts = [b.get("text", "") for b in blocks]
+        total = self.count_tokens(json.dumps(texts) + json.dumps(body.get("messages", [])))
         marked = "".join(b.get("text", "") for b in blocks if b.get("cache_control"))
         prefix = self.count_tokens(marked) if marked else 0
         minimum = self.cache_min_tokens
