@@ -99,9 +99,11 @@ def diff(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
 ) -> None:
-    """Compare two score cards or two drafts: per check and per criterion, and which
-    violations appeared or disappeared. Drafts are compared on the rules only; for judge
-    criteria, compare two cards saved with `score --json`.
+    """Compare two score cards or two drafts, check by check and criterion by criterion.
+
+    Shows the change in every check and criterion and which violations appeared or
+    disappeared. Drafts are compared on the rules only; for judge criteria, compare two
+    cards saved with `score --json`.
 
     Examples:
 
@@ -126,8 +128,7 @@ def runs(
     runs_root: Path = typer.Option(Path("runs"), "--runs", help="Where optimize-skill runs are."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per run, per line."),
 ) -> None:
-    """List write and optimize-skill runs, newest first: date, topic or skill, first and best
-    score, cost.
+    """List write and optimize-skill runs, newest first, with scores and cost.
 
     Example: contentloop runs
     """
