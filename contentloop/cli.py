@@ -356,6 +356,12 @@ def optimize_skill(
     ),
     no_cache: bool = typer.Option(False, "--no-cache"),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    batch: bool = typer.Option(
+        False,
+        "--batch",
+        help="Send drafts and verdicts through Anthropic Message Batches: half price, "
+        "minutes to hours per experiment.",
+    ),
     resume: str | None = typer.Option(
         None,
         "--resume",
@@ -385,6 +391,7 @@ def optimize_skill(
     from datetime import datetime
 
     from .llm import CallCache
+    from .llm.batch import batched
     from .optimize import Budget, OptimizeRun
     from .report.live import OptimizeView
     from .rubric import load_rubric
@@ -400,10 +407,15 @@ def optimize_skill(
             run_dir = runs_root / resume
             meta_path = run_dir / "run.json"
             if not meta_path.exists():
+                started = run_dir.is_dir()
                 raise ContentloopError(
-                    "is not an optimize run (no run.json).",
+                    "was stopped before the run had started (no run.json), so there is nothing to resume."
+                    if started
+                    else "is not an optimize run (no run.json).",
                     path=run_dir,
-                    fix=f"pass a folder name under {runs_root}/ to --resume.",
+                    fix="run the original command again with the same --tag (without --resume)."
+                    if started
+                    else f"pass a folder name under {runs_root}/ to --resume.",
                 )
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             from .llm import ModelChoice, make_backend
@@ -429,8 +441,9 @@ def optimize_skill(
                 [load_topic(p) for p in meta["topics"]],
                 load_rubric(meta["rubric"]),
                 holdout=[load_topic(p) for p in meta.get("holdout", [])],
-                writer_backend=stored("writer"),
-                judge_backend=stored("judge"),
+                writer_backend=batched(stored("writer")) if meta.get("batch") else stored("writer"),
+                judge_backend=batched(stored("judge")) if meta.get("batch") else stored("judge"),
+                batch=bool(meta.get("batch")),
                 optimizer_backend=stored("optimizer"),
                 run_dir=run_dir,
                 tag=meta["tag"],
@@ -462,9 +475,16 @@ def optimize_skill(
                 if optimizer_model
                 else writer_backend
             )
+            if batch:
+                # Drafts and verdicts go as batches; the one proposal per experiment stays direct.
+                writer_backend, judge_backend_obj = (
+                    batched(writer_backend),
+                    batched(judge_backend_obj),
+                )
             run_tag = tag or datetime.now().strftime("%Y%m%d-%H%M%S")
             run_dir = runs_root / run_tag
-            if run_dir.exists():
+            # A folder without run.json is a start that was killed at once: start it again.
+            if (run_dir / "run.json").exists():
                 raise ContentloopError(
                     "already exists.", path=run_dir, fix="pick another --tag, or --resume it."
                 )
@@ -498,6 +518,7 @@ def optimize_skill(
                 concurrency=concurrency,
                 on_event=show,
                 holdout=load_topics(holdout) if holdout else None,
+                batch=batch,
             )
             est = run.estimate()
             cost = "price unknown" if est["cost_usd"] is None else f"~${est['cost_usd']:.2f}"

@@ -408,7 +408,8 @@ def test_sigkill_mid_run_resumes_to_the_same_ledgers(repo, imagine, tmp_path):
             else:
                 assert proc.returncode == 0, proc.stderr.read().decode()
                 break
-            args = [*base, "--resume", "killed"]
+            if (repo / "runs" / "killed" / "run.json").exists():
+                args = [*base, "--resume", "killed"]  # else killed before it started: run again
         else:
             final = subprocess.run(
                 args, cwd=repo, env=env("killed"), capture_output=True, text=True
@@ -617,3 +618,18 @@ def test_baseline_spend_is_recorded_once(repo, imagine):
     total = run.costs.totals()
     assert first["tokens"]["output_tokens"] == total["output_tokens"] > 0
     assert set(second["tokens"].values()) == {0}
+
+
+@pytest.mark.parametrize("branch_made", [False, True])
+def test_resume_after_a_kill_before_the_worktree_existed(repo, imagine, branch_made):
+    """run.json is written first; a kill before `git worktree add` finished left no worktree
+    (and maybe the branch). Resume creates it and runs the baseline."""
+    with OpenAIServer(World(imagine, [])) as server:
+        make_run(repo, server, imagine, budget=Budget(max_experiments=0))
+        git("worktree", "remove", "--force", str(repo / "runs" / "t1" / "worktree"), cwd=repo)
+        if not branch_made:
+            git("branch", "-D", "autoexp/t1", cwd=repo)
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=0), resume=True)
+        summary = asyncio.run(run.run())
+    assert summary["counts"] == {"keep": 2}
+    assert (repo / "runs" / "t1" / "worktree" / "skills" / "imagine" / "voice.md").exists()

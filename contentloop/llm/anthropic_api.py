@@ -82,8 +82,8 @@ class AnthropicBackend(SDKBackend):
         finally:
             self._warming[key].set()
 
-    async def _acomplete(self, request: Request) -> Response:
-        started = time.perf_counter()
+    def params(self, request: Request) -> dict[str, Any]:
+        """The Messages API parameters for a request (also a batch item's `params`)."""
         # The system prompt (skill, rubric, judge instructions) is the long stable prefix:
         # mark it for prompt caching so repeat calls read it at the cached rate.
         system: list[dict[str, Any]] = [{"type": "text", "text": request.system}]
@@ -99,6 +99,29 @@ class AnthropicBackend(SDKBackend):
             params["output_config"] = {
                 "format": {"type": "json_schema", "schema": request.json_schema}
             }
+        return params
+
+    def response(self, msg: Any, started: float, price_factor: float = 1.0) -> Response:
+        text = "".join(getattr(block, "text", "") for block in msg.content)
+        u = msg.usage
+        usage = Usage(
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            cache_read_tokens=getattr(u, "cache_read_input_tokens", None) or 0,
+            cache_write_tokens=getattr(u, "cache_creation_input_tokens", None) or 0,
+        )
+        return Response(
+            text,
+            self.name,
+            msg.model or self.model,
+            usage,
+            seconds=time.perf_counter() - started,
+            price_factor=price_factor,
+        )
+
+    async def _acomplete(self, request: Request) -> Response:
+        started = time.perf_counter()
+        params = self.params(request)
 
         async def send() -> Any:
             try:
@@ -118,17 +141,7 @@ class AnthropicBackend(SDKBackend):
             msg = await self.resend_garbled(send, "Anthropic")
         except anthropic.APIError as exc:
             raise _error(exc, self) from None
-        text = "".join(getattr(block, "text", "") for block in msg.content)
-        u = msg.usage
-        usage = Usage(
-            input_tokens=u.input_tokens,
-            output_tokens=u.output_tokens,
-            cache_read_tokens=getattr(u, "cache_read_input_tokens", None) or 0,
-            cache_write_tokens=getattr(u, "cache_creation_input_tokens", None) or 0,
-        )
-        return Response(
-            text, self.name, msg.model or self.model, usage, seconds=time.perf_counter() - started
-        )
+        return self.response(msg, started)
 
 
 def _error(exc: anthropic.APIError, backend: AnthropicBackend) -> BackendError:

@@ -40,11 +40,15 @@ def cost_usd(response: Response) -> float | None:
         return None
     u = response.usage
     return (
-        u.input_tokens * price["input"]
-        + u.output_tokens * price["output"]
-        + u.cache_write_tokens * price.get("cache_write", price["input"])
-        + u.cache_read_tokens * price.get("cache_read", price["input"])
-    ) / _MILLION
+        response.price_factor
+        * (
+            u.input_tokens * price["input"]
+            + u.output_tokens * price["output"]
+            + u.cache_write_tokens * price.get("cache_write", price["input"])
+            + u.cache_read_tokens * price.get("cache_read", price["input"])
+        )
+        / _MILLION
+    )
 
 
 @dataclass

@@ -46,6 +46,7 @@ class Response:
     usage: Usage = field(default_factory=Usage)
     cached: bool = False
     seconds: float = 0.0
+    price_factor: float = 1.0  # 0.5 for Message Batches: the same tokens at half price
 
 
 class BackendError(ContentloopError):

@@ -64,6 +64,7 @@ class OptimizeRun:
         on_event: Event | None = None,
         resume: bool = False,
         holdout: list[Topic] | None = None,
+        batch: bool = False,
     ) -> None:
         self.topics, self.rubric, self.repeats = topics, rubric, repeats
         # Held-out topics are scored for the baseline and each new best, never shown to the
@@ -79,13 +80,15 @@ class OptimizeRun:
         self.use_git = use_git
         self.budget = budget or Budget()
         self.explore_every = explore_every
+        self.batch = batch  # recorded so --resume sends through Message Batches again
         self.run_dir, self.tag = run_dir, tag
         self.concurrency = concurrency
         self.on_event = on_event or (lambda e: None)
         self.harness = harness_sha256(rubric, topics, self.holdout)
         if resume and not (run_dir / "run.json").exists():
             raise ContentloopError("is not a run folder (no run.json).", path=run_dir)
-        run_dir.mkdir(parents=True, exist_ok=resume)
+        # exist_ok: on resume, or a folder left by a start killed before run.json was written.
+        run_dir.mkdir(parents=True, exist_ok=resume or not (run_dir / "run.json").exists())
         self.costs = CostLedger(run_dir / "calls.jsonl")
         if resume:
             self.costs.load()
@@ -557,6 +560,7 @@ class OptimizeRun:
             "budget": self.budget.__dict__,
             "explore_every": self.explore_every,
             "concurrency": self.concurrency,
+            "batch": self.batch,
             "writer": ident(self.writer.backend),
             "judge": ident(self.judge.client.backend),
             "optimizer": ident(self.optimizer.backend),

@@ -40,9 +40,15 @@ class GitWorkspace:
             if _git_config("user.email", self.root)
             else ["-c", "user.name=contentloop", "-c", "user.email=contentloop@localhost"]
         )
+        if reopen and self.tree.is_dir():
+            return
         if reopen:
-            if not self.tree.is_dir():
-                raise ContentloopError("has no worktree to resume.", path=self.tree)
+            # Killed between writing run.json and creating the worktree: create it now, on
+            # the branch if `git worktree add -b` got as far as making it.
+            _git("worktree", "prune", cwd=self.root)
+            has_branch = _git("branch", "--list", self.branch, cwd=self.root)
+            start = [self.branch] if has_branch else ["-b", self.branch, "HEAD"]
+            _git("worktree", "add", "-q", str(self.tree), *start, cwd=self.root)
             return
         dirty = _git("status", "--porcelain", "--", str(self.rel), cwd=self.root)
         if dirty:

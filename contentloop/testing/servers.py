@@ -12,6 +12,7 @@ Replies come from the scripted queue first, then from the responder function.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import struct
 import threading
@@ -103,6 +104,12 @@ class WireServer(ABC):
     @abstractmethod
     def error_body(self, reply: Reply) -> dict[str, Any]: ...
 
+    def extra_route(
+        self, method: str, path: str, body: dict[str, Any]
+    ) -> tuple[int, bytes, str] | None:
+        """(status, body, content type) for routes beyond the main one; None: not handled."""
+        return None
+
     @staticmethod
     def count_tokens(text: str) -> int:
         return max(1, len(text) // 4)  # the usual rule of thumb for English
@@ -140,6 +147,9 @@ class WireServer(ABC):
                             time.monotonic(),
                         )
                     )
+                extra = server.extra_route("POST", self.path, body)
+                if extra is not None:
+                    return self._send_bytes(extra[0], extra[1], {}, content_type=extra[2])
                 if not self.path.endswith(server.route):
                     return self._send(404, {"error": {"message": f"no route {self.path}"}}, {})
                 with server._lock:
@@ -150,6 +160,12 @@ class WireServer(ABC):
                 finally:
                     with server._lock:
                         server.in_flight -= 1
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                extra = server.extra_route("GET", self.path, {})
+                if extra is None:
+                    return self._send(404, {"error": {"message": f"no route {self.path}"}}, {})
+                return self._send_bytes(extra[0], extra[1], {}, content_type=extra[2])
 
             def _answer(self, body: dict[str, Any]) -> None:
                 reply = server._next(body)
@@ -180,11 +196,16 @@ class WireServer(ABC):
                 self.connection.close()
 
             def _send_bytes(
-                self, status: int, data: bytes, headers: dict[str, str], cut: int | None = None
+                self,
+                status: int,
+                data: bytes,
+                headers: dict[str, str],
+                cut: int | None = None,
+                content_type: str = "application/json",
             ) -> None:
                 try:
                     self.send_response(status)
-                    self.send_header("content-type", "application/json")
+                    self.send_header("content-type", content_type)
                     self.send_header("content-length", str(len(data)))
                     for k, v in headers.items():
                         self.send_header(k, v)
@@ -218,7 +239,59 @@ class AnthropicServer(WireServer):
         # requests that arrive after that one has been answered (not by concurrent ones).
         # None: each model's documented minimum.
         self.cache_min_tokens = cache_min_tokens
+        self.batches: dict[str, dict[str, Any]] = {}
         self._prompt_cache: dict[str, float] = {}  # prefix -> when it becomes readable
+
+    # --- Message Batches: POST /v1/messages/batches, GET .../{id}, GET .../{id}/results --------
+    batch_seconds = 0.5  # how long a batch stays in_progress
+
+    def extra_route(
+        self, method: str, path: str, body: dict[str, Any]
+    ) -> tuple[int, bytes, str] | None:
+        path = path.split("?", 1)[0]
+        if method == "POST" and path.endswith("/v1/messages/batches"):
+            batch_id = f"msgbatch_{uuid.uuid4().hex[:20]}"
+            with self._lock:
+                self.batches[batch_id] = {"requests": body["requests"], "at": time.monotonic()}
+            return 200, json.dumps(self._batch(batch_id)).encode(), "application/json"
+        m = re.search(r"/v1/messages/batches/([\w-]+)(/results)?$", path)
+        if method != "GET" or not m or m.group(1) not in self.batches:
+            return None
+        if not m.group(2):
+            return 200, json.dumps(self._batch(m.group(1))).encode(), "application/json"
+        lines = []
+        for item in self.batches[m.group(1)]["requests"]:
+            reply = self._next(item["params"])
+            if reply.status >= 400:
+                result = {"type": "errored", "error": {"type": "error", **self.error_body(reply)}}
+            else:
+                result = {"type": "succeeded", "message": self.success_body(item["params"], reply)}
+            lines.append(json.dumps({"custom_id": item["custom_id"], "result": result}))
+        return 200, ("\n".join(lines) + "\n").encode(), "application/binary"
+
+    def _batch(self, batch_id: str) -> dict[str, Any]:
+        entry = self.batches[batch_id]
+        ended = time.monotonic() - entry["at"] >= self.batch_seconds
+        n = len(entry["requests"])
+        stamp = "2026-11-22T00:00:00Z"
+        return {
+            "id": batch_id,
+            "type": "message_batch",
+            "processing_status": "ended" if ended else "in_progress",
+            "request_counts": {
+                "processing": 0 if ended else n,
+                "succeeded": n if ended else 0,
+                "errored": 0,
+                "canceled": 0,
+                "expired": 0,
+            },
+            "created_at": stamp,
+            "expires_at": stamp,
+            "ended_at": stamp if ended else None,
+            "archived_at": None,
+            "cancel_initiated_at": None,
+            "results_url": f"{self.url}/v1/messages/batches/{batch_id}/results" if ended else None,
+        }
 
     def _cache_usage(self, body: dict[str, Any], reply: Reply) -> tuple[int, int, int]:
         """(uncached input, cache read, cache write) tokens for a request."""
