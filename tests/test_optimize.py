@@ -633,3 +633,40 @@ def test_resume_after_a_kill_before_the_worktree_existed(repo, imagine, branch_m
         summary = asyncio.run(run.run())
     assert summary["counts"] == {"keep": 2}
     assert (repo / "runs" / "t1" / "worktree" / "skills" / "imagine" / "voice.md").exists()
+
+
+def test_reopen_run_continues_with_the_settings_it_started_with(repo, imagine):
+    """The library's resume (what --resume calls): settings come from run.json, not the caller."""
+    from contentloop.optimize.resume import reopen_run
+
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    proposals = [edit("voice", voice + "\n- MAGIC\n"), edit("examples", "x " * 300)]
+    with OpenAIServer(World(imagine, proposals)) as server:
+        first = make_run(repo, server, imagine, budget=Budget(max_experiments=1), repeats=2)
+        asyncio.run(first.run())
+        meta = json.loads((repo / "runs" / "t1" / "run.json").read_text())
+        meta["budget"]["max_experiments"] = 2  # the run's own file decides how far it goes
+        (repo / "runs" / "t1" / "run.json").write_text(json.dumps(meta))
+        run = reopen_run(repo / "runs" / "t1")
+        assert (run.tag, run.repeats, [t.slug for t in run.topics]) == ("t1", 2, ["alpha", "beta"])
+        assert run.writer.backend.cache_identity["base_url"] == server.url + "/v1"
+        summary = asyncio.run(run.run())
+    statuses = [r["status"] for r in run.ledger.records()]
+    assert statuses == ["keep", "keep", "keep", "discard"]
+    assert summary["best"] > summary["baseline"]
+
+
+def test_reopen_run_names_the_problem_with_the_folder(tmp_path):
+    from contentloop.optimize.resume import reopen_run
+
+    with pytest.raises(ContentloopError, match="is not an optimize run") as missing:
+        reopen_run(tmp_path / "nope")
+    assert "--resume" in str(missing.value)
+    (tmp_path / "early").mkdir()
+    with pytest.raises(ContentloopError, match="stopped before the run had started") as early:
+        reopen_run(tmp_path / "early")
+    assert "--tag" in str(early.value)
+    (tmp_path / "early" / "run.json").write_text('{"tag": "early", "topi')
+    with pytest.raises(ContentloopError, match="not valid JSON") as torn:
+        reopen_run(tmp_path / "early")
+    assert "run.json" in str(torn.value)

@@ -1,7 +1,8 @@
-"""Rich tables for score cards and rubrics."""
+"""Rich tables and summaries for the terminal: score cards, rubrics, the end of a run."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -140,3 +141,33 @@ def render_write_summary(console: Console, run: Any) -> None:
                 c.name, f"{old[c.name]:g}", f"{c.score:g}", f"{delta:+g}" if delta else ""
             )
     console.print(table)
+
+
+def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: Path) -> None:
+    """The end of an optimize run: how far it got, whether it overfit, where the results are."""
+    counts = summary["counts"]
+    console.print(
+        f"baseline {summary['baseline']:.2f} -> best {summary['best']:.2f} (noise floor {summary['noise']:.2f}); "
+        f"kept {counts.get('keep', 0) - 2}, discarded {counts.get('discard', 0)}, crashed {counts.get('crash', 0)}, "
+        f"explored {counts.get('explore', 0)}; stopped: {summary['stop_reason']}",
+        soft_wrap=True,
+        highlight=False,
+    )
+    if summary["holdout_baseline"] is not None:
+        console.print(
+            f"held-out topics: baseline {summary['holdout_baseline']:.2f} -> best {summary['holdout_best']:.2f}",
+            highlight=False,
+        )
+    if summary["overfit_warning"]:
+        console.print(
+            "[bold yellow]warning:[/] the best skill rose on the training topics but fell on the held-out "
+            "topics; it may be overfitting them. Review it before adopting."
+        )
+    cost = summary["cost_usd"]
+    console.print(
+        f"{summary['calls']} calls, {'price unknown' if cost is None else f'${cost:.4f}'}, {summary['seconds']:.0f} s"
+    )
+    console.print(
+        f"ledgers: {run_dir}/results.tsv, experiments.jsonl; best skill: {summary['best_skill']}"
+    )
+    console.print(f"bring the best skill onto your branch: {summary['adopt']}", highlight=False)

@@ -1,4 +1,4 @@
-"""Commands for looking back at results: report, diff, runs. Registered on cli.app."""
+"""Commands for looking back at results: report, diff, runs. Registered on the app."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 
 import typer
 
-from .atomic import write_text
-from .cli import app, err, out, user_errors
-from .errors import ContentloopError
+from ..atomic import write_text
+from ..errors import ContentloopError
+from .common import app, err, out, user_errors
 
 
 @app.command()
@@ -39,8 +39,8 @@ def report(
 
       contentloop report runs/nov22 --html nov22.html --open
     """
-    from .report import build_report
-    from .report.tables import render_draft_report, render_optimize_report
+    from ..report import build_report
+    from ..report.tables import render_draft_report, render_optimize_report
 
     with user_errors():
         views, page = build_report(path)
@@ -61,8 +61,8 @@ def report(
 
 def _card(path: Path, rubric_ref: str) -> dict[str, Any]:
     """A score card from a `score --json` file, or from scoring a draft's rules."""
-    from .rubric import load_rubric
-    from .scoring import read_draft, score_drafts
+    from ..rubric import load_rubric
+    from ..scoring import read_draft, score_drafts
 
     if path.suffix == ".json":
         try:
@@ -111,8 +111,8 @@ def diff(
 
       contentloop diff old.md new.md
     """
-    from .report import diff_cards
-    from .report.tables import render_diff
+    from ..report import diff_cards
+    from ..report.tables import render_diff
 
     with user_errors():
         result = diff_cards(_card(a, rubric), _card(b, rubric))
@@ -132,7 +132,7 @@ def runs(
 
     Example: contentloop runs
     """
-    from .report import find_runs, run_row
+    from ..report import find_runs, run_row
 
     with user_errors():
         rows = [run_row(r) for r in find_runs(drafts, runs_root)]
@@ -143,6 +143,6 @@ def runs(
     if not rows:
         err.print(f"no runs under {drafts}/ or {runs_root}/ yet.", highlight=False)
         return
-    from .report.tables import render_runs
+    from ..report.tables import render_runs
 
     render_runs(out, rows)

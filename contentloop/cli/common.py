@@ -1,0 +1,116 @@
+"""What every command shares: the app, the consoles, the bad-input handler, backend setup."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from ..errors import ContentloopError, from_os_error
+
+if TYPE_CHECKING:
+    from ..llm import Backend
+    from ..rubric import Rubric
+    from ..skill import Skill
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    help="Measure and improve LLM-written content against a rubric.",
+)
+rubric_app = typer.Typer(no_args_is_help=True, help="Validate and inspect rubrics.")
+app.add_typer(rubric_app, name="rubric")
+skill_app = typer.Typer(no_args_is_help=True, help="Inspect skills (the editable style guides).")
+app.add_typer(skill_app, name="skill")
+
+out = Console()
+err = Console(stderr=True)
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Bad input → one paragraph on stderr and exit 2; Ctrl-C → exit 130. Never a traceback."""
+    try:
+        yield
+    except ContentloopError as exc:
+        err.print(
+            Text("error: ", style="bold red") + Text(str(exc)), highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        # Disk full, a read-only folder: the same one paragraph and exit 2, not a traceback.
+        err.print(
+            Text("error: ", style="bold red") + Text(str(from_os_error(exc))),
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+
+
+def skill_setup(
+    skill: str | Path, rubric: str | None, wflags: dict[str, Any], jflags: dict[str, Any]
+) -> tuple[Skill, Rubric, Backend, Backend]:
+    """The skill, its rubric (or the one asked for), and the writer's and judge's backends;
+    the judge may follow the writer's server."""
+    from ..rubric import load_rubric
+    from ..skill import load_skill
+
+    loaded = load_skill(skill)
+    writer = make_backend_for("writer", **wflags)
+    judge = make_backend_for("judge", writer_flags=wflags, **jflags)
+    return loaded, load_rubric(rubric or loaded.spec.rubric), writer, judge
+
+
+def backend_flags(
+    backend: str | None, model: str | None, base_url: str | None, timeout: float | None
+) -> dict[str, Any]:
+    """One role's command-line choices, as make_backend_for takes them."""
+    return {"backend": backend, "model": model, "base_url": base_url, "timeout": timeout}
+
+
+BACKEND_HELP = "anthropic, openai (any OpenAI-compatible server) or local (embedded demo model)."
+
+
+_notice_shown = False
+
+
+def demo_notice(backend_name: str) -> None:
+    """Say once per process that the embedded demo model writes poorly, whichever role uses it."""
+    global _notice_shown
+    if backend_name == "local" and not _notice_shown:
+        from ..llm.local import NOTICE
+
+        _notice_shown = True
+        err.print(Text("note: ", style="yellow") + Text(NOTICE))
+
+
+def make_backend_for(
+    role: str, *, writer_flags: dict[str, Any] | None = None, **flags: Any
+) -> Backend:
+    """Resolve a role's backend (flags → env → contentloop.toml → default); say once if it is the demo model.
+
+    `flags` are backend, model, base_url and timeout; the judge gets the writer's flags too,
+    so it can follow the writer's server.
+    """
+    from ..llm import RoleConfig, make_backend, resolve
+
+    try:
+        cfg = RoleConfig(**flags)
+        writer_cfg = RoleConfig(**writer_flags) if writer_flags else None
+    except ValueError as exc:
+        raise ContentloopError(
+            f"--backend / --judge-backend must be one of: {BACKEND_HELP}"
+        ) from exc
+    choice = resolve(role, cfg, writer_cfg)  # type: ignore[arg-type]
+    demo_notice(choice.backend)
+    return make_backend(choice)

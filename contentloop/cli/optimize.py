@@ -1,0 +1,219 @@
+"""`contentloop optimize-skill`: the autoresearch loop over a skill, and its --resume."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from ..errors import ContentloopError
+from .common import (
+    BACKEND_HELP,
+    app,
+    backend_flags,
+    demo_notice,
+    err,
+    make_backend_for,
+    out,
+    skill_setup,
+    user_errors,
+)
+
+
+@app.command("optimize-skill")
+def optimize_skill(
+    topics: Path = typer.Option(
+        Path("topics"), "--topics", help="Folder of training topics (*.yaml)."
+    ),
+    skill: str = typer.Option(
+        "imagine", "--skill", "-s", help="Skill folder, or a name in skills/."
+    ),
+    rubric: str | None = typer.Option(
+        None, "--rubric", "-r", help="Rubric (default: the skill's)."
+    ),
+    tag: str | None = typer.Option(
+        None, "--tag", help="Run name: runs/<tag>/ and branch autoexp/<tag>."
+    ),
+    runs_root: Path = typer.Option(Path("runs"), "--runs", help="Where run folders go."),
+    repeats: int = typer.Option(
+        1, "--repeats", "-k", min=1, help="Drafts per topic per evaluation."
+    ),
+    max_experiments: int = typer.Option(10, "--max-experiments", min=0),
+    max_cost_usd: float | None = typer.Option(None, "--max-cost-usd"),
+    max_hours: float | None = typer.Option(None, "--max-hours"),
+    abort_after_crashes: int = typer.Option(3, "--abort-after-crashes", min=1),
+    experiment_timeout: float | None = typer.Option(
+        None, "--experiment-timeout", help="Seconds; status timeout."
+    ),
+    explore_every: int | None = typer.Option(
+        None, "--explore-every", min=2, help="Keep every Nth try regardless."
+    ),
+    no_git: bool = typer.Option(
+        False, "--no-git", help="Keep snapshots in the run folder instead of git commits."
+    ),
+    backend: str | None = typer.Option(None, "--backend", help=f"Writer backend: {BACKEND_HELP}"),
+    model: str | None = typer.Option(None, "--model"),
+    base_url: str | None = typer.Option(None, "--base-url"),
+    judge_backend: str | None = typer.Option(None, "--judge-backend"),
+    judge_model: str | None = typer.Option(None, "--judge-model"),
+    judge_base_url: str | None = typer.Option(None, "--judge-base-url"),
+    optimizer_model: str | None = typer.Option(
+        None, "--optimizer-model", help="Proposer model (default: the writer's)."
+    ),
+    timeout: float | None = typer.Option(None, "--timeout"),
+    concurrency: int = typer.Option(
+        4, "--concurrency", min=1, help="Model calls in flight at once (writer, judge, optimizer)."
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache"),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    batch: bool = typer.Option(
+        False,
+        "--batch",
+        help="Send drafts and verdicts through Anthropic Message Batches: half price, "
+        "minutes to hours per experiment.",
+    ),
+    resume: str | None = typer.Option(
+        None,
+        "--resume",
+        help="Continue runs/<TAG>/ after a crash, Ctrl-C or kill -9, with its saved settings.",
+    ),
+    holdout: Path | None = typer.Option(
+        None,
+        "--holdout",
+        help="Folder of held-out topics: scored for the baseline and each new best, never shown to the optimizer.",
+    ),
+) -> None:
+    """Hill-climb the skill: change one section, write every topic, score, keep or revert, log.
+
+    Every try is a commit on branch autoexp/<tag> in a worktree under runs/<tag>/ (your branch
+    and working tree are not touched); results go to runs/<tag>/results.tsv and
+    experiments.jsonl. Create runs/<tag>/STOP to stop after the current try.
+
+    Examples:
+
+      contentloop optimize-skill --topics topics/ --max-experiments 3
+
+      contentloop optimize-skill --topics topics/ --repeats 2 --max-cost-usd 5 --explore-every 5
+
+      contentloop optimize-skill --resume 20261122-2130
+    """
+    import asyncio
+    from datetime import datetime
+
+    from ..llm import CallCache
+    from ..llm.batch import batched
+    from ..optimize import Budget, OptimizeRun
+    from ..optimize.resume import ROLES, reopen_run
+    from ..report.live import OptimizeView
+    from ..report.terminal import render_optimize_summary
+    from ..skill import resolve_skill
+    from ..topic import load_topics
+
+    view = OptimizeView(err, resume or tag or "")
+    show = view.event
+
+    with user_errors():
+        cache = None if no_cache else CallCache()
+        if resume:
+            run_dir = runs_root / resume
+            run = reopen_run(run_dir, cache=cache, on_event=show, timeout=timeout)
+            for role, ident in run.meta().items():
+                if role in ROLES:
+                    demo_notice(ident["backend"])
+            run_tag = run.tag
+        else:
+            todo = load_topics(topics)
+            skill_dir = resolve_skill(skill)
+            wflags = backend_flags(backend, model, base_url, timeout)
+            jflags = backend_flags(judge_backend, judge_model, judge_base_url, timeout)
+            loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
+                skill_dir, rubric, wflags, jflags
+            )
+            optimizer_backend = (
+                make_backend_for("writer", **{**wflags, "model": optimizer_model})
+                if optimizer_model
+                else writer_backend
+            )
+            if batch:
+                # Drafts and verdicts go as batches; the one proposal per experiment stays direct.
+                writer_backend, judge_backend_obj = (
+                    batched(writer_backend),
+                    batched(judge_backend_obj),
+                )
+            run_tag = tag or datetime.now().strftime("%Y%m%d-%H%M%S")
+            run_dir = runs_root / run_tag
+            # A folder without run.json is a start that was killed at once: start it again.
+            if (run_dir / "run.json").exists():
+                raise ContentloopError(
+                    "already exists.", path=run_dir, fix="pick another --tag, or --resume it."
+                )
+            calls_per_eval = len(todo) * repeats * 2
+            err.print(
+                f"plan: {len(todo)} topics x {repeats} repeat(s); each evaluation is {calls_per_eval} model calls; "
+                f"baseline 2 evaluations + up to {max_experiments} experiments "
+                f"(<= {calls_per_eval * (2 + max_experiments) + max_experiments} calls in all).",
+                soft_wrap=True,
+            )
+            run = OptimizeRun(
+                skill_dir,
+                todo,
+                loaded_rubric,
+                writer_backend=writer_backend,
+                judge_backend=judge_backend_obj,
+                optimizer_backend=optimizer_backend,
+                run_dir=run_dir,
+                tag=run_tag,
+                repeats=repeats,
+                budget=Budget(
+                    max_experiments,
+                    max_cost_usd,
+                    max_hours,
+                    abort_after_crashes,
+                    experiment_timeout,
+                ),
+                explore_every=explore_every,
+                use_git=not no_git,
+                cache=cache,
+                concurrency=concurrency,
+                on_event=show,
+                holdout=load_topics(holdout) if holdout else None,
+                batch=batch,
+            )
+            est = run.estimate()
+            cost = "price unknown" if est["cost_usd"] is None else f"~${est['cost_usd']:.2f}"
+            err.print(
+                f"estimate for the whole budget: {est['calls']} calls, ~{est['input_tokens']:,} input and "
+                f"~{est['output_tokens']:,} output tokens, {cost}; time is estimated after the baseline.",
+                soft_wrap=True,
+            )
+        view.tag = run_tag
+        try:
+            with view:
+                summary = asyncio.run(run.run())
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            err.print(
+                f"stopped. The ledgers hold every finished experiment; continue with: "
+                f"contentloop optimize-skill --runs {runs_root} --resume {run_tag}",
+                soft_wrap=True,
+            )
+            raise typer.Exit(130) from None
+        crashed = "consecutive crashes" in summary["stop_reason"]
+        if crashed or summary["stop_reason"] in ("Ctrl-C", "STOP file found"):
+            last = run.ledger.records()[-1].get("reason", "") if crashed else ""
+            err.print(
+                f"stopped ({summary['stop_reason']}){'; the last one: ' + last if last else ''}. "
+                f"Once the cause is fixed, continue with: "
+                f"contentloop optimize-skill --runs {runs_root} --resume {run_tag}",
+                soft_wrap=True,
+                highlight=False,
+            )
+    # An unattended run that gave up on failures exits 1, so cron or CI notices.
+    code = 130 if summary["stop_reason"] == "Ctrl-C" else 1 if crashed else 0
+    if as_json:
+        sys.stdout.write(json.dumps(summary) + "\n")
+        raise typer.Exit(code)
+    render_optimize_summary(out, summary, run_dir)
+    if code:
+        raise typer.Exit(code)

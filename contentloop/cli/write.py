@@ -1,0 +1,133 @@
+"""`contentloop write`: draft from a skill, then refine against the rubric."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.text import Text
+
+from ..errors import ContentloopError, from_os_error
+from .common import (
+    BACKEND_HELP,
+    app,
+    backend_flags,
+    err,
+    out,
+    skill_setup,
+    user_errors,
+)
+
+
+@app.command()
+def write(
+    topic: Path | None = typer.Option(None, "--topic", "-t", help="A topic YAML file."),
+    topics: Path | None = typer.Option(
+        None, "--topics", help="A folder of topic YAML files (all written concurrently)."
+    ),
+    skill: str = typer.Option(
+        "imagine", "--skill", "-s", help="Skill folder, or a name in skills/."
+    ),
+    rubric: str | None = typer.Option(
+        None, "--rubric", "-r", help="Rubric file or name (default: the skill's)."
+    ),
+    cycles: int = typer.Option(
+        3, "--cycles", "-n", min=0, help="Refine cycles after the first draft."
+    ),
+    target: float = typer.Option(95.0, "--target", help="Stop early once a version scores this."),
+    out_root: Path = typer.Option(
+        Path("drafts"), "--out", help="Run folders go to OUT/<topic>/<run-id>/."
+    ),
+    backend: str | None = typer.Option(None, "--backend", help=f"Writer backend: {BACKEND_HELP}"),
+    model: str | None = typer.Option(None, "--model", help="Writer model."),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="Writer server URL (openai backend)."
+    ),
+    judge_backend: str | None = typer.Option(
+        None, "--judge-backend", help="Judge backend (default: the writer's)."
+    ),
+    judge_model: str | None = typer.Option(
+        None, "--judge-model", help="Judge model (default: its own)."
+    ),
+    judge_base_url: str | None = typer.Option(None, "--judge-base-url"),
+    judge_samples: int = typer.Option(1, "--judge-samples", "-k", min=1),
+    timeout: float | None = typer.Option(
+        None, "--timeout", help="Seconds per model call before retrying."
+    ),
+    concurrency: int = typer.Option(2, "--concurrency", min=1, help="Topics written at once."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Always call the models."),
+    as_json: bool = typer.Option(False, "--json", help="Print each run.json, one per line."),
+) -> None:
+    """Write a post from a skill and a topic, then refine it: score, fix what failed, re-score, keep the best.
+
+    Each run leaves OUT/<topic>/<run-id>/ with v0.md, v1.md, ... (each with its .score.json),
+    final.md (the best version) and run.json.
+
+    Examples:
+
+      contentloop write --topic topics/private-5g.yaml --cycles 3
+
+      contentloop write --topics topics/ --concurrency 3 --json
+
+      contentloop write --topic topics/techdocs/install-cli.yaml --skill techdocs
+    """
+    import asyncio
+
+    from ..llm import CallCache
+    from ..report.live import WriteView
+    from ..report.terminal import render_write_summary
+    from ..topic import load_topic, load_topics
+    from ..writer import write_many
+
+    with user_errors():
+        if (topic is None) == (topics is None):
+            raise ContentloopError("give exactly one of --topic FILE or --topics FOLDER.")
+        todo = [load_topic(topic)] if topic is not None else load_topics(topics)  # type: ignore[arg-type]
+        wflags = backend_flags(backend, model, base_url, timeout)
+        jflags = backend_flags(judge_backend, judge_model, judge_base_url, timeout)
+        loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
+            skill, rubric, wflags, jflags
+        )
+        view = WriteView(err if as_json else out, [t.slug for t in todo], cycles, target)
+        with view:
+            results = asyncio.run(
+                write_many(
+                    todo,
+                    loaded_skill,
+                    loaded_rubric,
+                    writer_backend=writer_backend,
+                    judge_backend=judge_backend_obj,
+                    judge_samples=judge_samples,
+                    cache=None if no_cache else CallCache(),
+                    out_root=out_root,
+                    cycles=cycles,
+                    target=target,
+                    concurrency=concurrency,
+                    on_event=view.event,
+                )
+            )
+    failed = [r for r in results if isinstance(r, BaseException)]
+    for r in results:
+        if isinstance(r, BaseException):
+            continue
+        if as_json:
+            sys.stdout.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+        else:
+            out.print()
+            render_write_summary(out, r)
+    for exc in failed:
+        if isinstance(exc, KeyboardInterrupt):
+            raise typer.Exit(130)
+        if isinstance(exc, OSError):
+            exc = from_os_error(exc)
+        err.print(Text("error: ", style="bold red") + Text(str(exc)), soft_wrap=True)
+        if not isinstance(exc, ContentloopError):
+            raise exc
+    if failed:
+        err.print(
+            "versions already written are kept; each run folder's run.json says where it stopped.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)

@@ -1,0 +1,89 @@
+"""Rebuild an optimize run from its run.json, so a run killed at any point goes on where it
+stopped with the settings it started with (the CLI's --resume, usable from Python too)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import ContentloopError
+from ..llm import Backend, CallCache, ModelChoice, make_backend
+from ..llm.batch import batched
+from ..rubric import load_rubric
+from ..topic import load_topic
+from .loop import Budget, Event, OptimizeRun
+
+ROLES = ("writer", "judge", "optimizer")
+
+
+def read_meta(run_dir: Path) -> dict[str, Any]:
+    """run.json of `run_dir`, or an error that says whether the run never started."""
+    meta_path = run_dir / "run.json"
+    if not meta_path.exists():
+        # A folder without run.json is a start killed before it wrote anything worth keeping.
+        started = run_dir.is_dir()
+        raise ContentloopError(
+            "was stopped before the run had started (no run.json), so there is nothing to resume."
+            if started
+            else "is not an optimize run (no run.json).",
+            path=run_dir,
+            fix="run the original command again with the same --tag (without --resume)."
+            if started
+            else f"pass a folder name under {run_dir.parent}/ to --resume.",
+        )
+    try:
+        return json.loads(meta_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ContentloopError(
+            f"is not valid JSON ({exc}).",
+            path=meta_path,
+            fix="restore it from the run's first commit, or start a new run.",
+        ) from None
+
+
+def reopen_run(
+    run_dir: Path,
+    *,
+    cache: CallCache | None = None,
+    on_event: Event | None = None,
+    timeout: float | None = None,
+) -> OptimizeRun:
+    """The run in `run_dir`, ready for `await run.run()` to continue it.
+
+    Backends are rebuilt from their names in run.json (keys come from the environment, never
+    from the file); `timeout` is the one setting a resume may change.
+    """
+    meta = read_meta(run_dir)
+
+    def backend(role: str) -> Backend:
+        made = make_backend(
+            ModelChoice(
+                role="judge" if role == "judge" else "writer",
+                timeout=timeout or 120.0,
+                **meta[role],
+            )
+        )
+        # Drafts and verdicts go as batches again; the one proposal per experiment stays direct.
+        return batched(made) if meta.get("batch") and role != "optimizer" else made
+
+    return OptimizeRun(
+        Path(meta["skill"]),
+        [load_topic(p) for p in meta["topics"]],
+        load_rubric(meta["rubric"]),
+        holdout=[load_topic(p) for p in meta.get("holdout", [])],
+        writer_backend=backend("writer"),
+        judge_backend=backend("judge"),
+        optimizer_backend=backend("optimizer"),
+        batch=bool(meta.get("batch")),
+        run_dir=run_dir,
+        tag=meta["tag"],
+        repeats=meta["repeats"],
+        budget=Budget(**meta["budget"]),
+        explore_every=meta["explore_every"],
+        use_git=meta["use_git"],
+        cache=cache,
+        concurrency=meta["concurrency"],
+        on_event=on_event,
+        resume=True,
+    )
