@@ -1,0 +1,65 @@
+"""The README's commands stay true: every `contentloop ...` line in a code block names a real
+command and only options that command has, and the test command is the one CI runs."""
+
+import re
+import shlex
+from typing import Any
+
+import typer
+from conftest import ROOT
+
+from contentloop.cli import app
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def readme_commands() -> list[list[str]]:
+    """Arguments after `contentloop` on every command line inside a fenced code block."""
+    found = []
+    for block in re.findall(r"```(?:bash|sh)?\n(.*?)```", README, flags=re.S):
+        for line in block.splitlines():
+            for part in line.split("&&"):
+                part = part.split(" # ")[0].strip()
+                # `contentloop ...`, maybe after VAR=value assignments; not `from contentloop ...`
+                if re.match(r"(\S+=\S*\s+)*contentloop\s", part):
+                    words = shlex.split(part.replace("<", "").replace(">", ""))
+                    found.append(words[words.index("contentloop") + 1 :])
+    return found
+
+
+def resolve(args: list[str]) -> tuple[Any, list[str]]:
+    command = typer.main.get_command(app)
+    path = []
+    for word in args:
+        if word in getattr(command, "commands", {}):  # typer's own click: no isinstance
+            command = command.commands[word]
+            path.append(word)
+        else:
+            break
+    return command, path
+
+
+def test_the_readme_shows_enough_commands_to_be_checked():
+    names = {tuple(resolve(args)[1]) for args in readme_commands()}
+    assert {("write",), ("score",), ("optimize-skill",), ("report",), ("runs",)} <= names
+
+
+def test_every_readme_command_and_option_exists():
+    wrong = []
+    for args in readme_commands():
+        command, path = resolve(args)
+        assert path, f"`contentloop {' '.join(args)}` names no command"
+        options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
+        wrong += [
+            f"contentloop {' '.join(path)} {word}"
+            for word in args
+            if word.startswith("-") and word.split("=")[0] not in options
+        ]
+    assert not wrong, "README uses options the CLI does not have: " + "; ".join(wrong)
+
+
+def test_the_readme_test_command_is_what_ci_runs():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    readme_test = re.search(r"pip install -e '\.\[test\]' && (python -m pytest\S*)", README)
+    assert readme_test, "the README's two-command test line is missing"
+    assert ci.strip().splitlines()[-1] == readme_test.group(1)
