@@ -85,7 +85,7 @@ def main() -> None:
         ew = run("embedded_write.py", "--cycles", "3")
         eo = run("embedded_optimize.py", "--experiments", "1")
 
-    f1, f2, f3 = sc["fig1"], sc["fig2"], sc["fig3"]
+    f1, f2, f3, fb = sc["fig1"], sc["fig2"], sc["fig3"], sc["fig3_batch"]
     L = sc["latency_s"]
     shipped, long_skill = f3["shipped skill"], f3["skill with two example posts"]
     rows = [
@@ -118,6 +118,12 @@ def main() -> None:
             "3",
             "same, skill with two example posts (prefix over the minimum)",
             f"{long_skill['ratio']:.2f} (billed {long_skill['billed_ratio']:.2f})",
+            "",
+        ),
+        (
+            "3",
+            "one experiment's cost, --batch / direct (proposal stays direct)",
+            f"{fb['ratio']:.2f} (${fb['batch_usd']:.4f} / ${fb['direct_usd']:.4f})",
             "",
         ),
         (

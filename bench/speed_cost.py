@@ -1,4 +1,5 @@
-"""Figures 1-3: concurrency, the call cache, and prompt caching, on one optimize experiment.
+"""Figures 1-3: concurrency, the call cache, prompt caching and Message Batches, on one
+optimize experiment.
 
 A server on 127.0.0.1 speaks the Anthropic Messages wire format and answers every call after
 a fixed latency L with realistic token counts (a 900-word draft, a full verdict), so the
@@ -29,6 +30,7 @@ from corpus import make_post  # noqa: E402
 
 from contentloop.llm import CallCache  # noqa: E402
 from contentloop.llm.anthropic_api import AnthropicBackend  # noqa: E402
+from contentloop.llm.batch import batched  # noqa: E402
 from contentloop.optimize import Budget, OptimizeRun  # noqa: E402
 from contentloop.rubric import load_rubric  # noqa: E402
 from contentloop.testing import AnthropicServer  # noqa: E402
@@ -89,6 +91,7 @@ def run_once(
     cache: CallCache | None,
     prompt_cache: bool = True,
     long_skill: bool = False,
+    batch: bool = False,
 ) -> dict[str, Any]:
     rubric = load_rubric("imagine")
     skill, topics = workspace(tmp / tag, long_skill)
@@ -103,9 +106,11 @@ def run_once(
         skill,
         topics,
         rubric,
-        writer_backend=backend,
-        judge_backend=backend,
+        # As --batch does: drafts and verdicts through Message Batches, the proposal direct.
+        writer_backend=batched(backend) if batch else backend,
+        judge_backend=batched(backend) if batch else backend,
         optimizer_backend=backend,
+        batch=batch,
         run_dir=tmp / tag / "run",
         tag=tag,
         repeats=2,
@@ -125,6 +130,7 @@ def run_once(
         "run_s": wall,
         "calls": len(server.requests) - calls_before,
         "tokens": exp["tokens"],
+        "cost_usd": exp["cost_usd"],
         "max_in_flight": server.max_in_flight,
     }
 
@@ -198,6 +204,19 @@ def main() -> dict[str, Any]:
                 / off["input_tokens"],
             }
         out["fig3"] = fig3
+
+        # Batch pricing: the same experiment sent directly and through Message Batches. The
+        # test server ends a batch after 0.5 s, so only the cost is a figure here, not time.
+        costs = {}
+        for batch in (False, True):
+            with AnthropicServer(world(rubric), latency=latency) as server:
+                r = run_once(server, tmp, f"batch-{batch}", concurrency=12, cache=None, batch=batch)
+            costs[batch] = r["cost_usd"]
+        out["fig3_batch"] = {
+            "direct_usd": costs[False],
+            "batch_usd": costs[True],
+            "ratio": costs[True] / costs[False],
+        }
     f1, f2 = out["fig1"], out["fig2"]
     print(f"L = {latency:g} s per call; one experiment = 3 topics x 2 repeats, no refine")
     print(
@@ -216,6 +235,11 @@ def main() -> dict[str, Any]:
             f"{f['cache_read_with']:,} read and {f['cache_write_with']:,} written to the cache; "
             f"billed input ratio {f['billed_ratio']:.2f}"
         )
+    fb = out["fig3_batch"]
+    print(
+        f"3. one experiment's cost through Message Batches / direct: ${fb['batch_usd']:.4f} / "
+        f"${fb['direct_usd']:.4f} -> {fb['ratio']:.2f} (the proposal call stays direct)"
+    )
     if args.json:
         print(json.dumps(out))
     return out
