@@ -20,7 +20,7 @@ from .atomic import write_text
 from .checks import Draft
 from .errors import ContentloopError
 from .judge import Judge
-from .llm import Backend, CallCache, Client, CostLedger, Message, Request
+from .llm import TOKEN_KINDS, Backend, CallCache, Client, CostLedger, Message, Request
 from .rubric import Rubric
 from .scoring import ScoreCard, judge_cards, score_drafts
 from .skill import Skill
@@ -104,15 +104,7 @@ class Version:
             "weakest": weakest[0]["name"] if weakest else None,
             "asked": self.asked or None,
             "kept": self.kept,
-            "tokens": {
-                k: self.usage.get(k, 0)
-                for k in (
-                    "input_tokens",
-                    "cache_read_tokens",
-                    "cache_write_tokens",
-                    "output_tokens",
-                )
-            },
+            "tokens": {k: self.usage.get(k, 0) for k in TOKEN_KINDS},
             "cost_usd": self.usage.get("cost_usd"),
             "seconds": round(self.seconds, 2),
         }
@@ -182,15 +174,7 @@ class WriteRun:
             "best_version": self.best.version if self.best else None,
             "final_total": self.best.card.total if self.best else None,
             "versions": [v.summary(self.rubric) for v in self.versions],
-            "tokens": {
-                k: totals[k]
-                for k in (
-                    "input_tokens",
-                    "cache_read_tokens",
-                    "cache_write_tokens",
-                    "output_tokens",
-                )
-            },
+            "tokens": {k: totals[k] for k in TOKEN_KINDS},
             "calls": totals["calls"],
             "cost_usd": totals["cost_usd"],
             "seconds": round(time.perf_counter() - self.started, 2),

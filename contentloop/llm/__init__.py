@@ -3,11 +3,12 @@
 from .cache import CallCache, cache_key
 from .client import Client
 from .config import ModelChoice, RoleConfig, make_backend, resolve
-from .ledger import CostLedger, cost_usd
+from .ledger import TOKEN_KINDS, CostLedger, cost_usd
 from .scripted import ScriptedBackend
 from .types import Backend, BackendError, Message, Request, Response, Usage
 
 __all__ = [
+    "TOKEN_KINDS",
     "Backend",
     "BackendError",
     "CallCache",

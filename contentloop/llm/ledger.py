@@ -16,6 +16,9 @@ from .types import Response
 
 _MILLION = 1_000_000
 
+# The token counts every ledger, run.json and report carries, in this order.
+TOKEN_KINDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
+
 
 @functools.cache
 def price_table() -> dict[str, dict[str, dict[str, float]]]:
@@ -108,10 +111,7 @@ class CostLedger:
     def since(self, before: dict[str, Any]) -> dict[str, Any]:
         """Tokens and USD spent since `before`, an earlier `totals()`; USD is None if unknown."""
         now = self.totals()
-        out: dict[str, Any] = {
-            k: now[k] - before[k]
-            for k in ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
-        }
+        out: dict[str, Any] = {k: now[k] - before[k] for k in TOKEN_KINDS}
         unknown = now["cost_usd"] is None or before["cost_usd"] is None
         out["cost_usd"] = None if unknown else round(now["cost_usd"] - before["cost_usd"], 6)
         return out

@@ -20,7 +20,7 @@ from ..atomic import sweep_temp, write_text
 from ..errors import ContentloopError
 from ..faults import crash_point
 from ..judge import Judge
-from ..llm import Backend, CallCache, Client, CostLedger
+from ..llm import TOKEN_KINDS, Backend, CallCache, Client, CostLedger
 from ..rubric import Rubric
 from ..skill import Skill, load_skill
 from ..topic import Topic
@@ -176,10 +176,7 @@ class OptimizeRun:
         holdout: float | None = None,
     ) -> None:
         usage = self.costs.since(before)
-        spent = {
-            k: usage[k]
-            for k in ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")
-        }
+        spent = {k: usage[k] for k in TOKEN_KINDS}
         cost_delta = usage["cost_usd"]
         row = {
             "commit": commit,
