@@ -36,6 +36,17 @@ def custom_id(params: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:40]
 
 
+def _settle(futures: list[asyncio.Future[Response]], outcome: Response | BaseException) -> None:
+    """Hand every caller still waiting the same reply, or the same error."""
+    for future in futures:
+        if future.done():  # its caller gave up (cancelled)
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
 class AnthropicBatchBackend(AnthropicBackend):
     def __init__(
         self,
@@ -70,9 +81,7 @@ class AnthropicBatchBackend(AnthropicBackend):
             await self._run_batch(group)
         except Exception as exc:  # noqa: BLE001 - every waiting caller gets the error
             error = _error(exc, self) if isinstance(exc, anthropic.APIError) else exc
-            for _, future in group:
-                if not future.done():
-                    future.set_exception(error)
+            _settle([future for _, future in group], error)
 
     async def _run_batch(self, group: list[tuple[Request, asyncio.Future[Response]]]) -> None:
         started = time.perf_counter()
@@ -102,24 +111,16 @@ class AnthropicBatchBackend(AnthropicBackend):
             if line.custom_id not in items or line.result.type != "succeeded":
                 continue
             response = self.response(line.result.message, started, price_factor=BATCH_PRICE)
-            for future in items[line.custom_id][2]:
-                if not future.done():
-                    future.set_result(response)
+            _settle(items[line.custom_id][2], response)
             done.add(line.custom_id)
         for cid, (request, _, futures) in items.items():
             if cid in done:
                 continue
             self.resent += 1
             try:
-                response = await self._acomplete(request)
+                _settle(futures, await self._acomplete(request))
             except Exception as exc:  # noqa: BLE001 - handed to the caller that asked
-                for future in futures:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for future in futures:
-                if not future.done():
-                    future.set_result(response)
+                _settle(futures, exc)
         state.unlink(missing_ok=True)
 
 
