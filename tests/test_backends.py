@@ -62,6 +62,22 @@ def test_anthropic_normal_reply_usage_and_prompt_caching(anthropic_server):
     assert seen.body["max_tokens"] == 50
 
 
+def test_anthropic_model_without_structured_output_falls_back():
+    def answer(body):
+        if "output_config" in body:
+            return Reply(status=400, text="output_config.format: not supported for this model")
+        return '{"a": 1}'
+
+    with AnthropicServer(answer) as server:
+        backend = claude(server)
+        req = Request("sys", (Message("user", "x"),), json_schema={"type": "object"})
+        assert backend.complete(req).text == '{"a": 1}'
+        assert backend.complete(req).text == '{"a": 1}'
+        bodies = [r.body for r in server.requests]
+    assert "output_config" in bodies[0] and "output_config" not in bodies[1]
+    assert "output_config" not in bodies[2], "the fallback is remembered"
+
+
 def test_anthropic_429_waits_for_retry_after(anthropic_server):
     anthropic_server.script(Reply(status=429, headers={"retry-after": "1"}))
     assert claude(anthropic_server).complete(REQ).text == "hello"

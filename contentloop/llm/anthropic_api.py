@@ -123,22 +123,16 @@ class AnthropicBackend(SDKBackend):
         started = time.perf_counter()
         params = self.params(request)
 
-        async def send() -> Any:
-            try:
-                return await self.paced(
-                    lambda: self.client().messages.with_raw_response.create(**params)
-                )
-            except anthropic.BadRequestError as exc:
-                if "output_config" not in params or "output_config" not in str(exc):
-                    raise
-                self.schema_supported = False
-                del params["output_config"]
-                return await self.paced(
-                    lambda: self.client().messages.with_raw_response.create(**params)
-                )
-
         try:
-            msg = await self.resend_garbled(send, "Anthropic")
+            msg = await self.resend_garbled(
+                lambda: self.send(
+                    self.client().messages.with_raw_response.create,
+                    params,
+                    schema_key="output_config",
+                    rejected=anthropic.BadRequestError,
+                ),
+                "Anthropic",
+            )
         except anthropic.APIError as exc:
             raise _error(exc, self) from None
         return self.response(msg, started)

@@ -43,24 +43,17 @@ class OpenAIBackend(SDKBackend):
                 "json_schema": {"name": "reply", "schema": request.json_schema},
             }
 
-        async def send() -> Any:
-            try:
-                return await self.paced(
-                    lambda: self.client().chat.completions.with_raw_response.create(**params)
-                )
-            except openai.BadRequestError as exc:
-                # Servers without structured output reject response_format; fall back to
-                # prompt-only JSON (the judge parses and repairs) and remember for next time.
-                if "response_format" not in params or "response_format" not in str(exc).lower():
-                    raise
-                self.schema_supported = False
-                del params["response_format"]
-                return await self.paced(
-                    lambda: self.client().chat.completions.with_raw_response.create(**params)
-                )
-
         try:
-            reply = await self.resend_garbled(send, self.base_url or "the OpenAI API")
+            # Servers without structured output (many local ones) reject response_format.
+            reply = await self.resend_garbled(
+                lambda: self.send(
+                    self.client().chat.completions.with_raw_response.create,
+                    params,
+                    schema_key="response_format",
+                    rejected=openai.BadRequestError,
+                ),
+                self.base_url or "the OpenAI API",
+            )
         except openai.APIError as exc:
             raise _error(exc, self) from None
         choice = reply.choices[0] if reply.choices else None

@@ -83,6 +83,26 @@ class SDKBackend(SyncFromAsync):
             fix="retry later; if it keeps happening, check any proxy between you and the server.",
         )
 
+    async def send(
+        self,
+        create: Callable[..., Awaitable[Any]],
+        params: dict[str, Any],
+        *,
+        schema_key: str,
+        rejected: type[Exception],
+    ) -> Any:
+        """`create(**params)` through the pacer. A server that rejects the structured-output
+        parameter `schema_key` gets the request again without it (the judge parses and repairs
+        prompt-only JSON), and is not sent that parameter again."""
+        try:
+            return await self.paced(lambda: create(**params))
+        except rejected as exc:
+            if schema_key not in params or schema_key not in str(exc).lower():
+                raise
+            self.schema_supported = False
+            del params[schema_key]
+            return await self.paced(lambda: create(**params))
+
     async def paced(self, send_raw: Callable[[], Awaitable[Any]]) -> Any:
         """Send through the pacer (which reads the reply's rate-limit headers), then parse."""
         async with self.pacer:
