@@ -65,6 +65,23 @@ def test_an_item_the_batch_failed_is_sent_again_on_its_own(tmp_path):
     assert replies[2].price_factor == 1.0 and replies[0].price_factor == 0.5
 
 
+def test_repeat_samples_of_one_request_are_separate_batch_items(tmp_path):
+    """K samples are K calls (as in the call cache), not one answer shared K ways."""
+    from dataclasses import replace
+
+    with AnthropicServer(answer) as server:
+        backend = batch_backend(server, tmp_path)
+
+        async def samples():
+            return await asyncio.gather(
+                *(backend.acomplete(replace(ask(0), sample=k)) for k in range(3))
+            )
+
+        asyncio.run(samples())
+        (batch,) = server.batches.values()
+    assert len(batch["requests"]) == 3
+
+
 def test_a_run_stopped_while_waiting_collects_the_same_batch_on_resume(tmp_path):
     with AnthropicServer(answer) as server:
         server.batch_seconds = 1.0
@@ -121,3 +138,37 @@ def test_optimize_skill_batch_flag(repo, imagine, monkeypatch, tmp_path):  # noq
         assert [s.path for s in server.requests].count("/v1/messages") == 0
     meta = (repo / "runs" / "b" / "run.json").read_text()
     assert '"batch": true' in meta
+
+
+def test_batched_calls_are_not_held_to_the_call_limit(repo, imagine, tmp_path):  # noqa: F811
+    """--concurrency bounds calls on the wire. A batched draft waits in its batch, not on the
+    wire: holding a slot while it waits would split one evaluation into several batches."""
+    from test_secrets import as_openai
+
+    from contentloop.optimize import Budget, OptimizeRun
+    from contentloop.topic import load_topics
+
+    with AnthropicServer(as_openai(World(imagine, []))) as server:
+        server.batch_seconds = 0.1
+        batches = batch_backend(server, tmp_path / "batches")
+        run = OptimizeRun(
+            repo / "skills" / "imagine",
+            load_topics(repo / "topics"),
+            imagine,
+            writer_backend=batches,
+            judge_backend=batches,
+            optimizer_backend=AnthropicBackend(
+                "claude-haiku-4-5", api_key="k", base_url=server.url
+            ),
+            run_dir=repo / "runs" / "b",
+            tag="b",
+            repeats=2,
+            budget=Budget(max_experiments=0),
+            concurrency=1,
+            batch=True,
+        )
+        asyncio.run(run.run())
+    # Two evaluations of 2 topics x 2 repeats: each one batch of 4 drafts, then one of the
+    # verdicts. The scripted writer's 2 repeats of a topic are the same text, so their verdict
+    # requests are identical: one batch item each, as they would be one call-cache entry.
+    assert [len(b["requests"]) for b in server.batches.values()] == [4, 2, 4, 2]

@@ -48,6 +48,9 @@ def _settle(futures: list[asyncio.Future[Response]], outcome: Response | BaseExc
 
 
 class AnthropicBatchBackend(AnthropicBackend):
+    # A call waits in a batch, not on a connection; a run's --concurrency limit skips it.
+    waits_off_the_wire = True
+
     def __init__(
         self,
         model: str,
@@ -88,7 +91,8 @@ class AnthropicBatchBackend(AnthropicBackend):
         items: dict[str, tuple[Request, dict[str, Any], list[asyncio.Future[Response]]]] = {}
         for request, future in group:
             params = self.params(request)
-            cid = custom_id(params)
+            # The sample index is not a Messages API parameter, but K samples are K calls.
+            cid = custom_id({"params": params, "sample": request.sample})
             items.setdefault(cid, (request, params, []))[2].append(future)
         state = self.state_dir / f"{custom_id({'ids': sorted(items)})}.json"
         client = self.client()

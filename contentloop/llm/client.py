@@ -37,7 +37,10 @@ class Client:
         response = self.cache.get(key) if self.cache else None
         if response is None:
             self.backend_calls += 1
-            async with self.limit or contextlib.nullcontext():
+            # A backend whose calls wait off the wire (queued in a batch for minutes or hours)
+            # takes no slot: holding one would let only `limit` calls into each batch.
+            off_wire = getattr(self.backend, "waits_off_the_wire", False)
+            async with self.limit if self.limit and not off_wire else contextlib.nullcontext():
                 response = await self.backend.acomplete(request)
             crash_point("call")
             if self.cache:

@@ -55,7 +55,10 @@ class BackendError(ContentloopError):
 
 @runtime_checkable
 class Backend(Protocol):
-    """A model provider. Implement `acomplete`; `complete` is the blocking twin."""
+    """A model provider. Implement `acomplete`; `complete` is the blocking twin.
+
+    Optional: `waits_off_the_wire = True` for a backend whose calls queue on the provider's
+    side (Message Batches); Client then leaves them out of its call limit."""
 
     name: str
     model: str
