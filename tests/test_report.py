@@ -177,6 +177,12 @@ def test_optimize_report_numbers_match_the_ledgers(optimize_run):
     assert [c["seconds"] for c in cost["per_experiment"]] == [r["wall_time_s"] for r in records]
     trends = views["criteria_trends"]
     assert set(trends) == set(base[0]["metrics"]["per_criterion"])
+    calls = (optimize_run / "calls.jsonl").read_text().splitlines()
+    assert cost["calls"] == len(calls) > 0
+    # A call-cache hit is in the ledger but is not a model call, as in the run's own summary.
+    hit = {**json.loads(calls[0]), "cached": True}
+    (optimize_run / "calls.jsonl").write_text("\n".join([*calls, json.dumps(hit)]) + "\n")
+    assert build_report(optimize_run)[0]["cost_time"]["calls"] == len(calls)
     r = CliRunner().invoke(app, ["report", str(optimize_run)])
     assert r.exit_code == 0 and "kept changes" in r.stdout and "explore" in r.stdout
 

@@ -7,12 +7,13 @@ experiments.jsonl, summary.json), so a report of an old run shows what happened 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import ContentloopError
+from ..llm import CostLedger
 
 
 @dataclass
@@ -47,7 +48,7 @@ class OptimizeRun:
     meta: dict[str, Any]
     records: list[dict[str, Any]]
     summary: dict[str, Any] | None
-    calls: list[dict[str, Any]] = field(default_factory=list)
+    calls: int | None = None  # model calls made (cache hits excluded), from calls.jsonl
 
     kind = "optimize"
 
@@ -149,13 +150,10 @@ def _load_optimize(folder: Path) -> OptimizeRun:
     records = RunLedger.read_records(folder / "experiments.jsonl")
     meta = _read_json(folder / "run.json") if (folder / "run.json").exists() else {}
     summary = _read_json(folder / "summary.json") if (folder / "summary.json").exists() else None
-    calls = []
-    if (folder / "calls.jsonl").exists():
-        for line in (folder / "calls.jsonl").read_text(encoding="utf-8").splitlines():
-            try:
-                calls.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue  # a torn last line; the ledgers are the source of truth for totals
+    # Read as a resumed run reads it, and counted as the run's own summary counts.
+    ledger = CostLedger(folder / "calls.jsonl")
+    ledger.load()
+    calls = ledger.totals()["calls"] if ledger.records else None
     return OptimizeRun(folder, meta, records, summary, calls)
 
 

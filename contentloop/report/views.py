@@ -178,7 +178,7 @@ def optimize_views(run: OptimizeRun) -> dict[str, Any]:
             ],
             "total_seconds": run.total_seconds(),
             "total_cost_usd": run.total_cost(),
-            "calls": len(run.calls) if run.calls else summary.get("calls"),
+            "calls": run.calls if run.calls is not None else summary.get("calls"),
         },
     }
 
