@@ -51,15 +51,7 @@ def diff_cards(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     ca = {c["name"]: c["score"] for c in ja.get("criteria", [])}
     cb = {c["name"]: c["score"] for c in jb.get("criteria", [])}
     for name in list(ca) + [n for n in cb if n not in ca]:
-        sa, sb = ca.get(name), cb.get(name)
-        criteria.append(
-            {
-                "name": name,
-                "a": sa,
-                "b": sb,
-                "delta": None if sa is None or sb is None else round(sb - sa, 3),
-            }
-        )
+        criteria.append({"name": name, **_triple(ca.get(name), cb.get(name))})
     sa, sb = _spots(a), _spots(b)
     la, lb = _lines(a), _lines(b)
     appeared = [

@@ -100,13 +100,14 @@ def optimize_views(run: OptimizeRun) -> dict[str, Any]:
     tried = Counter(r["section"] for r in exps if r.get("section"))
     kept_by = Counter(r["section"] for r in kept if r.get("section"))
     summary = run.summary or {}
+    progress = run.best_so_far()
     return {
         "kind": "optimize",
         "folder": str(run.folder),
         "tag": run.meta.get("tag") or run.folder.name,
         "skill": run.meta.get("skill"),
         "baseline": None if base is None else round(base, 3),
-        "best": run.best_so_far()[-1][1] if run.best_so_far() else None,
+        "best": progress[-1][1] if progress else None,
         "noise": noise,
         "counts": dict(Counter(r["status"] for r in exps)),
         "stop_reason": summary.get("stop_reason"),
@@ -123,7 +124,7 @@ def optimize_views(run: OptimizeRun) -> dict[str, Any]:
                 }
                 for r in exps
             ],
-            "best_so_far": [{"experiment": n, "best": b} for n, b in run.best_so_far()],
+            "best_so_far": [{"experiment": n, "best": b} for n, b in progress],
             "noise_band": None if base is None else [base - noise, base + noise],
         },
         "holdout": [
