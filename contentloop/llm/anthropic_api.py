@@ -33,6 +33,11 @@ CACHE_MIN_TOKENS = [
 ]
 
 
+def cache_min_tokens(model: str) -> int:
+    """The shortest system prompt, in tokens, that `model` writes to its prompt cache."""
+    return next((n for prefix, n in CACHE_MIN_TOKENS if model.startswith(prefix)), 1024)
+
+
 class AnthropicBackend(SDKBackend):
     name = "anthropic"
     key_env = "ANTHROPIC_API_KEY"
@@ -60,8 +65,7 @@ class AnthropicBackend(SDKBackend):
     def cacheable(self, system: str) -> bool:
         """Whether a system prompt is long enough for this model's prompt cache (estimated at
         4 characters per token; shorter prefixes are billed in full whatever they are marked)."""
-        minimum = next((n for prefix, n in CACHE_MIN_TOKENS if self.model.startswith(prefix)), 1024)
-        return self.prompt_cache and len(system) / 4 >= minimum
+        return self.prompt_cache and len(system) / 4 >= cache_min_tokens(self.model)
 
     async def acomplete(self, request: Request) -> Response:
         # Concurrent calls cannot read a cache entry that none of them has written yet: each

@@ -304,10 +304,9 @@ class AnthropicServer(WireServer):
         prefix = self.count_tokens(marked) if marked else 0
         minimum = self.cache_min_tokens
         if minimum is None:
-            from ..llm.anthropic_api import CACHE_MIN_TOKENS
+            from ..llm.anthropic_api import cache_min_tokens
 
-            model = str(body.get("model", ""))
-            minimum = next((n for p, n in CACHE_MIN_TOKENS if model.startswith(p)), 1024)
+            minimum = cache_min_tokens(str(body.get("model", "")))
         if not marked or prefix < minimum:
             return total, 0, 0
         # Called as the answer goes out; the request arrived one latency earlier.
