@@ -6,12 +6,10 @@ import json
 import sys
 import webbrowser
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from ..atomic import write_text
-from ..errors import ContentloopError
 from .common import app, err, out, user_errors
 
 
@@ -59,35 +57,6 @@ def report(
             webbrowser.open(target.resolve().as_uri())
 
 
-def _card(path: Path, rubric_ref: str) -> dict[str, Any]:
-    """A score card from a `score --json` file, or from scoring a draft's rules."""
-    from ..rubric import load_rubric
-    from ..scoring import read_draft, score_drafts
-
-    if path.suffix == ".json":
-        try:
-            text = path.read_text(encoding="utf-8")
-            try:
-                card = json.loads(text)  # a v<N>.score.json from a run folder
-            except json.JSONDecodeError:
-                card = json.loads(text.splitlines()[0])  # `score --json` output: one per line
-        except (OSError, IndexError, json.JSONDecodeError) as exc:
-            raise ContentloopError(
-                f"is not a score card ({exc}).",
-                path=path,
-                fix="pass the output of `contentloop score DRAFT --json`, or a draft .md file.",
-            ) from None
-        if not {"total", "binary", "rubric"} <= set(card):
-            raise ContentloopError(
-                "is JSON but not a score card (no total, binary or rubric).",
-                path=path,
-                fix="pass the output of `contentloop score DRAFT --json`.",
-            )
-        return card
-    (card,) = score_drafts([read_draft(path)], load_rubric(rubric_ref))
-    return card.to_json()
-
-
 @app.command()
 def diff(
     a: Path = typer.Argument(
@@ -111,11 +80,11 @@ def diff(
 
       contentloop diff old.md new.md
     """
-    from ..report import diff_cards
+    from ..report import diff_cards, load_card
     from ..report.tables import render_diff
 
     with user_errors():
-        result = diff_cards(_card(a, rubric), _card(b, rubric))
+        result = diff_cards(load_card(a, rubric), load_card(b, rubric))
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     else:

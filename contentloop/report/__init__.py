@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .data import DraftRun, OptimizeRun, find_runs, load_run
-from .diff import diff_cards, text_diff
+from .diff import diff_cards, load_card, text_diff
 from .html import draft_html, optimize_html
 from .views import DRAFT_VIEWS, OPTIMIZE_VIEWS, draft_views, optimize_views, run_row
 
@@ -33,6 +33,7 @@ __all__ = [
     "build_report",
     "diff_cards",
     "find_runs",
+    "load_card",
     "load_run",
     "run_row",
     "text_diff",

@@ -1,12 +1,16 @@
 """What changed between two score cards: per check, per criterion, and which violations
 appeared or disappeared. Works on the `score --json` contract, so it compares cards from
-any run, any day, as long as they share a rubric."""
+any run, any day, as long as they share a rubric. `load_card` reads a card, or scores a draft."""
 
 from __future__ import annotations
 
 import difflib
+import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
+
+from ..errors import ContentloopError
 
 
 def _violations(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -88,3 +92,32 @@ def text_diff(a: str, b: str, a_name: str = "before", b_name: str = "after") -> 
             a.splitlines(), b.splitlines(), fromfile=a_name, tofile=b_name, lineterm="", n=2
         )
     )
+
+
+def load_card(path: Path, rubric_ref: str) -> dict[str, Any]:
+    """A score card from a `score --json` file, or from scoring a draft's rules."""
+    from ..rubric import load_rubric
+    from ..scoring import read_draft, score_drafts
+
+    if path.suffix == ".json":
+        try:
+            text = path.read_text(encoding="utf-8")
+            try:
+                card = json.loads(text)  # a v<N>.score.json from a run folder
+            except json.JSONDecodeError:
+                card = json.loads(text.splitlines()[0])  # `score --json` output: one per line
+        except (OSError, IndexError, json.JSONDecodeError) as exc:
+            raise ContentloopError(
+                f"is not a score card ({exc}).",
+                path=path,
+                fix="pass the output of `contentloop score DRAFT --json`, or a draft .md file.",
+            ) from None
+        if not {"total", "binary", "rubric"} <= set(card):
+            raise ContentloopError(
+                "is JSON but not a score card (no total, binary or rubric).",
+                path=path,
+                fix="pass the output of `contentloop score DRAFT --json`.",
+            )
+        return card
+    (card,) = score_drafts([read_draft(path)], load_rubric(rubric_ref))
+    return card.to_json()
