@@ -1,0 +1,133 @@
+"""The gate's statistics and rules, without any model: pooled noise, topic-paired differences,
+the stage rules, and the sequential procedure's false-keep rate under simulation."""
+
+import math
+import random
+
+import pytest
+
+from contentloop.optimize.gate import GatePlan, judge_stage
+from contentloop.optimize.planner import expected_stages
+from contentloop.optimize.stats import (
+    Difference,
+    Noise,
+    detectable_effect,
+    paired_difference,
+    pooled_noise,
+    t_quantile,
+)
+
+
+@pytest.mark.parametrize(
+    "p,df,exact",
+    # Published t-table values.
+    [
+        (0.95, 5, 2.015),
+        (0.975, 10, 2.228),
+        (0.975, 30, 2.042),
+        (0.9975, 30, 3.030),
+        (0.95, 1e9, 1.645),
+    ],
+)
+def test_t_quantile_matches_the_table(p, df, exact):
+    assert t_quantile(p, df) == pytest.approx(exact, abs=0.002)
+
+
+def test_pooled_noise_is_the_within_cell_spread_and_a_prior_counts_as_drafts():
+    # Cells of very different levels (topics, skills): only the spread inside each counts.
+    cells = [[10.0, 12.0], [50.0, 52.0, 54.0], [90.0]]
+    noise = pooled_noise(cells)
+    assert noise.df == 1 + 2  # a single draft says nothing about spread
+    assert noise.sd == pytest.approx(math.sqrt((2 + 8) / 3))
+    with_prior = pooled_noise(cells, Noise(4.0, 3))
+    assert with_prior.df == 6
+    assert with_prior.sd == pytest.approx(math.sqrt((10 + 16 * 3) / 6))
+    assert pooled_noise([[1.0]]) == Noise(0.0, 0)
+
+
+def test_paired_difference_cancels_topic_difficulty():
+    # Topic "hard" scores 40 points below "easy"; the candidate is 3 better on both.
+    best = {"easy": [80.0, 82.0, 78.0, 80.0], "hard": [40.0, 42.0, 38.0, 40.0]}
+    cand = {"easy": [83.0, 83.0], "hard": [43.0, 43.0]}
+    d = paired_difference(cand, best, Noise(2.0, 20))
+    assert d.mean == pytest.approx(3.0)
+    # se = sd * sqrt(sum over topics of (1/n_a + 1/n_b)) / topics
+    assert d.se == pytest.approx(2.0 * math.sqrt(2 * (1 / 2 + 1 / 4)) / 2)
+    assert (d.n_a, d.n_b, d.topics) == (4, 8, 2)
+    low, high = d.interval()
+    assert low < 3.0 < high and high - 3.0 == pytest.approx(t_quantile(0.975, 20) * d.se)
+    with pytest.raises(ValueError, match="share no topic"):
+        paired_difference({"a": [1.0]}, {"b": [1.0]}, Noise(1.0, 5))
+
+
+def diff(mean, se=1.0, df=100):
+    return Difference(mean, se, df, 5, 5, 40)
+
+
+def test_stage_rules():
+    plan = GatePlan()
+    final = plan.max_stages
+    assert judge_stage(plan, 1, diff(3.5)).rule == "superior"  # above the interim bound
+    assert judge_stage(plan, 1, diff(2.0)).rule == "continue"  # promising, not shown yet
+    assert judge_stage(plan, 1, diff(-1.0)).rule == "futile"
+    assert judge_stage(plan, final, diff(1.8)).rule == "superior"  # the last look's bound
+    assert judge_stage(plan, final, diff(1.5)).rule == "cap"
+    # A shorter skill: kept when it is shown not worse by the margin, but not on a hunch.
+    assert judge_stage(plan, final, diff(-0.1, se=0.2), shorter=True).rule == "non-inferior"
+    assert judge_stage(plan, final, diff(-0.1, se=0.2), shorter=False).rule == "cap"
+    assert judge_stage(plan, final, diff(0.0, se=1.0), shorter=True).rule == "cap"
+    assert judge_stage(plan, 2, diff(-0.1), explore=True).status == "explore"
+    # A noiseless (scripted) world decides at once.
+    assert judge_stage(plan, 1, diff(0.5, se=0.0)).rule == "superior"
+    v = judge_stage(plan, 1, diff(0.0, se=0.0))
+    assert v.rule == "continue" and v.to_json()["z"] == 0.0
+
+
+def test_the_plan_refuses_settings_that_spend_all_of_alpha():
+    with pytest.raises(ValueError, match="interim"):
+        GatePlan(alpha=0.01, max_stages=5, interim_alpha=0.0025)
+    with pytest.raises(ValueError, match="alpha"):
+        GatePlan(alpha=0.6)
+
+
+def simulate(plan, effect, sd=4.0, topics=5, trials=3000, seed=11):
+    """The whole sequential procedure on normal noise, drafts drawn one by one, the best's
+    mean estimated from its own drafts: the fraction of edits kept."""
+    rng = random.Random(seed)
+    kept = 0
+    for _ in range(trials):
+        cand = {t: [] for t in range(topics)}
+        best = {t: [] for t in range(topics)}
+        for stage in range(1, plan.max_stages + 1):
+            for t in range(topics):
+                cand[t].append(rng.gauss(effect, sd))
+                while len(best[t]) < plan.best_needed(stage):
+                    best[t].append(rng.gauss(0.0, sd))
+            noise = pooled_noise([*cand.values(), *best.values()])
+            v = judge_stage(plan, stage, paired_difference(cand, best, noise), shorter=False)
+            if v.status:
+                kept += v.status == "keep"
+                break
+    return kept / trials
+
+
+def test_an_edit_that_changes_nothing_is_kept_at_most_alpha_of_the_time():
+    rate = simulate(GatePlan(), effect=0.0)
+    # 3000 trials: a true rate of 5% would show above 6% by chance less than 1% of the time.
+    assert rate <= 0.06, rate
+    strict = simulate(GatePlan(alpha=0.01, interim_alpha=0.0005), effect=0.0)
+    assert strict < rate
+
+
+def test_a_three_point_gain_is_found_most_of_the_time_at_the_default_noise():
+    assert simulate(GatePlan(), effect=3.0, trials=1500) >= 0.8
+
+
+def test_the_planner_predicts_early_stops_for_edits_that_change_nothing():
+    plan = GatePlan()
+    null = expected_stages(plan, 4.0, 5, 1)
+    good = expected_stages(plan, 4.0, 5, 1, effect=3.0)
+    assert 1.0 < null < plan.max_stages and null < good
+    mde = detectable_effect(4.0, 5, 5, 10, alpha=plan.final_alpha)
+    # A true effect of exactly the detectable size passes about 80% of the time.
+    assert simulate(plan, effect=mde, trials=1500) == pytest.approx(0.8, abs=0.08)
