@@ -128,7 +128,7 @@ def test_a_scripted_optimizer_trying_every_attack_gets_each_refused_and_logged(r
     records = [
         json.loads(x)
         for x in (repo / "runs" / "t1" / "experiments.jsonl").read_text().splitlines()
-        if json.loads(x)["experiment"] > 0
+        if json.loads(x)["kind"] == "experiment"
     ]
     assert len(records) == len(attacks) + 1
     for record, (name, (_, why)) in zip(records, ATTACKS.items(), strict=False):

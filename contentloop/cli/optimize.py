@@ -38,7 +38,54 @@ def optimize_skill(
     ),
     runs_root: Path = typer.Option(Path("runs"), "--runs", help="Where run folders go."),
     repeats: int = typer.Option(
-        1, "--repeats", "-k", min=1, help="Drafts per topic per evaluation."
+        1, "--repeats", "-k", min=1, help="Drafts per topic in each stage of an evaluation."
+    ),
+    alpha: float = typer.Option(
+        0.05,
+        "--alpha",
+        min=0.001,
+        max=0.25,
+        help="The most often an edit that changes nothing may be kept (the gate's false-keep rate).",
+    ),
+    max_stages: int = typer.Option(
+        5,
+        "--max-stages",
+        min=1,
+        max=20,
+        help="Stages (one draft per topic each) before a try is discarded.",
+    ),
+    simplicity_margin: float = typer.Option(
+        0.5,
+        "--simplicity-margin",
+        min=0.0,
+        help="Points a shorter skill may lose and still be kept; the loss must be shown smaller.",
+    ),
+    verify_every: int = typer.Option(
+        2,
+        "--verify-every",
+        min=0,
+        help="Drift guard: re-measure the best after this many keeps (0: never).",
+    ),
+    baseline_drafts: int = typer.Option(
+        8,
+        "--baseline-drafts",
+        min=1,
+        help="Drafts per topic of the baseline, and the fewest the best skill is ever compared on.",
+    ),
+    confirm_drafts: int = typer.Option(
+        4,
+        "--confirm-drafts",
+        min=1,
+        help="Fresh drafts per topic of baseline and best for the final gain.",
+    ),
+    noise: float = typer.Option(
+        4.0,
+        "--noise",
+        min=0.1,
+        help="Points one draft's total varies by, assumed by the plan until the run measures its own.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the plan (power, calls, cost) and stop before any call."
     ),
     max_experiments: int = typer.Option(10, "--max-experiments", min=0),
     max_cost_usd: float | None = typer.Option(None, "--max-cost-usd"),
@@ -87,6 +134,11 @@ def optimize_skill(
 ) -> None:
     """Hill-climb the skill: change one section, write every topic, score, keep or revert, log.
 
+    Each try is measured in stages against the best skill on the same topics and kept only when
+    a sequential paired test shows it better (at --alpha), or shorter and not worse by
+    --simplicity-margin; at the end baseline and best are measured again with fresh drafts, and
+    the confirmed gain, with its 95% interval, is the headline (docs/gate.md).
+
     Every try is a commit on branch autoexp/<tag> in a worktree under runs/<tag>/ (your branch
     and working tree are not touched); results go to runs/<tag>/results.tsv and
     experiments.jsonl. Create runs/<tag>/STOP to stop after the current try.
@@ -95,7 +147,9 @@ def optimize_skill(
 
       contentloop optimize-skill --topics topics/ --max-experiments 3
 
-      contentloop optimize-skill --topics topics/ --repeats 2 --max-cost-usd 5 --explore-every 5
+      contentloop optimize-skill --topics topics/ --dry-run --noise 5
+
+      contentloop optimize-skill --topics topics/ --repeats 2 --max-cost-usd 5 --alpha 0.02
 
       contentloop optimize-skill --resume 20261122-2130
     """
@@ -104,10 +158,10 @@ def optimize_skill(
 
     from ..llm import CallCache
     from ..llm.batch import batched
-    from ..optimize import Budget, OptimizeRun
+    from ..optimize import Budget, GatePlan, OptimizeRun
     from ..optimize.resume import ROLES, reopen_run
     from ..report.live import OptimizeView
-    from ..report.terminal import render_optimize_summary
+    from ..report.terminal import render_optimize_summary, render_plan
     from ..skill import resolve_skill
     from ..topic import load_topics
 
@@ -149,13 +203,18 @@ def optimize_skill(
                 raise ContentloopError(
                     "already exists.", path=run_dir, fix="pick another --tag, or --resume it."
                 )
-            calls_per_eval = len(todo) * repeats * 2
-            err.print(
-                f"plan: {len(todo)} topics x {repeats} repeat(s); each evaluation is {calls_per_eval} model calls; "
-                f"baseline 2 evaluations + up to {max_experiments} experiments "
-                f"(<= {calls_per_eval * (2 + max_experiments) + max_experiments} calls in all).",
-                soft_wrap=True,
-            )
+            try:
+                gate = GatePlan(
+                    alpha=alpha,
+                    max_stages=max_stages,
+                    interim_alpha=min(0.0025, alpha / (2 * max_stages)),
+                    simplicity_margin=simplicity_margin,
+                    verify_every=verify_every,
+                    confirm_stages=confirm_drafts,
+                    best_min=baseline_drafts,
+                )
+            except ValueError as exc:
+                raise ContentloopError(f"the gate's settings do not fit together: {exc}.") from None
             run = OptimizeRun(
                 skill_dir,
                 todo,
@@ -180,14 +239,15 @@ def optimize_skill(
                 on_event=show,
                 holdout=load_topics(holdout) if holdout else None,
                 batch=batch,
+                gate=gate,
+                assumed_noise=noise,
             )
             est = run.estimate()
-            cost = "price unknown" if est["cost_usd"] is None else f"~${est['cost_usd']:.2f}"
-            err.print(
-                f"estimate for the whole budget: {est['calls']} calls, ~{est['input_tokens']:,} input and "
-                f"~{est['output_tokens']:,} output tokens, {cost}; time is estimated after the baseline.",
-                soft_wrap=True,
-            )
+            render_plan(err, est, len(todo), repeats, max_experiments)
+            if dry_run:
+                if as_json:
+                    sys.stdout.write(json.dumps(est) + "\n")
+                raise typer.Exit(0)
         view.tag = run_tag
         try:
             with view:

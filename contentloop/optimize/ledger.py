@@ -27,10 +27,17 @@ TSV_COLUMNS = [
     "noise",
     "cost_usd",
     "wall_time_s",
+    # Since schema 2 (the sequential gate): how the decision was reached, and the best after it.
+    "stages",
+    "drafts",
+    "ci95_low",
+    "ci95_high",
+    "rule",
+    "best",
 ]
 
 
-def _append(path: Path, line: str) -> None:
+def append_line(path: Path, line: str) -> None:
     # Unbuffered, so a failed write leaves nothing queued to be flushed later.
     data = line.encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -66,18 +73,21 @@ class RunLedger:
         self.tsv = run_dir / "results.tsv"
         self.jsonl = run_dir / "experiments.jsonl"
         if not self.tsv.exists():
-            _append(self.tsv, "\t".join(TSV_COLUMNS) + "\n")
+            append_line(self.tsv, "\t".join(TSV_COLUMNS) + "\n")
         if not self.jsonl.exists():
-            _append(self.jsonl, "")
+            append_line(self.jsonl, "")
 
-    def log(self, row: dict[str, Any], record: dict[str, Any]) -> None:
+    def log(self, row: dict[str, Any] | None, record: dict[str, Any]) -> None:
+        """Append one record; `row` (its results.tsv line) is None for records that are not a
+        try of their own (a drift check, the final confirmation)."""
         line = json.dumps({**record, "row": row}, ensure_ascii=False) + "\n"
         if faults.due("torn"):
-            _append(self.jsonl, line[: len(line) // 2])
+            append_line(self.jsonl, line[: len(line) // 2])
             faults.kill()
-        _append(self.jsonl, line)
+        append_line(self.jsonl, line)
         faults.crash_point("ledger")
-        _append(self.tsv, _tsv_line(row))
+        if row is not None:
+            append_line(self.tsv, _tsv_line(row))
         faults.crash_point("logged")
 
     def reset(self) -> None:
@@ -89,7 +99,10 @@ class RunLedger:
         records = self.records()
         write_text(self.jsonl, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         write_text(
-            self.tsv, "\t".join(TSV_COLUMNS) + "\n" + "".join(_tsv_line(r["row"]) for r in records)
+            self.tsv,
+            "\t".join(TSV_COLUMNS)
+            + "\n"
+            + "".join(_tsv_line(r["row"]) for r in records if r.get("row")),
         )
         return records
 
@@ -99,30 +112,45 @@ class RunLedger:
         return [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:]]
 
     def records(self) -> list[dict[str, Any]]:
-        return self.read_records(self.jsonl)
+        return read_jsonl(self.jsonl)
 
     @staticmethod
     def read_records(path: Path) -> list[dict[str, Any]]:
-        """Whole records, in order. A torn last line (a kill mid-append) is dropped; a bad line
-        anywhere else is damage that no crash explains, so it is an error."""
-        if not path.exists():
-            return []
-        text = path.read_text(encoding="utf-8")
-        lines = text.split("\n")
-        out = []
-        for i, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                if i == len(lines):  # no newline after it: the append never finished
-                    break
-                raise ContentloopError(
-                    f"is not one JSON object per line ({exc.msg}).",
-                    path=path,
-                    line=i,
-                    fix="restore the file from a backup or delete that line; "
-                    "--resume then rebuilds results.tsv from the rest.",
-                ) from None
-        return out
+        return read_jsonl(path)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Whole records, in order. A torn last line (a kill mid-append) is dropped; a bad line
+    anywhere else is damage that no crash explains, so it is an error."""
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    out = []
+    for i, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if i == len(lines):  # no newline after it: the append never finished
+                break
+            raise ContentloopError(
+                f"is not one JSON object per line ({exc.msg}).",
+                path=path,
+                line=i,
+                fix="restore the file from a backup or delete that line; "
+                "--resume then rebuilds results.tsv from the rest.",
+            ) from None
+    return out
+
+
+def cut_torn_tail(path: Path) -> None:
+    """Drop a last line that a kill left without its newline, so the next append starts a
+    line of its own instead of gluing onto half a record."""
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as f:
+            f.truncate(data.rfind(b"\n") + 1)

@@ -1,5 +1,10 @@
-"""The autoresearch loop: baseline twice (noise floor), then propose → apply → commit →
-evaluate → keep or revert → log, until the budget ends."""
+"""The autoresearch loop: a baseline, then propose -> commit -> evaluate in stages against the
+best -> keep or revert -> log, until the budget ends; then a confirmation with fresh drafts.
+
+The pieces live apart: samples.py writes and stores drafts (staged evaluation), gate.py decides,
+workspace.py holds the skill's versions, ledger.py and records.py keep the history from which
+the run's state is rebuilt. This class only sequences them.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import fmean, stdev
 from typing import Any
 
 from ..atomic import sweep_temp, write_text
@@ -24,12 +30,15 @@ from ..llm import TOKEN_KINDS, Backend, CallCache, Client, CostLedger
 from ..rubric import Rubric
 from ..skill import Skill, load_skill
 from ..topic import Topic
-from .evaluate import EvalResult, evaluate
-from .gate import decide, noise_floor
+from .gate import GatePlan, StageVerdict, judge_stage
 from .harness import harness_sha256
 from .ledger import RunLedger
+from .planner import plan_run
 from .proposer import ProposalRefused, propose
-from .workspace import GitWorkspace, SnapshotWorkspace
+from .records import Gain, Record, RunState, parse_records, replay
+from .samples import Role, SampleBank, draw, gather_all, per_criterion, skill_hash, worst
+from .stats import Difference, Noise, detectable_effect, paired_difference, pooled_noise
+from .workspace import GitWorkspace, SnapshotWorkspace, save_kept
 
 Event = Callable[[dict[str, Any]], None]
 
@@ -65,13 +74,18 @@ class OptimizeRun:
         resume: bool = False,
         holdout: list[Topic] | None = None,
         batch: bool = False,
+        gate: GatePlan | None = None,
+        assumed_noise: float = 4.0,
     ) -> None:
+        """Nothing is written and no branch is made until `run()`: a caller can show
+        `estimate()` first and let the user back out."""
         self.topics, self.rubric, self.repeats = topics, rubric, repeats
-        # Held-out topics are scored for the baseline and each new best, never shown to the
-        # proposer: a best that rises on training topics but falls here is overfitting.
+        # Held-out topics are measured only in the final confirmation, for baseline and best,
+        # never shown to the proposer: a gain that holds on training topics but not here is
+        # overfitting.
         self.holdout = holdout or []
-        self.holdout_baseline: float | None = None
-        self.holdout_best: float | None = None
+        self.gate = gate or GatePlan()
+        self.assumed_noise = assumed_noise
         self.retro = ""
         self.interrupts = 0
         self._task: asyncio.Task[Any] | None = None
@@ -87,13 +101,9 @@ class OptimizeRun:
         self.harness = harness_sha256(rubric, topics, self.holdout)
         if resume and not (run_dir / "run.json").exists():
             raise ContentloopError("is not a run folder (no run.json).", path=run_dir)
-        # exist_ok: on resume, or a folder left by a start killed before run.json was written.
-        run_dir.mkdir(parents=True, exist_ok=resume or not (run_dir / "run.json").exists())
         self.costs = CostLedger(run_dir / "calls.jsonl")
-        if resume:
-            self.costs.load()
         # One bound on model calls in flight across writer, judge and optimizer: every draft
-        # of an experiment starts at once and the calls queue here, not per draft.
+        # of a stage starts at once and the calls queue here, not per draft.
         limit = asyncio.Semaphore(concurrency)
         self.writer = Client(
             writer_backend, role="writer", cache=cache, ledger=self.costs, limit=limit
@@ -105,19 +115,83 @@ class OptimizeRun:
         self.optimizer = Client(
             optimizer_backend, role="optimizer", cache=cache, ledger=self.costs, limit=limit
         )
-        # Written before anything else, so a run killed at any later point can be resumed.
-        write_text(run_dir / "run.json", json.dumps(self.meta(), indent=2) + "\n")
-        ws_cls = GitWorkspace if use_git else SnapshotWorkspace
-        self.ws = ws_cls(skill_dir, run_dir, tag, reopen=resume)
-        self.ledger = RunLedger(run_dir)
         self.started = time.monotonic()
-        self.history: list[dict[str, Any]] = []
-        self.counts: Counter[str] = Counter()
-        self.explored: Counter[str] = Counter()
+        self.state = RunState()
+        self.stop_reason = ""
+        self._records: list[Record] = []
+
+    # --- opening the run folder ------------------------------------------------------------
+    def _open(self) -> None:
+        run_dir = self.run_dir
+        # exist_ok: on resume, or a folder left by a start killed before run.json was written.
+        run_dir.mkdir(parents=True, exist_ok=self.resumed or not (run_dir / "run.json").exists())
+        if self.resumed:
+            self.costs.load()
+            sweep_temp(run_dir)
+        # Written before the workspace, so a run killed at any later point can be resumed.
+        write_text(run_dir / "run.json", json.dumps(self.meta(), indent=2) + "\n")
+        ws_cls = GitWorkspace if self.use_git else SnapshotWorkspace
+        self.ws = ws_cls(self.skill_source, run_dir, self.tag, reopen=self.resumed)
+        self.ledger = RunLedger(run_dir)
+        self.bank = SampleBank(run_dir / "samples.jsonl")
 
     # --- helpers ---------------------------------------------------------------------------
     def skill(self) -> Skill:
         return load_skill(self.ws.skill_dir)
+
+    def kept_skill(self, commit: str) -> Skill:
+        return load_skill(self.run_dir / "kept" / commit)
+
+    @property
+    def slugs(self) -> list[str]:
+        return [t.slug for t in self.topics]
+
+    def noise(self) -> Noise:
+        """Per-draft noise pooled over every (skill, topic) cell of the run. Until the run has
+        measured some, the stated `assumed_noise` stands in for a few drafts' worth."""
+        measured = pooled_noise(self.bank.cells(self.slugs))
+        if measured.df >= 2 * len(self.topics):
+            return measured
+        return pooled_noise(self.bank.cells(self.slugs), Noise(self.assumed_noise, 4))
+
+    def totals(self, skill: str, **kw: Any) -> dict[str, list[float]]:
+        return self.bank.totals(skill, self.slugs, **kw)
+
+    def compare(self, a: dict[str, list[float]], b: dict[str, list[float]]) -> Difference:
+        return paired_difference(a, b, self.noise())
+
+    def mean_of(self, skill: str) -> float:
+        values = [v for vs in self.totals(skill).values() for v in vs]
+        return fmean(values) if values else float("nan")
+
+    @property
+    def baseline_mean(self) -> float:
+        return self.mean_of(self.state.baseline.skill) if self.state.baseline else float("nan")
+
+    @property
+    def best_mean(self) -> float:
+        return self.mean_of(self.state.best_skill) if self.state.best_skill else float("nan")
+
+    @property
+    def records(self) -> list[Record]:
+        """This run's records so far, in order (experiments.jsonl, typed)."""
+        return self._records
+
+    @property
+    def counts(self) -> Counter[str]:
+        return self.state.counts
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        return self.state.history
+
+    def band(self) -> float:
+        """The smallest true gain one experiment detects with 80% power, at today's noise."""
+        g, noise = self.gate, self.noise()
+        n = g.max_stages * self.repeats
+        return detectable_effect(
+            noise.sd, len(self.topics), n, g.best_needed(n), alpha=g.final_alpha, df=noise.df
+        )
 
     def _stop_reason(self, n: int) -> str | None:
         b = self.budget
@@ -141,192 +215,113 @@ class OptimizeRun:
         if self.interrupts > 1 and self._task is not None:
             self._task.cancel()
 
-    async def _evaluate(
-        self, skill: Skill, offset: int, topics: list[Topic] | None = None
-    ) -> EvalResult:
-        return await evaluate(
+    async def _draw(
+        self,
+        skill: Skill,
+        need: int,
+        role: Role,
+        experiment: int,
+        *,
+        topics: list[Topic] | None = None,
+        fresh: bool = False,
+    ) -> None:
+        await draw(
+            self.bank,
             skill,
             topics or self.topics,
             self.rubric,
             self.writer,
             self.judge,
-            repeats=self.repeats,
-            sample_offset=offset,
-            concurrency=None,  # bounded by the clients' shared call limit
+            need=need,
+            role=role,
+            experiment=experiment,
+            count_role=fresh,
         )
 
-    def _log(
+    def _metrics(self, skill: str) -> dict[str, Any]:
+        samples = [s for t in self.slugs for s in self.bank.samples(skill, t)]
+        totals = [s.total for s in samples]
+        return {
+            "mean": round(fmean(totals), 3),
+            "stdev": round(stdev(totals), 3) if len(totals) > 1 else 0.0,
+            "per_topic": {t: round(fmean(v), 3) for t, v in self.totals(skill).items() if v},
+            "per_criterion": per_criterion(samples),
+            "drafts": {f"{s.topic}#{s.sample}": s.total for s in samples},
+        }
+
+    def _log(self, record: Record, *, tsv: bool = True) -> None:
+        row = None
+        if tsv:
+            last = record.stages[-1] if record.stages else None
+            metrics = record.metrics or {}
+            row = {
+                "commit": record.commit,
+                "score": metrics.get("mean"),
+                "stdev": metrics.get("stdev"),
+                "status": record.status,
+                "description": record.description,
+                "section": record.section,
+                "delta": record.delta,
+                "noise": record.noise,
+                "cost_usd": record.cost_usd,
+                "wall_time_s": record.wall_time_s,
+                "stages": len(record.stages) or None,
+                "drafts": last.drafts if last else None,
+                "ci95_low": last.ci95_low if last else None,
+                "ci95_high": last.ci95_high if last else None,
+                "rule": last.rule if last else None,
+                "best": record.best_commit,
+            }
+        record.row = row
+        self.ledger.log(row, record.model_dump(mode="json"))
+        self.state = replay([*self._records, record])
+        self._records.append(record)
+        self.on_event(
+            {
+                "phase": "logged",
+                "kind": record.kind,
+                "experiment": record.experiment,
+                "status": record.status,
+                "run": self,
+            }
+        )
+
+    def _record(
         self,
+        kind: str,
         n: int,
         status: str,
         *,
         commit: str,
-        result: EvalResult | None,
+        skill: str,
         description: str,
-        section: str | None,
-        delta: float | None,
-        noise: float | None,
-        seconds: float,
-        diff_lines: int = 0,
         before: dict[str, Any],
-        reason: str = "",
-        new_text: str | None = None,
-        old_text: str | None = None,
-        worst: list[dict[str, Any]] | None = None,
-        holdout: float | None = None,
-    ) -> None:
+        seconds: float,
+        **fields: Any,
+    ) -> Record:
         usage = self.costs.since(before)
-        spent = {k: usage[k] for k in TOKEN_KINDS}
-        cost_delta = usage["cost_usd"]
-        row = {
-            "commit": commit,
-            "score": result.mean if result else None,
-            "stdev": result.stdev if result else None,
-            "status": status,
-            "description": description,
-            "section": section,
-            "delta": delta,
-            "noise": noise,
-            "cost_usd": cost_delta,
-            "wall_time_s": round(seconds, 1),
-        }
-        record = {
-            "experiment": n,
-            "commit": commit,
-            "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-            "status": status,
-            "description": description,
-            "reason": reason,
-            "section": section,
-            "delta": delta,
-            "noise": noise,
-            "diff_lines": diff_lines,
-            "wall_time_s": round(seconds, 2),
-            "tokens": spent,
-            "cost_usd": cost_delta,
-            "harness_sha256": self.harness,
-            "new_text": new_text,
-            "old_text": old_text,  # the section before the edit, for reports' diffs
-            "worst": worst,
-            "holdout": holdout,
-            "metrics": None
-            if result is None
-            else {
-                "mean": round(result.mean, 3),
-                "stdev": round(result.stdev, 3),
-                "per_topic": result.per_topic(),
-                "per_criterion": result.per_criterion(),
-                "drafts": {f"{t}#{r}": v for (t, r), v in sorted(result.totals.items())},
-            },
-        }
-        self.ledger.log(row, record)
-        self.counts[status] += 1
-        self.history.append(
-            {
-                "n": n,
-                "section": section or "-",
-                "status": status,
-                "delta": delta,
-                "description": description,
-            }
+        noise = self.noise()
+        return Record(
+            kind=kind,  # type: ignore[arg-type]
+            experiment=n,
+            commit=commit,
+            skill=skill,
+            best_commit=fields.pop("best_commit", self.state.best_commit or commit),
+            best_skill=fields.pop("best_skill", self.state.best_skill or skill),
+            timestamp=datetime.now(UTC).isoformat(timespec="seconds"),
+            status=status,
+            description=description,
+            noise=round(noise.sd, 3),
+            noise_df=noise.df,
+            band=round(self.band(), 3),
+            wall_time_s=round(seconds, 2),
+            tokens={k: usage[k] for k in TOKEN_KINDS},
+            cost_usd=usage["cost_usd"],
+            harness_sha256=self.harness,
+            **fields,
         )
-        self.on_event({"phase": "logged", "experiment": n, "status": status, "run": self})
 
-    # --- the loop --------------------------------------------------------------------------
-    async def _baseline(self) -> None:
-        before = self.costs.totals()
-        t = time.monotonic()
-        skill = self.skill()
-        self.on_event({"phase": "baseline", "experiment": 0, "run": self})
-        first = await self._evaluate(skill, 0)
-        second = await self._evaluate(skill, 1)
-        self.noise = noise_floor(first.totals, second.totals)
-        self.best = {k: (first.totals[k] + second.totals[k]) / 2 for k in first.totals}
-        self.baseline_mean = self.best_mean = sum(self.best.values()) / len(self.best)
-        self.worst = first.worst()
-        if self.holdout:
-            self.holdout_baseline = self.holdout_best = (
-                await self._evaluate(skill, 0, self.holdout)
-            ).mean
-        self.on_event({"phase": "baseline_done", "seconds": time.monotonic() - t, "run": self})
-        head = self.ws.head()
-        self._log(
-            0,
-            "keep",
-            commit=head,
-            result=first,
-            description="baseline (run 1 of 2)",
-            section=None,
-            delta=None,
-            noise=self.noise,
-            seconds=time.monotonic() - t,
-            before=before,
-            worst=self.worst,
-            holdout=self.holdout_baseline,
-        )
-        self._log(
-            0,
-            "keep",
-            commit=head,
-            result=second,
-            description="baseline (run 2 of 2)",
-            section=None,
-            delta=round(second.mean - first.mean, 3),
-            noise=self.noise,
-            seconds=0.0,
-            before=self.costs.totals(),  # both evaluations' spend is on run 1's row, once
-        )
-        self.ws.keep(self.run_dir)
-
-    def _restore(self, records: list[dict[str, Any]]) -> int:
-        """Rebuild the loop's state from the ledger; returns the last logged experiment number."""
-        if records[0].get("harness_sha256") != self.harness:
-            raise ContentloopError(
-                "the eval harness (rubric, judge prompt or topics) changed since this run started, so "
-                "its scores cannot be compared with the new ones.",
-                path=self.run_dir / "experiments.jsonl",
-                fix="restore the rubric and topics, or start a new run with another --tag.",
-            )
-
-        def drafts(record: dict[str, Any]) -> dict[tuple[str, int], float]:
-            out = {}
-            for key, total in record["metrics"]["drafts"].items():
-                slug, _, rep = key.rpartition("#")
-                out[(slug, int(rep))] = total
-            return out
-
-        first, second = drafts(records[0]), drafts(records[1])
-        self.noise = records[0]["noise"]
-        self.best = {k: (first[k] + second[k]) / 2 for k in first}
-        self.baseline_mean = sum(self.best.values()) / len(self.best)
-        self.worst = records[0].get("worst") or []
-        self.holdout_baseline = self.holdout_best = records[0].get("holdout")
-        for r in records:
-            self.counts[r["status"]] += 1
-            self.history.append(
-                {
-                    "n": r["experiment"],
-                    "section": r.get("section") or "-",
-                    "status": r["status"],
-                    "delta": r.get("delta"),
-                    "description": r["description"],
-                }
-            )
-            if r.get("section"):
-                self.explored[r["section"]] += 1
-            if r["experiment"] > 0 and r["status"] in ("keep", "explore"):
-                self.best = drafts(r)
-                self.worst = r.get("worst") or self.worst
-                if r.get("holdout") is not None:
-                    self.holdout_best = r["holdout"]
-        self.best_mean = sum(self.best.values()) / len(self.best)
-        self.started -= sum(r.get("wall_time_s") or 0 for r in records)
-        last = records[-1]["experiment"]
-        if last >= 10:
-            self.retro = retrospective([h for h in self.history if h["n"] <= last - last % 10])
-        self.ws.restore(records)
-        return records[-1]["experiment"]
-
+    # --- the run ---------------------------------------------------------------------------
     async def run(self) -> dict[str, Any]:
         self._task = asyncio.current_task()
         loop = asyncio.get_running_loop()
@@ -341,29 +336,63 @@ class OptimizeRun:
                 loop.remove_signal_handler(signal.SIGINT)
 
     async def _run(self) -> dict[str, Any]:
-        if self.resumed:
-            sweep_temp(self.run_dir)
-        records = self.ledger.repair() if self.resumed else []
-        self.crashes = 0
-        if sum(r["experiment"] == 0 for r in records) < 2:
-            self.ledger.reset()  # a baseline cut short is redone whole
+        self._open()
+        raw = self.ledger.repair() if self.resumed else []
+        self._records = parse_records(raw, str(self.ledger.jsonl))
+        if self._records and self._records[0].harness_sha256 != self.harness:
+            raise ContentloopError(
+                "the eval harness (rubric, judge prompt or topics) changed since this run started, so "
+                "its scores cannot be compared with the new ones.",
+                path=self.ledger.jsonl,
+                fix="restore the rubric and topics, or start a new run with another --tag.",
+            )
+        self.state = replay(self._records)
+        if self.state.baseline is None:
+            self.ledger.reset()
+            self._records = []
             await self._baseline()
-            n = 0
         else:
-            n = self._restore(records)
-            for r in reversed(records):
-                if r["status"] not in ("crash", "timeout"):
-                    break
-                self.crashes += 1
-        await self._loop(n)
+            self.started -= self.state.seconds
+            last = self.state.last_experiment
+            if last >= 10:
+                self.retro = retrospective([h for h in self.history if h["n"] <= last - last % 10])
+            self.ws.restore(self.state.best_commit, last)
+        await self._loop()
+        if self.stop_reason != "Ctrl-C" and "consecutive crashes" not in self.stop_reason:
+            await self._confirm()
         summary = self.summary()
         write_text(self.run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
         return summary
 
-    async def _loop(self, n: int) -> None:
+    async def _baseline(self) -> None:
+        before, t = self.costs.totals(), time.monotonic()
         skill = self.skill()
-        best, best_chars, worst = self.best, skill.chars, self.worst
-        crashes, self.stop_reason = self.crashes, ""
+        digest, head = skill_hash(skill), self.ws.head()
+        save_kept(self.ws.skill_dir, self.run_dir, head)
+        self.on_event({"phase": "baseline", "experiment": 0, "run": self})
+        await self._draw(skill, self.gate.best_min * self.repeats, "baseline", 0)
+        self.on_event({"phase": "baseline_done", "seconds": time.monotonic() - t, "run": self})
+        self._log(
+            self._record(
+                "baseline",
+                0,
+                "keep",
+                commit=head,
+                skill=digest,
+                best_commit=head,
+                best_skill=digest,
+                description=f"baseline ({self.gate.best_min * self.repeats} drafts per topic)",
+                before=before,
+                seconds=time.monotonic() - t,
+                metrics=self._metrics(digest),
+                worst=worst(self.bank, digest, self.slugs),
+            )
+        )
+        self.ws.keep(self.run_dir)
+
+    async def _loop(self) -> None:
+        n = self.state.last_experiment
+        crashes = self.state.trailing_crashes
         while True:
             n += 1
             reason = self._stop_reason(n)
@@ -375,165 +404,250 @@ class OptimizeRun:
                 self.on_event(
                     {"phase": "retrospective", "experiment": n, "text": self.retro, "run": self}
                 )
-            self.on_event({"phase": "proposing", "experiment": n, "run": self})
-            before, t = self.costs.totals(), time.monotonic()
-            explore = bool(self.explore_every) and n % self.explore_every == 0  # type: ignore[operator]
-            try:
-                proposal = await propose(
-                    self.optimizer,
-                    skill,
-                    best_mean=self.best_mean,
-                    max_points=self.rubric.max_points,
-                    n_drafts=len(best),
-                    noise=self.noise,
-                    history=self.history,
-                    explored=dict(self.explored),
-                    worst=worst,
-                    attempt=n,
-                    retrospective=self.retro,
-                )
-            except Exception as exc:  # noqa: BLE001 - an unattended loop logs a crash and goes on
-                crashes += 1
-                self._log(
+            ok = await self._experiment(n)
+            crashes = 0 if ok else crashes + 1
+            if crashes >= self.budget.abort_after_crashes:
+                self.stop_reason = f"{crashes} consecutive crashes (--abort-after-crashes)"
+                break
+
+    async def _experiment(self, n: int) -> bool:
+        """One try; False when it crashed (or timed out)."""
+        self.on_event({"phase": "proposing", "experiment": n, "run": self})
+        before, t = self.costs.totals(), time.monotonic()
+        best = self.skill()
+        explore = bool(self.explore_every) and n % self.explore_every == 0  # type: ignore[operator]
+        try:
+            proposal = await propose(
+                self.optimizer,
+                best,
+                best_mean=self.best_mean,
+                max_points=self.rubric.max_points,
+                n_drafts=sum(len(v) for v in self.totals(self.state.best_skill).values()),
+                noise=self.noise().sd,
+                history=self.history,
+                explored=dict(self.state.explored),
+                worst=worst(self.bank, self.state.best_skill, self.slugs),
+                attempt=n,
+                retrospective=self.retro,
+            )
+        except Exception as exc:  # noqa: BLE001 - an unattended loop logs a crash and goes on
+            self._log(
+                self._record(
+                    "experiment",
                     n,
                     "crash",
                     commit=self.ws.head(),
-                    result=None,
+                    skill=self.state.best_skill,
                     description=f"proposal refused: {exc}"
                     if isinstance(exc, (ProposalRefused, ContentloopError))
                     else f"proposal failed: {type(exc).__name__}: {exc}",
-                    section=None,
-                    delta=None,
-                    noise=self.noise,
-                    seconds=time.monotonic() - t,
                     before=before,
+                    seconds=time.monotonic() - t,
                     reason=str(exc),
                 )
-                if crashes >= self.budget.abort_after_crashes:
-                    self.stop_reason = f"{crashes} consecutive crashes (--abort-after-crashes)"
-                    break
-                continue
-            old_text = skill.sections[proposal.section]
-            diff_lines = sum(
-                1
-                for line in difflib.unified_diff(
-                    old_text.splitlines(), proposal.new_text.splitlines(), lineterm=""
-                )
-                if line[:1] in "+-" and not line.startswith(("+++", "---"))
             )
-            write_text(self.ws.skill_dir / f"{proposal.section}.md", proposal.new_text)
-            commit = self.ws.commit(
-                f"autoexp {self.tag} #{n}: {proposal.section}: {proposal.hypothesis}"
+            return False
+        old_text = best.sections[proposal.section]
+        diff_lines = sum(
+            1
+            for line in difflib.unified_diff(
+                old_text.splitlines(), proposal.new_text.splitlines(), lineterm=""
             )
-            crash_point("commit")
-            self.explored[proposal.section] += 1
-            self.on_event({"phase": "evaluating", "experiment": n, "run": self})
-            try:
-                candidate = self.skill()
-                result = await asyncio.wait_for(
-                    self._evaluate(candidate, n + 1), timeout=self.budget.experiment_timeout_s
-                )
-            except Exception as exc:  # noqa: BLE001 - logged as crash/timeout; 3 in a row stop the run
-                status = "timeout" if isinstance(exc, TimeoutError) else "crash"
-                self.ws.revert()
-                crashes += 1
-                self._log(
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        )
+        write_text(self.ws.skill_dir / f"{proposal.section}.md", proposal.new_text)
+        commit = self.ws.commit(
+            f"autoexp {self.tag} #{n}: {proposal.section}: {proposal.hypothesis}"
+        )
+        crash_point("commit")
+        self.on_event({"phase": "evaluating", "experiment": n, "stage": 0, "run": self})
+        common = {
+            "description": proposal.hypothesis,
+            "section": proposal.section,
+            "diff_lines": diff_lines,
+            "new_text": proposal.new_text,
+            "old_text": old_text,
+        }
+        try:
+            candidate = self.skill()
+            stages = await asyncio.wait_for(
+                self._stages(n, candidate, best, explore),
+                timeout=self.budget.experiment_timeout_s,
+            )
+        except Exception as exc:  # noqa: BLE001 - logged as crash/timeout; N in a row stop the run
+            status = "timeout" if isinstance(exc, TimeoutError) else "crash"
+            self.ws.revert()
+            self._log(
+                self._record(
+                    "experiment",
                     n,
                     status,
                     commit=commit,
-                    result=None,
-                    description=proposal.hypothesis,
-                    section=proposal.section,
-                    delta=None,
-                    noise=self.noise,
-                    seconds=time.monotonic() - t,
-                    diff_lines=diff_lines,
+                    skill=self.state.best_skill,
                     before=before,
+                    seconds=time.monotonic() - t,
                     reason=str(exc) or status,
-                    new_text=proposal.new_text,
-                    old_text=old_text,
+                    **common,
                 )
-                if crashes >= self.budget.abort_after_crashes:
-                    self.stop_reason = f"{crashes} consecutive crashes (--abort-after-crashes)"
-                    break
-                continue
-            crash_point("evaluated")
-            crashes = 0
-            decision = decide(
-                result.totals,
-                best,
-                self.noise,
-                candidate_chars=candidate.chars,
-                best_chars=best_chars,
-                explore=explore,
             )
-            holdout = None
-            if decision.status in ("keep", "explore"):
-                best, best_chars, skill = result.totals, candidate.chars, candidate
-                self.best_mean, worst = result.mean, result.worst()
-                if self.holdout:
-                    holdout = self.holdout_best = (
-                        await self._evaluate(candidate, n + 1, self.holdout)
-                    ).mean
-                self.ws.keep(self.run_dir)
-            else:
-                self.ws.revert()
-            crash_point("decided")
-            self._log(
+            return False
+        crash_point("evaluated")
+        digest = skill_hash(candidate)
+        last = stages[-1]
+        status = last.status or "discard"
+        kept = status in ("keep", "explore")
+        if kept:
+            save_kept(self.ws.skill_dir, self.run_dir, commit)
+            self.ws.keep(self.run_dir)
+        else:
+            self.ws.revert()
+        crash_point("decided")
+        self._log(
+            self._record(
+                "experiment",
                 n,
-                decision.status,
+                status,
                 commit=commit,
-                result=result,
-                description=proposal.hypothesis,
-                section=proposal.section,
-                delta=decision.delta,
-                noise=self.noise,
-                seconds=time.monotonic() - t,
-                diff_lines=diff_lines,
+                skill=digest,
+                best_commit=commit if kept else self.state.best_commit,
+                best_skill=digest if kept else self.state.best_skill,
                 before=before,
-                reason=decision.reason,
-                new_text=proposal.new_text,
-                old_text=old_text,
-                worst=worst if decision.status in ("keep", "explore") else None,
-                holdout=holdout,
+                seconds=time.monotonic() - t,
+                reason=last.reason(self.gate.simplicity_margin),
+                delta=round(last.mean, 3),
+                stages=[s.to_json() for s in stages],
+                metrics=self._metrics(digest),
+                worst=worst(self.bank, digest, self.slugs) if kept else None,
+                **common,
             )
-        self.best = best
+        )
+        if (
+            kept
+            and self.gate.verify_every
+            and self.state.keeps_since_verify >= self.gate.verify_every
+        ):
+            await self._verify(n)
+        return True
 
-    def estimate(self) -> dict[str, Any]:
-        """Calls, tokens and USD for the whole budget, before anything is spent (rough: ~4
-        characters a token, drafts at ~1.4 tokens a word, six short judge rationales)."""
-        from ..judge import system_prompt
-        from ..llm.ledger import price_for
+    async def _stages(
+        self, n: int, candidate: Skill, best: Skill, explore: bool
+    ) -> list[StageVerdict]:
+        """Write the candidate's drafts a stage at a time (and top up the best's) until the
+        gate decides."""
+        cand, best_digest = skill_hash(candidate), self.state.best_skill
+        shorter = candidate.chars < best.chars
+        out: list[StageVerdict] = []
+        for stage in range(1, self.gate.max_stages + 1):
+            per_topic = stage * self.repeats
+            await gather_all(
+                self._draw(candidate, per_topic, "candidate", n),
+                self._draw(best, self.gate.best_needed(per_topic), "best", n),
+            )
+            diff = self.compare(self.totals(cand), self.totals(best_digest))
+            verdict = judge_stage(self.gate, stage, diff, shorter=shorter, explore=explore)
+            out.append(verdict)
+            self.on_event(
+                {"phase": "stage", "experiment": n, "stage": stage, "verdict": verdict, "run": self}
+            )
+            if verdict.status:
+                break
+        return out
 
-        skill = self.skill()
-        drafts_per_eval = len(self.topics) * self.repeats
-        evals = 2 + self.budget.max_experiments
-        holdout_drafts = len(self.holdout) * (1 + self.budget.max_experiments)
-        drafts = drafts_per_eval * evals + holdout_drafts
-        out_words = sum(t.target_words for t in self.topics) / max(1, len(self.topics))
-        writer_in, writer_out = len(skill.prompt) / 4 + 150, out_words * 1.4
-        judge_in, judge_out = len(system_prompt(self.rubric)) / 4 + writer_out, 600
-        opt_in, opt_out = skill.chars / 4 + 1500, 800
-        n_exp = self.budget.max_experiments
-        parts = [
-            (self.writer.backend, drafts * writer_in, drafts * writer_out),
-            (self.judge.client.backend, drafts * judge_in, drafts * judge_out),
-            (self.optimizer.backend, n_exp * opt_in, n_exp * opt_out),
+    async def _verify(self, n: int) -> None:
+        """The drift guard: fresh drafts of the best against the last verified best. A path that
+        went below it (each keep looked fine, the sum did not) is rolled back."""
+        before, t = self.costs.totals(), time.monotonic()
+        st = self.state
+        self.on_event({"phase": "verify", "experiment": n, "run": self})
+        best = self.skill()
+        await self._draw(best, self.gate.verify_stages * self.repeats, "verify", n, fresh=True)
+        fresh = self.totals(st.best_skill, role="verify", experiment=n)
+        diff = self.compare(fresh, self.totals(st.verified_skill))
+        gain = Gain(**diff.as_gain())
+        if diff.mean < 0:
+            status, target = "rollback", (st.verified_commit, st.verified_skill)
+            self.ws.rollback(st.verified_commit)
+            text = (
+                f"drift guard: fresh drafts of the best score {diff.mean:+.2f} against the last "
+                f"verified best ({st.verified_commit}); rolled back to it"
+            )
+        else:
+            status, target = "keep", (st.best_commit, st.best_skill)
+            text = f"drift guard: the best holds {diff.mean:+.2f} over the last verified best"
+        self._log(
+            self._record(
+                "verify",
+                n,
+                status,
+                commit=st.best_commit,
+                skill=st.best_skill,
+                best_commit=target[0],
+                best_skill=target[1],
+                description=text,
+                before=before,
+                seconds=time.monotonic() - t,
+                gain=gain,
+            ),
+            tsv=False,
+        )
+
+    async def _confirm(self) -> None:
+        """The honest headline: baseline and best measured again with fresh drafts (and on the
+        held-out topics), paired on topics. The best was chosen because its drafts scored
+        high; these drafts were not used to choose anything."""
+        st = self.state
+        if st.baseline is None or st.best_skill == st.baseline.skill:
+            return  # nothing was kept: no gain to confirm
+        n = st.last_experiment
+        if st.confirmed is not None and st.confirmed.experiment == n:
+            return  # already confirmed (a resumed run that had finished)
+        before, t = self.costs.totals(), time.monotonic()
+        self.on_event({"phase": "confirming", "experiment": n, "run": self})
+        need = self.gate.confirm_stages * self.repeats
+        best, base = self.kept_skill(st.best_commit), self.kept_skill(st.baseline.commit)
+        jobs = [
+            self._draw(best, need, "confirm", n, fresh=True),
+            self._draw(base, need, "confirm", n, fresh=True),
         ]
-        cost: float | None = 0.0
-        for backend, tin, tout in parts:
-            price = price_for(backend.name, backend.model)
-            if price is None or cost is None:
-                cost = None
-            else:
-                cost += (tin * price["input"] + tout * price["output"]) / 1e6
-        return {
-            "calls": drafts * 2 + n_exp,
-            "input_tokens": int(sum(p[1] for p in parts)),
-            "output_tokens": int(sum(p[2] for p in parts)),
-            "cost_usd": None if cost is None else round(cost, 2),
-            "evaluations": evals,
-        }
+        if self.holdout:
+            jobs += [
+                self._draw(s, need, "holdout", n, topics=self.holdout, fresh=True)
+                for s in (best, base)
+            ]
+        await gather_all(*jobs)
+        gain = self.compare(
+            self.totals(st.best_skill, role="confirm", experiment=n),
+            self.totals(st.baseline.skill, role="confirm", experiment=n),
+        )
+        holdout_gain = None
+        if self.holdout:
+            slugs = [t.slug for t in self.holdout]
+            holdout_gain = paired_difference(
+                self.bank.totals(st.best_skill, slugs, role="holdout", experiment=n),
+                self.bank.totals(st.baseline.skill, slugs, role="holdout", experiment=n),
+                pooled_noise(self.bank.cells([*self.slugs, *slugs])),
+            )
+        self._log(
+            self._record(
+                "confirm",
+                n,
+                "keep",
+                commit=st.best_commit,
+                skill=st.best_skill,
+                description=f"confirmation: {need} fresh drafts per topic of baseline and best",
+                before=before,
+                seconds=time.monotonic() - t,
+                gain=Gain(**gain.as_gain()),
+                holdout_gain=Gain(**holdout_gain.as_gain()) if holdout_gain else None,
+            ),
+            tsv=False,
+        )
+
+    # --- before and after ------------------------------------------------------------------
+    def estimate(self) -> dict[str, Any]:
+        """Calls, tokens and USD for the whole budget, and the smallest effect the run can
+        detect, before anything is spent or written."""
+        return plan_run(self, load_skill(self.skill_source))
 
     def meta(self) -> dict[str, Any]:
         """Everything --resume needs to rebuild this run (no secrets: backends by name only)."""
@@ -547,6 +661,7 @@ class OptimizeRun:
 
         return {
             "tag": self.tag,
+            "schema_version": 2,
             "harness_sha256": self.harness,
             "skill": str(self.skill_source),
             "use_git": self.use_git,
@@ -555,6 +670,8 @@ class OptimizeRun:
             "holdout": [str(t.path.resolve()) if t.path else t.slug for t in self.holdout],
             "repeats": self.repeats,
             "budget": self.budget.__dict__,
+            "gate": self.gate.to_json(),
+            "assumed_noise": self.assumed_noise,
             "explore_every": self.explore_every,
             "concurrency": self.concurrency,
             "batch": self.batch,
@@ -565,30 +682,72 @@ class OptimizeRun:
 
     def summary(self) -> dict[str, Any]:
         totals = self.costs.totals()
-        overfit = (
-            self.holdout_baseline is not None
-            and self.holdout_best is not None
-            and self.best_mean > self.baseline_mean
-            and self.holdout_best < self.holdout_baseline
+        st = self.state
+        base = st.baseline
+        confirmed = st.confirmed.gain.model_dump() if st.confirmed and st.confirmed.gain else None
+        holdout = (
+            st.confirmed.holdout_gain.model_dump()
+            if st.confirmed and st.confirmed.holdout_gain
+            else None
         )
+        in_loop = None
+        if base is not None and st.best_skill and st.best_skill != base.skill:
+            in_loop = self.compare(self.totals(st.best_skill), self.totals(base.skill)).as_gain()
+        holdout_means: dict[str, float | None] = {"baseline": None, "best": None}
+        if holdout is not None:
+            slugs = [t.slug for t in self.holdout]
+            for key, digest in (("baseline", base.skill), ("best", st.best_skill)):
+                vals = [
+                    v
+                    for vs in self.bank.totals(
+                        digest, slugs, role="holdout", experiment=st.confirmed.experiment
+                    ).values()
+                    for v in vs
+                ]
+                holdout_means[key] = round(fmean(vals), 3) if vals else None
         return {
-            "holdout_baseline": None
-            if self.holdout_baseline is None
-            else round(self.holdout_baseline, 3),
-            "holdout_best": None if self.holdout_best is None else round(self.holdout_best, 3),
-            "overfit_warning": overfit,
             "tag": self.tag,
+            "schema_version": 2,
             "baseline": round(self.baseline_mean, 3),
             "best": round(self.best_mean, 3),
-            "noise": self.noise,
+            "best_commit": st.best_commit,
+            "confirmed_gain": confirmed,
+            "holdout_gain": holdout,
+            "in_loop_gain": in_loop,
+            "verdict": verdict(confirmed, kept_any=in_loop is not None, stop=self.stop_reason),
+            "holdout_baseline": holdout_means["baseline"],
+            "holdout_best": holdout_means["best"],
+            "overfit_warning": bool(
+                confirmed and holdout and confirmed["ci95_low"] > 0 and holdout["mean"] < 0
+            ),
+            "noise": round(self.noise().sd, 3),
+            "detectable_effect": round(self.band(), 3),
             "counts": dict(self.counts),
             "stop_reason": self.stop_reason,
             "cost_usd": totals["cost_usd"],
             "calls": totals["calls"],
+            "writer_calls": sum(
+                1 for r in self.costs.records if r.role == "writer" and not r.cached
+            ),
             "seconds": round(time.monotonic() - self.started, 1),
             "adopt": self.ws.adopt_command(),
             "best_skill": str(self.run_dir / "best-skill"),
         }
+
+
+def verdict(confirmed: dict[str, Any] | None, *, kept_any: bool, stop: str) -> str:
+    """One sentence a person reads first."""
+    if not kept_any:
+        return "no edit was kept: the best skill is the baseline"
+    if confirmed is None:
+        return f"not confirmed ({stop}); --resume finishes the run and confirms it"
+    lo, hi, m = confirmed["ci95_low"], confirmed["ci95_high"], confirmed["mean"]
+    span = f"{m:+.2f} points (95% CI {lo:+.2f} to {hi:+.2f})"
+    if lo > 0:
+        return f"confirmed gain {span} on fresh drafts"
+    if hi < 0:
+        return f"the best is worse than the baseline on fresh drafts: {span}; do not adopt it"
+    return f"no measurable gain: {span} on fresh drafts includes 0"
 
 
 def retrospective(history: list[dict[str, Any]]) -> str:
@@ -607,3 +766,6 @@ def retrospective(history: list[dict[str, Any]]) -> str:
             f"- {section}: {len(hs)} tries ({', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))}){mean}"
         )
     return "\n".join(lines)
+
+
+__all__ = ["Budget", "Event", "OptimizeRun", "retrospective", "verdict"]

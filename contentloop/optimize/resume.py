@@ -12,6 +12,7 @@ from ..llm import Backend, CallCache, ModelChoice, make_backend
 from ..llm.batch import batched
 from ..rubric import load_rubric
 from ..topic import load_topic
+from .gate import GatePlan
 from .loop import Budget, Event, OptimizeRun
 
 ROLES = ("writer", "judge", "optimizer")
@@ -55,6 +56,13 @@ def reopen_run(
     from the file); `timeout` is the one setting a resume may change.
     """
     meta = read_meta(run_dir)
+    if meta.get("schema_version") != 2:
+        raise ContentloopError(
+            "was started by an earlier contentloop (before the sequential gate), so it cannot be "
+            "resumed with the new keep/revert rule.",
+            path=run_dir / "run.json",
+            fix="`contentloop report` still reads it; start a new run with another --tag.",
+        )
 
     def backend(role: str) -> Backend:
         made = make_backend(
@@ -81,6 +89,8 @@ def reopen_run(
         repeats=meta["repeats"],
         budget=Budget(**meta["budget"]),
         explore_every=meta["explore_every"],
+        gate=GatePlan(**{**meta["gate"], "futility": tuple(meta["gate"]["futility"])}),
+        assumed_noise=meta["assumed_noise"],
         use_git=meta["use_git"],
         cache=cache,
         concurrency=meta["concurrency"],

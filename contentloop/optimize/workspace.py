@@ -60,17 +60,20 @@ class GitWorkspace:
             )
         _git("worktree", "add", "-q", "-b", self.branch, str(self.tree), "HEAD", cwd=self.root)
 
-    def restore(self, records: list[dict]) -> None:
-        """Make the branch agree with the ledger: HEAD is the last logged keep (or the baseline).
+    def restore(self, commit: str, last_experiment: int = 0) -> None:
+        """Make the branch agree with the ledger: HEAD is `commit`, the best the records name.
 
         A commit made for an experiment that was never logged (killed between commit and log)
         is reset away, and the experiment runs again under the same number.
         """
-        kept = [r["commit"] for r in records if r["status"] in ("keep", "explore")]
-        _git("reset", "-q", "--hard", kept[-1], cwd=self.tree)
+        _git("reset", "-q", "--hard", commit, cwd=self.tree)
         # A kill inside an atomic write leaves its temp file; the next `git add -A` would commit it.
         _git("clean", "-fdq", "--", str(self.rel), cwd=self.tree)
         self.keep(self.run_dir)
+
+    def rollback(self, commit: str) -> None:
+        """The drift guard found the path below `commit`: the branch goes back to it."""
+        self.restore(commit)
 
     def head(self) -> str:
         return _git("rev-parse", "--short=12", "HEAD", cwd=self.tree)
@@ -93,6 +96,16 @@ class GitWorkspace:
 def _git_config(key: str, cwd: Path) -> str:
     proc = subprocess.run(["git", "config", key], cwd=cwd, capture_output=True, text=True)
     return proc.stdout.strip()
+
+
+def save_kept(skill_dir: Path, run_dir: Path, commit: str) -> Path:
+    """A copy of a kept skill under runs/<tag>/kept/<commit>/: the drift guard's rollback, the
+    final confirmation and --resume load the baseline and earlier bests from here, whatever
+    the workspace."""
+    dst = run_dir / "kept" / commit
+    if not dst.exists():
+        _snapshot(skill_dir, dst)
+    return dst
 
 
 def _snapshot(src: Path, dst: Path) -> None:
@@ -128,14 +141,15 @@ class SnapshotWorkspace:
     def keep(self, run_dir: Path) -> None:
         _snapshot(self.skill_dir, run_dir / "best-skill")
 
-    def restore(self, records: list[dict]) -> None:
-        """Rebuild the best skill by replaying the logged kept edits onto the original."""
-        _snapshot(self.source, self.skill_dir)
-        for r in records:
-            if r["status"] in ("keep", "explore") and r.get("section"):
-                (self.skill_dir / f"{r['section']}.md").write_text(r["new_text"], encoding="utf-8")
-        self._n = max((r["experiment"] for r in records), default=0)
+    def restore(self, commit: str, last_experiment: int = 0) -> None:
+        """The skill as it was at `commit` (a kept snapshot, see save_kept). Snapshot numbers
+        go on after the last experiment's, so no two tries share a name."""
+        _snapshot(self.run_dir / "kept" / commit, self.skill_dir)
+        self._n = max(self._n, last_experiment)
         self.keep(self.run_dir)
+
+    def rollback(self, commit: str) -> None:
+        self.restore(commit)
 
     def adopt_command(self) -> str:
         return f"cp -r {self.run_dir / 'best-skill'}/. {self.source}/"

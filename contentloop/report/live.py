@@ -60,6 +60,7 @@ class OptimizeView:
     def __init__(self, console: Console, tag: str) -> None:
         self.console, self.tag = console, tag
         self.phase, self.n = "starting", 0
+        self.stage = ""
         self.run: Any = None
         self.live = Live(self._table(), console=console, refresh_per_second=2, transient=True)
 
@@ -74,12 +75,16 @@ class OptimizeView:
         r = self.run = ev["run"]
         self.phase, self.n = ev["phase"], ev.get("experiment", self.n)
         if ev["phase"] == "baseline_done":
-            per_eval = ev["seconds"] / 2
+            noise = r.noise()
             self.live.console.print(
-                f"baseline done in {ev['seconds']:.0f} s (noise floor {r.noise:.2f}); at {per_eval:.0f} s per "
-                f"evaluation the budget takes up to ~{per_eval * r.budget.max_experiments / 60:.0f} more minutes.",
+                f"baseline done in {ev['seconds']:.0f} s: {noise.sd:.2f} points of noise per draft "
+                f"({noise.df} degrees of freedom); one experiment detects a gain of "
+                f"{r.band():.2f} points with 80% power.",
                 soft_wrap=True,
+                highlight=False,
             )
+        elif ev["phase"] == "stage":
+            self.stage = ev["verdict"].reason(r.gate.simplicity_margin)
         elif ev["phase"] == "interrupt":
             self.live.console.print(
                 "stopping after the current experiment's bookkeeping; press Ctrl-C again to stop now"
@@ -90,19 +95,26 @@ class OptimizeView:
         elif ev["phase"] == "retrospective":
             self.live.console.print(ev["text"], style="dim", markup=False)
         elif ev["phase"] == "logged":
-            best = getattr(r, "best_mean", 0.0)
-            self.live.console.print(
-                (
-                    f"experiment {ev['experiment']}/{r.budget.max_experiments}:"
-                    if ev["experiment"]
-                    else "baseline:"
+            self.stage = ""
+            last = r.state.history[-1]["description"] if r.state.history else ""
+            if ev.get("kind") in ("verify", "confirm"):
+                line = r.records[-1].description
+                if ev.get("kind") == "confirm" and r.records[-1].gain:
+                    g = r.records[-1].gain
+                    line += f": gain {g.mean:+.2f} (95% CI {g.ci95_low:+.2f} to {g.ci95_high:+.2f})"
+            else:
+                line = (
+                    (
+                        f"experiment {ev['experiment']}/{r.budget.max_experiments}:"
+                        if ev["experiment"]
+                        else "baseline:"
+                    )
+                    + f" {ev['status']:<8} best {r.best_mean:.2f}  spent {self._spent(r)}  {last[:70]}"
                 )
-                + f" {ev['status']:<8} best {best:.2f}"
-                f"  spent {self._spent(r)}  {r.history[-1]['description'][:70]}",
-                soft_wrap=True,
-                highlight=False,
-                markup=False,
-            )
+                if ev["experiment"] and r.records[-1].stages:
+                    st = r.records[-1].stages[-1]
+                    line += f"  [{len(r.records[-1].stages)} stage(s), {st.rule}]"
+            self.live.console.print(line, soft_wrap=True, highlight=False, markup=False)
         self.live.update(self._table())
 
     @staticmethod
@@ -120,11 +132,14 @@ class OptimizeView:
             t.add_row("phase", self.phase)
             return t
         t.add_row("experiment", f"{self.n} of {r.budget.max_experiments}  ({self.phase})")
-        if hasattr(r, "best_mean"):
+        if r.state.baseline is not None:
             t.add_row(
                 "score",
-                f"baseline {r.baseline_mean:.2f} -> best {r.best_mean:.2f}  (noise {r.noise:.2f})",
+                f"baseline {r.baseline_mean:.2f} -> best {r.best_mean:.2f}  "
+                f"(noise {r.noise().sd:.2f} per draft)",
             )
+        if self.stage:
+            t.add_row("gate", self.stage)
         if r.history:
             last = r.history[-1]
             t.add_row("last", f"{last['status']}: {last['description'][:60]}")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -143,21 +144,51 @@ def render_write_summary(console: Console, run: Any) -> None:
     console.print(table)
 
 
+def _gain(g: dict[str, Any] | None) -> str:
+    if not g:
+        return "-"
+    return (
+        f"{g['mean']:+.2f} (95% CI {g['ci95_low']:+.2f} to {g['ci95_high']:+.2f}, {g['n']} drafts)"
+    )
+
+
 def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: Path) -> None:
-    """The end of an optimize run: how far it got, whether it overfit, where the results are."""
+    """The end of an optimize run: the confirmed gain first, then how the run got there."""
     counts = summary["counts"]
+    if "verdict" in summary:  # schema 2: the sequential gate and a confirmation
+        confirmed = summary.get("confirmed_gain")
+        good = bool(confirmed) and confirmed["ci95_low"] > 0
+        console.print(f"[bold]{escape(summary['verdict'])}[/]", style="green" if good else "yellow")
+        console.print(
+            f"confirmed gain {_gain(confirmed)}; in-loop estimate {_gain(summary.get('in_loop_gain'))} "
+            f"(the in-loop figure is from the drafts that chose the best, so it runs high)",
+            soft_wrap=True,
+            highlight=False,
+        )
+        if summary.get("holdout_gain"):
+            console.print(
+                f"held-out topics: gain {_gain(summary['holdout_gain'])}", highlight=False
+            )
+        kept = counts.get("keep", 0) - 1
+        noise = (
+            f"noise {summary['noise']:.2f} per draft; one experiment detects "
+            f"{summary['detectable_effect']:.2f}+ points"
+        )
+    else:
+        kept = counts.get("keep", 0) - 2
+        noise = f"noise floor {summary['noise']:.2f}"
+        if summary["holdout_baseline"] is not None:
+            console.print(
+                f"held-out topics: baseline {summary['holdout_baseline']:.2f} -> best {summary['holdout_best']:.2f}",
+                highlight=False,
+            )
     console.print(
-        f"baseline {summary['baseline']:.2f} -> best {summary['best']:.2f} (noise floor {summary['noise']:.2f}); "
-        f"kept {counts.get('keep', 0) - 2}, discarded {counts.get('discard', 0)}, crashed {counts.get('crash', 0)}, "
+        f"baseline {summary['baseline']:.2f} -> best {summary['best']:.2f} ({noise}); "
+        f"kept {kept}, discarded {counts.get('discard', 0)}, crashed {counts.get('crash', 0)}, "
         f"explored {counts.get('explore', 0)}; stopped: {summary['stop_reason']}",
         soft_wrap=True,
         highlight=False,
     )
-    if summary["holdout_baseline"] is not None:
-        console.print(
-            f"held-out topics: baseline {summary['holdout_baseline']:.2f} -> best {summary['holdout_best']:.2f}",
-            highlight=False,
-        )
     if summary["overfit_warning"]:
         console.print(
             "[bold yellow]warning:[/] the best skill rose on the training topics but fell on the held-out "
@@ -171,3 +202,28 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
         f"ledgers: {run_dir}/results.tsv, experiments.jsonl; best skill: {summary['best_skill']}"
     )
     console.print(f"bring the best skill onto your branch: {summary['adopt']}", highlight=False)
+
+
+def render_plan(
+    console: Console, est: dict[str, Any], topics: int, repeats: int, experiments: int
+) -> None:
+    """The pre-run estimate: power first, then calls and dollars."""
+    console.print(
+        f"plan: {topics} topics x {repeats} draft(s) per stage, up to {experiments} experiments; "
+        f"assuming {est['assumed_noise']:g} points of noise per draft (--noise), one experiment "
+        f"detects a gain of {est['detectable_effect']:.2f} points with 80% power, and an edit "
+        f"that changes nothing is kept at most {est['alpha']:.0%} of the time.",
+        soft_wrap=True,
+        highlight=False,
+    )
+    cost = "price unknown" if est["cost_usd"] is None else f"~${est['cost_usd']:.2f}"
+    most = "" if est["cost_usd_max"] is None else f", at most ${est['cost_usd_max']:.2f}"
+    console.print(
+        f"expected: ~{est['expected_stages']:.1f} stages per experiment, {est['writer_calls']} drafts "
+        f"(at most {est['writer_calls_max']}), {est['calls']} calls, ~{est['input_tokens']:,} input and "
+        f"~{est['output_tokens']:,} output tokens, {cost}{most}; time is estimated after the baseline.",
+        soft_wrap=True,
+        highlight=False,
+    )
+    if est["warning"]:
+        console.print(f"[bold yellow]warning:[/] {escape(est['warning'])}", soft_wrap=True)

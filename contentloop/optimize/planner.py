@@ -1,0 +1,119 @@
+"""The pre-run estimate: what the budget buys in calls and dollars, and in power.
+
+Power first: with the per-draft noise (stated, or measured by an earlier run), the number of
+topics and the stage caps, the smallest true gain one experiment detects with 80% probability.
+A run whose detectable effect is above 3 points will mostly discard real improvements, and the
+user should hear that before paying for it.
+
+Calls: the gate stops most experiments early, so the expected number of stages comes from
+simulating the gate itself (gate.judge_stage) on edits that change nothing, the common case.
+The cap (every experiment to its last stage, every keep topped up) is printed beside it.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import TYPE_CHECKING, Any
+
+from .gate import GatePlan, judge_stage
+from .stats import Difference, detectable_effect
+
+if TYPE_CHECKING:
+    from ..skill import Skill
+    from .loop import OptimizeRun
+
+WARN_ABOVE = 3.0  # points: above this, a run mostly cannot see the gains edits make
+
+
+def expected_stages(
+    plan: GatePlan, sd: float, topics: int, repeats: int, effect: float = 0.0, trials: int = 2000
+) -> float:
+    """Mean stages per experiment for edits with true `effect`, by simulating the gate on
+    normal noise (seeded, so the estimate is the same every time)."""
+    rng = random.Random(7)
+    total = 0
+    for _ in range(trials):
+        cand_sum = 0.0
+        for stage in range(1, plan.max_stages + 1):
+            n = stage * repeats
+            m = plan.best_needed(n)
+            cand_sum += sum(rng.gauss(effect, sd) for _ in range(repeats * topics))
+            # The best's mean is known to within sd/sqrt(m*topics); draw it once per stage
+            # (a simplification that slightly overstates early stops).
+            best_err = rng.gauss(0.0, sd / math.sqrt(m * topics))
+            mean = cand_sum / (n * topics) - best_err
+            se = sd * math.sqrt((1 / n + 1 / m) / topics)
+            diff = Difference(mean, se, 10**6, topics, n * topics, m * topics)
+            if judge_stage(plan, stage, diff, shorter=False).status:
+                break
+        total += stage
+    return total / trials
+
+
+def plan_run(run: OptimizeRun, skill: Skill) -> dict[str, Any]:
+    from ..judge import system_prompt
+    from ..llm.ledger import price_for
+
+    g, r, topics = run.gate, run.repeats, len(run.topics)
+    sd = run.assumed_noise
+    x = run.budget.max_experiments
+    cap_n = g.max_stages * r
+    mde = detectable_effect(sd, topics, cap_n, g.best_needed(cap_n), alpha=g.final_alpha)
+    stages = expected_stages(g, sd, topics, r)
+    baseline = g.best_min * r * topics
+    confirm = 2 * g.confirm_stages * r * (topics + len(run.holdout))
+    verify_cap = g.verify_stages * r * topics * (x // g.verify_every if g.verify_every else 0)
+    expected = baseline + round(x * stages * r * topics) + (confirm if x else 0)
+    # At most: every try to its last stage, kept, its best topped up, every drift check.
+    top_up = (g.best_needed(cap_n) - cap_n) * topics
+    most = baseline + x * (cap_n * topics + top_up) + verify_cap + (confirm if x else 0)
+
+    out_words = sum(t.target_words for t in run.topics) / max(1, topics)
+    writer_in, writer_out = len(skill.prompt) / 4 + 150, out_words * 1.4
+    judge_in, judge_out = len(system_prompt(run.rubric)) / 4 + writer_out, 600
+    opt_in, opt_out = skill.chars / 4 + 1500, 800
+
+    def cost(drafts: float) -> tuple[float | None, int, int]:
+        parts = [
+            (run.writer.backend, drafts * writer_in, drafts * writer_out),
+            (run.judge.client.backend, drafts * judge_in, drafts * judge_out),
+            (run.optimizer.backend, x * opt_in, x * opt_out),
+        ]
+        usd: float | None = 0.0
+        for backend, tin, tout in parts:
+            price = price_for(backend.name, backend.model)
+            if price is None or usd is None:
+                usd = None
+            else:
+                usd += (tin * price["input"] + tout * price["output"]) / 1e6
+        return (
+            None if usd is None else round(usd, 2),
+            int(sum(p[1] for p in parts)),
+            int(sum(p[2] for p in parts)),
+        )
+
+    usd, tin, tout = cost(expected)
+    usd_most, _, _ = cost(most)
+    warning = None
+    if mde > WARN_ABOVE:
+        warning = (
+            f"this run can only detect gains of {mde:.1f} points or more (80% power) at a noise of "
+            f"{sd:g} per draft; smaller real improvements will mostly be discarded. More topics "
+            f"or --repeats lower it."
+        )
+    return {
+        "assumed_noise": sd,
+        "detectable_effect": round(mde, 2),
+        "alpha": g.alpha,
+        "expected_stages": round(stages, 2),
+        "writer_calls": expected,
+        "writer_calls_max": most,
+        "calls": 2 * expected + x,
+        "calls_max": 2 * most + x,
+        "input_tokens": tin,
+        "output_tokens": tout,
+        "cost_usd": usd,
+        "cost_usd_max": usd_most,
+        "warning": warning,
+    }

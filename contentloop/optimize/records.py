@@ -1,0 +1,152 @@
+"""The records an optimize run writes to experiments.jsonl, and the run's state computed from them.
+
+One pydantic model per record kind, each with `schema_version`. Resume, report and re-score all
+read the same types: `replay(records)` is the run's state, so `--resume` is "read the records
+back" and nothing about a run lives only in memory. Schema 1 records (before the sequential
+gate: two baseline rows, no stages) are still read by the reports; a run is resumed only with
+the schema it was started with.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..errors import ContentloopError
+
+SCHEMA_VERSION = 2
+Kind = Literal["baseline", "experiment", "verify", "confirm"]
+
+
+class Stage(BaseModel):
+    """The gate's view after one stage of an experiment (gate.StageVerdict.to_json)."""
+
+    model_config = ConfigDict(extra="forbid")
+    stage: int
+    drafts: int
+    best_drafts: int
+    mean: float | None
+    ci95_low: float | None
+    ci95_high: float | None
+    z: float | None
+    critical: float | None
+    rule: str
+
+
+class Gain(BaseModel):
+    """A paired difference with its 95% interval (summary.json's confirmed_gain shape)."""
+
+    model_config = ConfigDict(extra="forbid")
+    mean: float
+    ci95_low: float
+    ci95_high: float
+    n: int
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    schema_version: Literal[2] = SCHEMA_VERSION
+    kind: Kind
+    experiment: int
+    commit: str  # the skill this record measured (the candidate, for an experiment)
+    skill: str  # its content hash (samples.skill_hash)
+    best_commit: str  # the best skill after this record
+    best_skill: str
+    timestamp: str
+    status: str  # keep | discard | crash | timeout | explore; verify/confirm: keep or rollback
+    description: str
+    reason: str = ""
+    section: str | None = None
+    delta: float | None = None  # the last stage's paired mean (candidate - best)
+    noise: float | None = None  # pooled per-draft standard deviation at this point
+    noise_df: int | None = None
+    band: float | None = None  # the smallest effect a full experiment detects (80% power)
+    diff_lines: int = 0
+    wall_time_s: float = 0.0
+    tokens: dict[str, int] = {}
+    cost_usd: float | None = None
+    harness_sha256: str
+    new_text: str | None = None
+    old_text: str | None = None
+    worst: list[dict[str, Any]] | None = None
+    holdout: float | None = None
+    stages: list[Stage] = []
+    metrics: dict[str, Any] | None = None
+    gain: Gain | None = None  # verify: fresh best - last verified; confirm: best - baseline
+    holdout_gain: Gain | None = None
+    row: dict[str, Any] | None = None  # its results.tsv line (None: not a try of its own)
+
+
+@dataclass
+class RunState:
+    """Everything the loop needs to go on, derived from the records alone."""
+
+    baseline: Record | None = None
+    best_commit: str = ""
+    best_skill: str = ""
+    verified_commit: str = ""
+    verified_skill: str = ""
+    keeps_since_verify: int = 0
+    last_experiment: int = 0
+    trailing_crashes: int = 0
+    confirmed: Record | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+    explored: Counter[str] = field(default_factory=Counter)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def parse_records(raw: list[dict[str, Any]], source: str) -> list[Record]:
+    if raw and raw[0].get("schema_version") != SCHEMA_VERSION:
+        raise ContentloopError(
+            "was written by an earlier contentloop (before the sequential gate), so it cannot be "
+            "resumed with the new keep/revert rule.",
+            path=source,
+            fix="`contentloop report` still reads it; start a new run with another --tag.",
+        )
+    return [Record.model_validate(r) for r in raw]
+
+
+def history_entry(r: Record) -> dict[str, Any]:
+    return {
+        "n": r.experiment,
+        "section": r.section or "-",
+        "status": r.status,
+        "delta": r.delta,
+        "description": r.description,
+    }
+
+
+def replay(records: list[Record]) -> RunState:
+    state = RunState()
+    for r in records:
+        state.seconds += r.wall_time_s
+        state.best_commit, state.best_skill = r.best_commit, r.best_skill
+        if r.kind == "baseline":
+            state.baseline = r
+            state.verified_commit, state.verified_skill = r.commit, r.skill
+            state.counts[r.status] += 1
+            state.history.append(history_entry(r))
+            continue
+        if r.kind == "verify":
+            state.keeps_since_verify = 0
+            if r.status == "keep":
+                state.verified_commit, state.verified_skill = r.commit, r.skill
+            continue
+        if r.kind == "confirm":
+            state.confirmed = r
+            continue
+        state.last_experiment = r.experiment
+        state.counts[r.status] += 1
+        state.history.append(history_entry(r))
+        if r.section:
+            state.explored[r.section] += 1
+        if r.status in ("keep", "explore"):
+            state.keeps_since_verify += 1
+        state.trailing_crashes = (
+            state.trailing_crashes + 1 if r.status in ("crash", "timeout") else 0
+        )
+    return state

@@ -1,0 +1,231 @@
+"""Every draft an optimize run writes and scores, kept as one record in samples.jsonl.
+
+A sample is identified by (skill, topic, sample): the skill's content hash, the topic slug and
+a sample index that is never used twice for the same skill and topic. That makes two promises
+hold by construction:
+
+- no two evaluations share a call: a new draft of a skill on a topic always takes the next
+  unused index, and the index is part of the request (the call cache's key, the seed);
+- every draft of a skill accumulates: asking for "8 drafts per topic of skill X" reuses the
+  ones already scored, in this experiment or any earlier one, and writes only the missing ones.
+
+Draws are idempotent targets ("at least n per topic"), so a run killed in the middle of a stage
+and resumed writes exactly the drafts that were missing: none lost, none counted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..checks import Draft
+from ..judge import Judge
+from ..llm import Client
+from ..rubric import Rubric
+from ..scoring import ScoreCard, judge_cards, score_drafts
+from ..skill import Skill
+from ..topic import Topic
+from ..writer import clean_reply, draft_request
+from .ledger import append_line, cut_torn_tail, read_jsonl
+
+Role = Literal["baseline", "candidate", "best", "verify", "confirm", "holdout"]
+
+
+def skill_hash(skill: Skill) -> str:
+    """What the writer sees of a skill: its assembled system prompt."""
+    return hashlib.sha256(skill.prompt.encode("utf-8")).hexdigest()[:16]
+
+
+class Weak(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    score: float
+    rationale: str
+
+
+class Sample(BaseModel):
+    """One scored draft."""
+
+    model_config = ConfigDict(extra="forbid")
+    schema_version: Literal[1] = 1
+    skill: str
+    topic: str
+    sample: int
+    role: Role
+    experiment: int
+    total: float
+    binary: float
+    judge: float | None
+    criteria: dict[str, float]
+    violations: list[str]
+    weakest: list[Weak]
+
+    @classmethod
+    def from_card(
+        cls, card: ScoreCard, *, skill: str, topic: str, sample: int, role: Role, experiment: int
+    ) -> Sample:
+        crit = card.judge.criteria if card.judge else []
+        return cls(
+            skill=skill,
+            topic=topic,
+            sample=sample,
+            role=role,
+            experiment=experiment,
+            total=card.total,
+            binary=card.binary.score,
+            judge=card.judge.score if card.judge else None,
+            criteria={c.name: c.score for c in crit},
+            violations=[f"{v.id}: {v.reason}" for v in card.binary.violations],
+            weakest=[
+                Weak(name=c.name, score=c.score, rationale=c.rationale)
+                for c in sorted(crit, key=lambda c: c.score)[:2]
+            ],
+        )
+
+
+class SampleBank:
+    """samples.jsonl, read into memory and appended to as drafts are scored."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._by_key: dict[tuple[str, str], dict[int, Sample]] = defaultdict(dict)
+        cut_torn_tail(path)
+        for raw in read_jsonl(path):
+            self._add(Sample.model_validate(raw))
+
+    def _add(self, s: Sample) -> None:
+        # A record written twice (a kill between append and the caller's bookkeeping, then
+        # a replay) is the same draft: the key decides, the first copy stays.
+        self._by_key[(s.skill, s.topic)].setdefault(s.sample, s)
+
+    def samples(
+        self, skill: str, topic: str, *, role: Role | None = None, experiment: int | None = None
+    ) -> list[Sample]:
+        found = sorted(self._by_key.get((skill, topic), {}).values(), key=lambda s: s.sample)
+        return [
+            s
+            for s in found
+            if (role is None or s.role == role)
+            and (experiment is None or s.experiment == experiment)
+        ]
+
+    def totals(
+        self,
+        skill: str,
+        topics: Iterable[str],
+        *,
+        role: Role | None = None,
+        experiment: int | None = None,
+    ) -> dict[str, list[float]]:
+        return {
+            t: [s.total for s in self.samples(skill, t, role=role, experiment=experiment)]
+            for t in topics
+        }
+
+    def cells(self, topics: Iterable[str]) -> list[list[float]]:
+        """Every (skill, topic) cell's totals on these topics, for the pooled noise."""
+        wanted = set(topics)
+        return [
+            [s.total for s in by_index.values()]
+            for (_, topic), by_index in self._by_key.items()
+            if topic in wanted
+        ]
+
+    def next_index(self, skill: str, topic: str) -> int:
+        used = self._by_key.get((skill, topic), {})
+        return max(used, default=-1) + 1
+
+    def record(self, sample: Sample) -> None:
+        append_line(self.path, sample.model_dump_json() + "\n")
+        self._add(sample)
+
+
+async def draw(
+    bank: SampleBank,
+    skill: Skill,
+    topics: list[Topic],
+    rubric: Rubric,
+    writer: Client,
+    judge: Judge,
+    *,
+    need: int,
+    role: Role,
+    experiment: int,
+    count_role: bool = False,
+) -> None:
+    """Write and score drafts until `skill` has at least `need` per topic (of `role` only, with
+    `count_role`: for the fresh drafts a verification or confirmation must draw itself).
+
+    All missing drafts start at once; the clients' shared call limit bounds what is in flight.
+    Each is recorded the moment it is scored, so a kill loses at most the ones in flight.
+    """
+    digest = skill_hash(skill)
+    jobs: list[tuple[Topic, int]] = []
+    for topic in topics:
+        have = bank.samples(
+            digest,
+            topic.slug,
+            role=role if count_role else None,
+            experiment=experiment if count_role else None,
+        )
+        start = bank.next_index(digest, topic.slug)
+        jobs += [(topic, start + i) for i in range(max(0, need - len(have)))]
+
+    async def one(topic: Topic, sample: int) -> None:
+        request = draft_request(skill, topic, max(1024, int(topic.target_words * 2.5)))
+        reply = await writer.acall(replace(request, sample=sample))
+        draft = Draft(clean_reply(reply.text), path=f"{topic.slug}#{sample}")
+        (card,) = score_drafts([draft], rubric)
+        await judge_cards([card], [draft], judge.with_offset(sample))
+        bank.record(
+            Sample.from_card(
+                card,
+                skill=digest,
+                topic=topic.slug,
+                sample=sample,
+                role=role,
+                experiment=experiment,
+            )
+        )
+
+    await gather_all(*(one(t, i) for t, i in jobs))
+
+
+async def gather_all(*aws: Any) -> list[Any]:
+    """Like asyncio.gather, but every awaitable finishes (and records what it scored) before
+    the first error is raised: a failure costs the drafts that failed, not the ones in flight."""
+    results = await asyncio.gather(*aws, return_exceptions=True)
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    return results
+
+
+def worst(bank: SampleBank, skill: str, topics: Iterable[str], n: int = 2) -> list[dict]:
+    """The n lowest-scoring drafts of a skill: their failures and weakest criteria, for the
+    proposer."""
+    every = [s for t in topics for s in bank.samples(skill, t)]
+    return [
+        {
+            "topic": s.topic,
+            "total": s.total,
+            "violations": s.violations,
+            "criteria": [w.model_dump() for w in s.weakest],
+        }
+        for s in sorted(every, key=lambda s: s.total)[:n]
+    ]
+
+
+def per_criterion(samples: Iterable[Sample]) -> dict[str, float]:
+    scores: dict[str, list[float]] = defaultdict(list)
+    for s in samples:
+        for name, v in s.criteria.items():
+            scores[name].append(v)
+    return {k: round(sum(v) / len(v), 3) for k, v in scores.items()}
