@@ -52,13 +52,33 @@ class OptimizeRun:
 
     kind = "optimize"
 
+    # Schema 1 records (before the sequential gate) have no "kind": two baseline rows and one
+    # row per experiment. Schema 2 adds drift checks ("verify") and the confirmation.
     @property
     def baseline(self) -> list[dict[str, Any]]:
-        return [r for r in self.records if r["experiment"] == 0]
+        return [
+            r
+            for r in self.records
+            if r["experiment"] == 0 and r.get("kind", "baseline") == "baseline"
+        ]
 
     @property
     def experiments(self) -> list[dict[str, Any]]:
-        return [r for r in self.records if r["experiment"] > 0]
+        return [
+            r
+            for r in self.records
+            if r["experiment"] > 0 and r.get("kind", "experiment") == "experiment"
+        ]
+
+    @property
+    def checks(self) -> list[dict[str, Any]]:
+        """Drift-guard records: the best re-measured, held or rolled back."""
+        return [r for r in self.records if r.get("kind") == "verify"]
+
+    @property
+    def confirmation(self) -> dict[str, Any] | None:
+        found = [r for r in self.records if r.get("kind") == "confirm"]
+        return found[-1] if found else None
 
     @property
     def started(self) -> datetime:
@@ -67,15 +87,28 @@ class OptimizeRun:
         return _folder_time(self.folder)
 
     def best_so_far(self) -> list[tuple[int, float]]:
-        """(experiment, best mean score after it), starting at the baseline."""
+        """(experiment, the best skill's in-loop mean after it), starting at the baseline."""
         base = self.baseline_mean
         out = [(0, base)] if base is not None else []
         best = base
-        for r in self.experiments:
-            if r["status"] in ("keep", "explore") and r.get("metrics"):
-                best = r["metrics"]["mean"]
-            if best is not None:
+        means: dict[str, float] = {}
+        for r in self.baseline[:1]:
+            if base is not None:
+                means[r["commit"]] = base
+        for r in self.records:
+            if r["experiment"] == 0:
+                continue
+            if r.get("kind") is None:  # schema 1: a keep's own evaluation became the best
+                if r["status"] in ("keep", "explore") and r.get("metrics"):
+                    best = r["metrics"]["mean"]
+            else:
+                if r.get("metrics"):
+                    means[r["commit"]] = r["metrics"]["mean"]
+                best = means.get(r.get("best_commit", ""), best)
+            if best is not None and r.get("kind", "experiment") == "experiment":
                 out.append((r["experiment"], best))
+            elif best is not None and out and r.get("kind") == "verify":
+                out[-1] = (out[-1][0], best)  # a rollback moves the line at that experiment
         return out
 
     @property
@@ -85,7 +118,12 @@ class OptimizeRun:
 
     @property
     def noise(self) -> float | None:
-        return self.baseline[0].get("noise") if self.baseline else None
+        """The band drawn around the baseline: schema 2, the smallest effect one experiment
+        detects (80% power); schema 1, the noise floor its gate used."""
+        if not self.baseline:
+            return None
+        first = self.baseline[0]
+        return first.get("band", first.get("noise"))
 
     def total_cost(self) -> float | None:
         costs = [r.get("cost_usd") for r in self.records]

@@ -112,8 +112,25 @@ def render_optimize_report(console: Console, v: dict[str, Any]) -> None:
     console.print(
         Text.assemble(("optimize run ", "bold"), (str(v["tag"]), "bold cyan"), f"  {v['folder']}")
     )
+    if v.get("verdict"):
+        g = v.get("confirmed_gain")
+        console.print(
+            Text(v["verdict"], style="bold green" if g and g["ci95_low"] > 0 else "bold yellow")
+        )
+        for label, key in (
+            ("confirmed gain", "confirmed_gain"),
+            ("in-loop estimate", "in_loop_gain"),
+            ("held-out gain", "holdout_gain"),
+        ):
+            g = v.get(key)
+            if g:
+                console.print(
+                    f"{label}: {g['mean']:+.2f} (95% CI {g['ci95_low']:+.2f} to {g['ci95_high']:+.2f}, {g['n']} drafts)",
+                    highlight=False,
+                )
+    band = "detectable effect" if v.get("verdict") is not None else "noise"
     console.print(
-        f"baseline {_n(v['baseline'])} -> best {_n(v['best'])} (noise ±{_n(v['noise'])}); "
+        f"baseline {_n(v['baseline'])} -> best {_n(v['best'])} ({band} ±{_n(v['noise'])}); "
         f"{', '.join(f'{n} {k}' for k, n in v['counts'].items()) or 'no experiments'}"
         + (f"; stopped: {v['stop_reason']}" if v["stop_reason"] else ""),
         highlight=False,
@@ -123,18 +140,21 @@ def render_optimize_report(console: Console, v: dict[str, Any]) -> None:
     console.print(f"score     {sparkline([p['score'] for p in pts])}")
     console.print(f"best      {sparkline([b['best'] for b in best[1:]])}")
     t = Table(title="experiments", title_justify="left")
-    for col in ("#", "status", "score", "delta", "section", "hypothesis / reason"):
-        t.add_column(col, justify="right" if col in ("#", "score", "delta") else "left")
+    for col in ("#", "status", "score", "delta", "stages", "section", "hypothesis / reason"):
+        t.add_column(col, justify="right" if col in ("#", "score", "delta", "stages") else "left")
     for p in pts:
         t.add_row(
             str(p["experiment"]),
             Text(p["status"], style=STATUS_STYLE.get(p["status"], "")),
             _n(p["score"]),
             _delta(p["delta"]),
+            f"{p['stages']} {p['rule']}" if p.get("stages") else "–",
             p["section"] or "–",
-            p["description"],
+            Text(p["description"]),
         )
     console.print(t)
+    for c in v.get("checks") or []:
+        console.print(Text(f"after #{c['experiment']}: {c['description']}"), style="dim")
     if v["holdout"]:
         t = Table(title="training vs held-out", title_justify="left")
         for col in ("#", "training", "held out"):

@@ -111,6 +111,21 @@ def optimize_views(run: OptimizeRun) -> dict[str, Any]:
         "noise": noise,
         "counts": dict(Counter(r["status"] for r in exps)),
         "stop_reason": summary.get("stop_reason"),
+        # Schema 2: the headline is the gain confirmed on fresh drafts, not the in-loop best.
+        "verdict": summary.get("verdict"),
+        "confirmed_gain": summary.get("confirmed_gain") or ((run.confirmation or {}).get("gain")),
+        "in_loop_gain": summary.get("in_loop_gain"),
+        "holdout_gain": summary.get("holdout_gain")
+        or ((run.confirmation or {}).get("holdout_gain")),
+        "checks": [
+            {
+                "experiment": r["experiment"],
+                "status": r["status"],
+                "description": r["description"],
+                "gain": r.get("gain"),
+            }
+            for r in run.checks
+        ],
         "adopt": summary.get("adopt"),
         "score_per_experiment": {
             "points": [
@@ -121,6 +136,8 @@ def optimize_views(run: OptimizeRun) -> dict[str, Any]:
                     "section": r.get("section"),
                     "description": r["description"],
                     "delta": r.get("delta"),
+                    "stages": len(r.get("stages") or []) or None,
+                    "rule": (r.get("stages") or [{}])[-1].get("rule"),
                 }
                 for r in exps
             ],
