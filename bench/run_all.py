@@ -12,6 +12,8 @@ Figures:
   3. input tokens billed at the full rate with prompt caching / without, over one experiment
   4. score --no-judge words/s / proselint's on the same corpus, and peak memory
   5. embedded model: seconds per write --cycles 3 and per optimize experiment (3 topics, K=1)
+  6. the keep/revert gate in a synthetic world with planted effects, old rule vs new
+     (bench/gate_power.py): edits kept by kind, |reported - true gain|, writer calls
 """
 
 from __future__ import annotations
@@ -71,10 +73,68 @@ def machine() -> str:
     )
 
 
+def gate_rows(gp: dict) -> list[tuple[str, str, str, str]]:
+    """Figure 6: old gate -> new gate, each row with the issue's target."""
+    old, new = gp["old"], gp["new"]
+
+    def pct(r: dict, k: str) -> str:
+        return f"{r['kept'][k]} ({r['kept_rate'][k]:.0%})"
+
+    n = gp["runs"]
+    return [
+        (
+            "6",
+            f"+3 edits kept, old -> new gate ({n} runs x 12 edits each)",
+            f"{pct(old, 'good')} -> {pct(new, 'good')}",
+            ">= 80%",
+        ),
+        (
+            "6",
+            "harmful edits kept (-2 and 0 additions, -3 deletions)",
+            f"{old['harmful_kept_rate']:.0%} -> {new['harmful_kept_rate']:.0%}",
+            "<= 10%",
+        ),
+        (
+            "6",
+            "load-bearing deletions (-3) kept",
+            f"{pct(old, 'lb_delete')} -> {pct(new, 'lb_delete')}",
+            "",
+        ),
+        (
+            "6",
+            "filler deletions (0, shorter) kept",
+            f"{pct(old, 'filler_delete')} -> {pct(new, 'filler_delete')}",
+            "",
+        ),
+        (
+            "6",
+            "mean true gain of the final best (runs below baseline)",
+            f"{old['mean_true_gain']:+.2f} ({old['runs_worse_than_baseline']}) -> "
+            f"{new['mean_true_gain']:+.2f} ({new['runs_worse_than_baseline']})",
+            "",
+        ),
+        (
+            "6",
+            "mean abs(reported - true gain) (max)",
+            f"{old['mean_abs_error']:.2f} ({old['max_abs_error']:.2f}) -> "
+            f"{new['mean_abs_error']:.2f} ({new['max_abs_error']:.2f})",
+            "<= 1.5",
+        ),
+        (
+            "6",
+            "writer calls per experiment (baseline, confirmation included)",
+            f"{old['writer_calls_per_experiment']:.1f} -> {new['writer_calls_per_experiment']:.1f}",
+            "<= 30",
+        ),
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--latency", default="2", help="seconds per call for figures 1-3")
     ap.add_argument("--skip-embedded", action="store_true", help="leave out figure 5 (slow)")
+    ap.add_argument("--skip-gate", action="store_true", help="leave out figure 6 (~6 minutes)")
+    ap.add_argument("--gate-runs", default="8", help="runs per gate for figure 6")
     ap.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     args = ap.parse_args()
 
@@ -84,6 +144,8 @@ def main() -> None:
     if not args.skip_embedded:
         ew = run("embedded_write.py", "--cycles", "3")
         eo = run("embedded_optimize.py", "--experiments", "1")
+
+    gp = None if args.skip_gate else run("gate_power.py", "--runs", args.gate_runs)
 
     f1, f2, f3, fb = sc["fig1"], sc["fig2"], sc["fig3"], sc["fig3_batch"]
     L = sc["latency_s"]
@@ -145,12 +207,14 @@ def main() -> None:
             (
                 "5",
                 "embedded model: one optimize experiment (3 topics, K=1)",
-                f"{eo['experiment_s'][0]:.0f} s (baseline, two evaluations: {eo['baseline_s']:.0f} s)",
+                f"{eo['experiment_s'][0]:.0f} s, {eo['stages'][0]} stage(s) (baseline, 2 drafts "
+                f"per topic: {eo['baseline_s']:.0f} s)",
                 "",
             ),
         ]
     else:
         rows.append(("5", "embedded model", "skipped (--skip-embedded)", ""))
+    rows += gate_rows(gp) if gp else [("6", "keep/revert gate", "skipped (--skip-gate)", "")]
 
     table = ["| # | figure | result | target |", "| --- | --- | --- | --- |"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]

@@ -48,7 +48,7 @@ def optimize_skill(
         help="The most often an edit that changes nothing may be kept (the gate's false-keep rate).",
     ),
     max_stages: int = typer.Option(
-        5,
+        6,
         "--max-stages",
         min=1,
         max=20,

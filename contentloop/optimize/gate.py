@@ -36,9 +36,9 @@ Rule = Literal["superior", "non-inferior", "futile", "cap", "continue", "explore
 @dataclass(frozen=True)
 class GatePlan:
     alpha: float = 0.05  # the most often a zero-effect edit may be kept
-    max_stages: int = 5
+    max_stages: int = 6
     interim_alpha: float = 0.0025  # spent at each look before the last
-    futility: tuple[float, ...] = (-0.5, 0.0, 0.3, 0.6)  # z bounds after stages 1, 2, ...
+    futility: tuple[float, ...] = (-0.5, 0.0, 0.3, 0.6, 0.8)  # z bounds after stages 1, 2, ...
     best_min: int = 8  # drafts per topic of the best before any comparison
     best_ratio: float = 2.0  # ... and at least this many times the candidate's
     simplicity_margin: float = 0.5  # points a shorter edit may lose, shown not assumed
