@@ -244,3 +244,30 @@ def test_rubric_check_with_a_sample_shows_what_each_check_catches(tmp_path):
     assert {"banned_terms", "exclamation"} <= caught
     r = CliRunner().invoke(app, ["rubric", "check", "imagine", "--sample", str(sample)])
     assert "leverage" in r.stdout and "FAIL" in r.stdout
+
+
+def test_a_run_made_before_the_sequential_gate_still_reads(tmp_path):
+    """tests/data/schema1-run was written by the previous release's optimize-skill (two
+    baseline rows, a noise floor, no stages). report and runs read it as it is; resume says
+    why it cannot continue it."""
+    import shutil
+
+    from conftest import ROOT
+
+    runs = tmp_path / "runs"
+    shutil.copytree(ROOT / "tests" / "data" / "schema1-run", runs / "old")
+    views, html = build_report(runs / "old")
+    assert (views["baseline"], views["best"], views["noise"]) == (59.0, 94.0, 0.0)
+    assert [p["status"] for p in views["score_per_experiment"]["points"]] == ["keep", "keep"]
+    assert views["verdict"] is None and views["confirmed_gain"] is None
+    assert "noise floor" in html and "confirmed gain" not in html
+    r = CliRunner().invoke(app, ["report", str(runs / "old")])
+    assert r.exit_code == 0 and "pivot rule" in r.stdout, r.output
+    (tmp_path / "drafts").mkdir()
+    r = CliRunner().invoke(
+        app, ["runs", "--runs", str(runs), "--drafts", str(tmp_path / "drafts"), "--json"]
+    )
+    (row,) = [json.loads(line) for line in r.stdout.splitlines()]
+    assert (row["first"], row["best"]) == (59.0, 94.0)
+    r = CliRunner().invoke(app, ["optimize-skill", "--runs", str(runs), "--resume", "old"])
+    assert r.exit_code == 2 and "before the sequential gate" in r.stderr
