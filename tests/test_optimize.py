@@ -463,7 +463,7 @@ def test_held_out_topics_flag_a_best_that_overfits(repo, imagine, tmp_path):
     (confirm,) = [r for r in run.ledger.records() if r["kind"] == "confirm"]
     assert confirm["holdout_gain"] == summary["holdout_gain"]
     # Held-out drafts are written only for the confirmation, never during the search.
-    gamma = [s for s in run.bank.samples(run.state.best_skill, "gamma")]
+    gamma = run.measure.bank.samples(run.state.best_skill, "gamma")
     assert gamma and {s.role for s in gamma} == {"holdout"}
     optimizer_prompts = [
         json.dumps(b) for b in seen if b["messages"][0]["content"].startswith("You improve")
@@ -682,3 +682,54 @@ def test_reopen_run_names_the_problem_with_the_folder(tmp_path):
     with pytest.raises(ContentloopError, match="not valid JSON") as torn:
         reopen_run(tmp_path / "early")
     assert "run.json" in str(torn.value)
+
+
+def cli_args(server, *extra):
+    return [
+        *("optimize-skill", "--topics", "topics", "--skill", "skills/imagine"),
+        *("--backend", "openai", "--base-url", server.url + "/v1", "--model", "m", "--no-cache"),
+        *("--baseline-drafts", "2", "--max-stages", "3", "--confirm-drafts", "1"),
+        *extra,
+    ]
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(repo, imagine, monkeypatch):
+    from typer.testing import CliRunner
+
+    from contentloop.cli import app
+
+    monkeypatch.chdir(repo)
+    with OpenAIServer(World(imagine, [])) as server:
+        r = CliRunner().invoke(app, cli_args(server, "--tag", "d", "--dry-run", "--noise", "6"))
+        as_json = CliRunner().invoke(
+            app, cli_args(server, "--tag", "d", "--dry-run", "--json", "--noise", "6")
+        )
+    assert r.exit_code == 0, r.output
+    err = " ".join(r.stderr.split())
+    plan = json.loads(as_json.stdout)
+    assert f"detects a gain of {plan['detectable_effect']:.2f} points with 80% power" in err
+    assert "kept at most 5% of the time" in err and "warning:" in err  # 2 topics, noise 6
+    assert plan["detectable_effect"] > 3 and plan["writer_calls"] <= plan["writer_calls_max"]
+    assert server.requests == [] and not (repo / "runs").exists()
+    assert "autoexp/d" not in git("branch", "--list", cwd=repo)
+
+
+def test_the_terminal_leads_with_the_confirmed_gain_or_says_there_is_none(
+    repo, imagine, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from contentloop.cli import app
+
+    monkeypatch.chdir(repo)
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    nothing = edit("examples", "A longer example that changes nothing. " * 20, "longer")
+    with OpenAIServer(World(imagine, [nothing, edit("voice", voice + "\n- MAGIC\n")])) as server:
+        flat = CliRunner().invoke(app, cli_args(server, "--tag", "flat", "--max-experiments", "1"))
+        good = CliRunner().invoke(app, cli_args(server, "--tag", "good", "--max-experiments", "1"))
+    assert flat.exit_code == 0 and good.exit_code == 0, flat.output + good.output
+    flat_out, good_out = " ".join(flat.stdout.split()), " ".join(good.stdout.split())
+    assert flat_out.startswith("no edit was kept")
+    assert "not shown better than the baseline; to adopt it anyway" in flat_out
+    assert good_out.startswith("confirmed gain +") and "in-loop estimate +" in good_out
+    assert "bring the best skill onto your branch" in good_out

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from statistics import fmean, stdev
 from typing import Any
 
 from ..atomic import sweep_temp, write_text
@@ -31,13 +30,16 @@ from ..rubric import Rubric
 from ..skill import Skill, load_skill
 from ..topic import Topic
 from .gate import GatePlan, StageVerdict, judge_stage
+from .guard import confirm, drift_check
 from .harness import harness_sha256
 from .ledger import RunLedger
+from .measure import Measure
 from .planner import plan_run
-from .proposer import ProposalRefused, propose
-from .records import Gain, Record, RunState, parse_records, replay
-from .samples import Role, SampleBank, draw, gather_all, per_criterion, skill_hash, worst
-from .stats import Difference, Noise, detectable_effect, paired_difference, pooled_noise
+from .proposer import ProposalRefused, propose, retrospective
+from .records import Record, RunState, parse_records, replay
+from .samples import SampleBank, gather_all, skill_hash
+from .stats import Noise
+from .summary import summarize
 from .workspace import GitWorkspace, SnapshotWorkspace, save_kept
 
 Event = Callable[[dict[str, Any]], None]
@@ -133,7 +135,17 @@ class OptimizeRun:
         ws_cls = GitWorkspace if self.use_git else SnapshotWorkspace
         self.ws = ws_cls(self.skill_source, run_dir, self.tag, reopen=self.resumed)
         self.ledger = RunLedger(run_dir)
-        self.bank = SampleBank(run_dir / "samples.jsonl")
+        self.measure = Measure(
+            SampleBank(run_dir / "samples.jsonl"),
+            self.topics,
+            self.holdout,
+            self.rubric,
+            self.writer,
+            self.judge,
+            self.gate,
+            self.repeats,
+            self.assumed_noise,
+        )
 
     # --- helpers ---------------------------------------------------------------------------
     def skill(self) -> Skill:
@@ -142,35 +154,21 @@ class OptimizeRun:
     def kept_skill(self, commit: str) -> Skill:
         return load_skill(self.run_dir / "kept" / commit)
 
-    @property
-    def slugs(self) -> list[str]:
-        return [t.slug for t in self.topics]
-
     def noise(self) -> Noise:
-        """Per-draft noise pooled over every (skill, topic) cell of the run. Until the run has
-        measured some, the stated `assumed_noise` stands in for a few drafts' worth."""
-        measured = pooled_noise(self.bank.cells(self.slugs))
-        if measured.df >= 2 * len(self.topics):
-            return measured
-        return pooled_noise(self.bank.cells(self.slugs), Noise(self.assumed_noise, 4))
+        return self.measure.noise()
 
-    def totals(self, skill: str, **kw: Any) -> dict[str, list[float]]:
-        return self.bank.totals(skill, self.slugs, **kw)
-
-    def compare(self, a: dict[str, list[float]], b: dict[str, list[float]]) -> Difference:
-        return paired_difference(a, b, self.noise())
-
-    def mean_of(self, skill: str) -> float:
-        values = [v for vs in self.totals(skill).values() for v in vs]
-        return fmean(values) if values else float("nan")
+    def band(self) -> float:
+        return self.measure.band()
 
     @property
     def baseline_mean(self) -> float:
-        return self.mean_of(self.state.baseline.skill) if self.state.baseline else float("nan")
+        base = self.state.baseline
+        return self.measure.mean_of(base.skill) if base else float("nan")
 
     @property
     def best_mean(self) -> float:
-        return self.mean_of(self.state.best_skill) if self.state.best_skill else float("nan")
+        best = self.state.best_skill
+        return self.measure.mean_of(best) if best else float("nan")
 
     @property
     def records(self) -> list[Record]:
@@ -184,14 +182,6 @@ class OptimizeRun:
     @property
     def history(self) -> list[dict[str, Any]]:
         return self.state.history
-
-    def band(self) -> float:
-        """The smallest true gain one experiment detects with 80% power, at today's noise."""
-        g, noise = self.gate, self.noise()
-        n = g.max_stages * self.repeats
-        return detectable_effect(
-            noise.sd, len(self.topics), n, g.best_needed(n), alpha=g.final_alpha, df=noise.df
-        )
 
     def _stop_reason(self, n: int) -> str | None:
         b = self.budget
@@ -215,63 +205,8 @@ class OptimizeRun:
         if self.interrupts > 1 and self._task is not None:
             self._task.cancel()
 
-    async def _draw(
-        self,
-        skill: Skill,
-        need: int,
-        role: Role,
-        experiment: int,
-        *,
-        topics: list[Topic] | None = None,
-        fresh: bool = False,
-    ) -> None:
-        await draw(
-            self.bank,
-            skill,
-            topics or self.topics,
-            self.rubric,
-            self.writer,
-            self.judge,
-            need=need,
-            role=role,
-            experiment=experiment,
-            count_role=fresh,
-        )
-
-    def _metrics(self, skill: str) -> dict[str, Any]:
-        samples = [s for t in self.slugs for s in self.bank.samples(skill, t)]
-        totals = [s.total for s in samples]
-        return {
-            "mean": round(fmean(totals), 3),
-            "stdev": round(stdev(totals), 3) if len(totals) > 1 else 0.0,
-            "per_topic": {t: round(fmean(v), 3) for t, v in self.totals(skill).items() if v},
-            "per_criterion": per_criterion(samples),
-            "drafts": {f"{s.topic}#{s.sample}": s.total for s in samples},
-        }
-
-    def _log(self, record: Record, *, tsv: bool = True) -> None:
-        row = None
-        if tsv:
-            last = record.stages[-1] if record.stages else None
-            metrics = record.metrics or {}
-            row = {
-                "commit": record.commit,
-                "score": metrics.get("mean"),
-                "stdev": metrics.get("stdev"),
-                "status": record.status,
-                "description": record.description,
-                "section": record.section,
-                "delta": record.delta,
-                "noise": record.noise,
-                "cost_usd": record.cost_usd,
-                "wall_time_s": record.wall_time_s,
-                "stages": len(record.stages) or None,
-                "drafts": last.drafts if last else None,
-                "ci95_low": last.ci95_low if last else None,
-                "ci95_high": last.ci95_high if last else None,
-                "rule": last.rule if last else None,
-                "best": record.best_commit,
-            }
+    def append_record(self, record: Record, *, tsv: bool = True) -> None:
+        row = record.tsv_row() if tsv else None
         record.row = row
         self.ledger.log(row, record.model_dump(mode="json"))
         self.state = replay([*self._records, record])
@@ -286,7 +221,7 @@ class OptimizeRun:
             }
         )
 
-    def _record(
+    def new_record(
         self,
         kind: str,
         n: int,
@@ -359,7 +294,7 @@ class OptimizeRun:
             self.ws.restore(self.state.best_commit, last)
         await self._loop()
         if self.stop_reason != "Ctrl-C" and "consecutive crashes" not in self.stop_reason:
-            await self._confirm()
+            await confirm(self)
         summary = self.summary()
         write_text(self.run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
         return summary
@@ -370,10 +305,10 @@ class OptimizeRun:
         digest, head = skill_hash(skill), self.ws.head()
         save_kept(self.ws.skill_dir, self.run_dir, head)
         self.on_event({"phase": "baseline", "experiment": 0, "run": self})
-        await self._draw(skill, self.gate.best_min * self.repeats, "baseline", 0)
+        await self.measure.draw(skill, self.gate.best_min * self.repeats, "baseline", 0)
         self.on_event({"phase": "baseline_done", "seconds": time.monotonic() - t, "run": self})
-        self._log(
-            self._record(
+        self.append_record(
+            self.new_record(
                 "baseline",
                 0,
                 "keep",
@@ -384,8 +319,8 @@ class OptimizeRun:
                 description=f"baseline ({self.gate.best_min * self.repeats} drafts per topic)",
                 before=before,
                 seconds=time.monotonic() - t,
-                metrics=self._metrics(digest),
-                worst=worst(self.bank, digest, self.slugs),
+                metrics=self.measure.metrics(digest),
+                worst=self.measure.worst(digest),
             )
         )
         self.ws.keep(self.run_dir)
@@ -422,17 +357,17 @@ class OptimizeRun:
                 best,
                 best_mean=self.best_mean,
                 max_points=self.rubric.max_points,
-                n_drafts=sum(len(v) for v in self.totals(self.state.best_skill).values()),
+                n_drafts=sum(len(v) for v in self.measure.totals(self.state.best_skill).values()),
                 noise=self.noise().sd,
                 history=self.history,
                 explored=dict(self.state.explored),
-                worst=worst(self.bank, self.state.best_skill, self.slugs),
+                worst=self.measure.worst(self.state.best_skill),
                 attempt=n,
                 retrospective=self.retro,
             )
         except Exception as exc:  # noqa: BLE001 - an unattended loop logs a crash and goes on
-            self._log(
-                self._record(
+            self.append_record(
+                self.new_record(
                     "experiment",
                     n,
                     "crash",
@@ -477,8 +412,8 @@ class OptimizeRun:
         except Exception as exc:  # noqa: BLE001 - logged as crash/timeout; N in a row stop the run
             status = "timeout" if isinstance(exc, TimeoutError) else "crash"
             self.ws.revert()
-            self._log(
-                self._record(
+            self.append_record(
+                self.new_record(
                     "experiment",
                     n,
                     status,
@@ -502,8 +437,8 @@ class OptimizeRun:
         else:
             self.ws.revert()
         crash_point("decided")
-        self._log(
-            self._record(
+        self.append_record(
+            self.new_record(
                 "experiment",
                 n,
                 status,
@@ -516,8 +451,8 @@ class OptimizeRun:
                 reason=last.reason(self.gate.simplicity_margin),
                 delta=round(last.mean, 3),
                 stages=[s.to_json() for s in stages],
-                metrics=self._metrics(digest),
-                worst=worst(self.bank, digest, self.slugs) if kept else None,
+                metrics=self.measure.metrics(digest),
+                worst=self.measure.worst(digest) if kept else None,
                 **common,
             )
         )
@@ -526,7 +461,7 @@ class OptimizeRun:
             and self.gate.verify_every
             and self.state.keeps_since_verify >= self.gate.verify_every
         ):
-            await self._verify(n)
+            await drift_check(self, n)
         return True
 
     async def _stages(
@@ -540,10 +475,10 @@ class OptimizeRun:
         for stage in range(1, self.gate.max_stages + 1):
             per_topic = stage * self.repeats
             await gather_all(
-                self._draw(candidate, per_topic, "candidate", n),
-                self._draw(best, self.gate.best_needed(per_topic), "best", n),
+                self.measure.draw(candidate, per_topic, "candidate", n),
+                self.measure.draw(best, self.gate.best_needed(per_topic), "best", n),
             )
-            diff = self.compare(self.totals(cand), self.totals(best_digest))
+            diff = self.measure.compare(self.measure.totals(cand), self.measure.totals(best_digest))
             verdict = judge_stage(self.gate, stage, diff, shorter=shorter, explore=explore)
             out.append(verdict)
             self.on_event(
@@ -552,96 +487,6 @@ class OptimizeRun:
             if verdict.status:
                 break
         return out
-
-    async def _verify(self, n: int) -> None:
-        """The drift guard: fresh drafts of the best against the last verified best. A path that
-        went below it (each keep looked fine, the sum did not) is rolled back."""
-        before, t = self.costs.totals(), time.monotonic()
-        st = self.state
-        self.on_event({"phase": "verify", "experiment": n, "run": self})
-        best = self.skill()
-        await self._draw(best, self.gate.verify_stages * self.repeats, "verify", n, fresh=True)
-        fresh = self.totals(st.best_skill, role="verify", experiment=n)
-        diff = self.compare(fresh, self.totals(st.verified_skill))
-        gain = Gain(**diff.as_gain())
-        if diff.mean < 0:
-            status, target = "rollback", (st.verified_commit, st.verified_skill)
-            self.ws.rollback(st.verified_commit)
-            text = (
-                f"drift guard: fresh drafts of the best score {diff.mean:+.2f} against the last "
-                f"verified best ({st.verified_commit}); rolled back to it"
-            )
-        else:
-            status, target = "keep", (st.best_commit, st.best_skill)
-            text = f"drift guard: the best holds {diff.mean:+.2f} over the last verified best"
-        self._log(
-            self._record(
-                "verify",
-                n,
-                status,
-                commit=st.best_commit,
-                skill=st.best_skill,
-                best_commit=target[0],
-                best_skill=target[1],
-                description=text,
-                before=before,
-                seconds=time.monotonic() - t,
-                gain=gain,
-            ),
-            tsv=False,
-        )
-
-    async def _confirm(self) -> None:
-        """The honest headline: baseline and best measured again with fresh drafts (and on the
-        held-out topics), paired on topics. The best was chosen because its drafts scored
-        high; these drafts were not used to choose anything."""
-        st = self.state
-        if st.baseline is None or st.best_skill == st.baseline.skill:
-            return  # nothing was kept: no gain to confirm
-        n = st.last_experiment
-        if st.confirmed is not None and st.confirmed.experiment == n:
-            return  # already confirmed (a resumed run that had finished)
-        before, t = self.costs.totals(), time.monotonic()
-        self.on_event({"phase": "confirming", "experiment": n, "run": self})
-        need = self.gate.confirm_stages * self.repeats
-        best, base = self.kept_skill(st.best_commit), self.kept_skill(st.baseline.commit)
-        jobs = [
-            self._draw(best, need, "confirm", n, fresh=True),
-            self._draw(base, need, "confirm", n, fresh=True),
-        ]
-        if self.holdout:
-            jobs += [
-                self._draw(s, need, "holdout", n, topics=self.holdout, fresh=True)
-                for s in (best, base)
-            ]
-        await gather_all(*jobs)
-        gain = self.compare(
-            self.totals(st.best_skill, role="confirm", experiment=n),
-            self.totals(st.baseline.skill, role="confirm", experiment=n),
-        )
-        holdout_gain = None
-        if self.holdout:
-            slugs = [t.slug for t in self.holdout]
-            holdout_gain = paired_difference(
-                self.bank.totals(st.best_skill, slugs, role="holdout", experiment=n),
-                self.bank.totals(st.baseline.skill, slugs, role="holdout", experiment=n),
-                pooled_noise(self.bank.cells([*self.slugs, *slugs])),
-            )
-        self._log(
-            self._record(
-                "confirm",
-                n,
-                "keep",
-                commit=st.best_commit,
-                skill=st.best_skill,
-                description=f"confirmation: {need} fresh drafts per topic of baseline and best",
-                before=before,
-                seconds=time.monotonic() - t,
-                gain=Gain(**gain.as_gain()),
-                holdout_gain=Gain(**holdout_gain.as_gain()) if holdout_gain else None,
-            ),
-            tsv=False,
-        )
 
     # --- before and after ------------------------------------------------------------------
     def estimate(self) -> dict[str, Any]:
@@ -681,91 +526,7 @@ class OptimizeRun:
         }
 
     def summary(self) -> dict[str, Any]:
-        totals = self.costs.totals()
-        st = self.state
-        base = st.baseline
-        confirmed = st.confirmed.gain.model_dump() if st.confirmed and st.confirmed.gain else None
-        holdout = (
-            st.confirmed.holdout_gain.model_dump()
-            if st.confirmed and st.confirmed.holdout_gain
-            else None
-        )
-        in_loop = None
-        if base is not None and st.best_skill and st.best_skill != base.skill:
-            in_loop = self.compare(self.totals(st.best_skill), self.totals(base.skill)).as_gain()
-        holdout_means: dict[str, float | None] = {"baseline": None, "best": None}
-        if holdout is not None:
-            slugs = [t.slug for t in self.holdout]
-            for key, digest in (("baseline", base.skill), ("best", st.best_skill)):
-                vals = [
-                    v
-                    for vs in self.bank.totals(
-                        digest, slugs, role="holdout", experiment=st.confirmed.experiment
-                    ).values()
-                    for v in vs
-                ]
-                holdout_means[key] = round(fmean(vals), 3) if vals else None
-        return {
-            "tag": self.tag,
-            "schema_version": 2,
-            "baseline": round(self.baseline_mean, 3),
-            "best": round(self.best_mean, 3),
-            "best_commit": st.best_commit,
-            "confirmed_gain": confirmed,
-            "holdout_gain": holdout,
-            "in_loop_gain": in_loop,
-            "verdict": verdict(confirmed, kept_any=in_loop is not None, stop=self.stop_reason),
-            "holdout_baseline": holdout_means["baseline"],
-            "holdout_best": holdout_means["best"],
-            "overfit_warning": bool(
-                confirmed and holdout and confirmed["ci95_low"] > 0 and holdout["mean"] < 0
-            ),
-            "noise": round(self.noise().sd, 3),
-            "detectable_effect": round(self.band(), 3),
-            "counts": dict(self.counts),
-            "stop_reason": self.stop_reason,
-            "cost_usd": totals["cost_usd"],
-            "calls": totals["calls"],
-            "writer_calls": sum(
-                1 for r in self.costs.records if r.role == "writer" and not r.cached
-            ),
-            "seconds": round(time.monotonic() - self.started, 1),
-            "adopt": self.ws.adopt_command(),
-            "best_skill": str(self.run_dir / "best-skill"),
-        }
+        return summarize(self, time.monotonic() - self.started)
 
 
-def verdict(confirmed: dict[str, Any] | None, *, kept_any: bool, stop: str) -> str:
-    """One sentence a person reads first."""
-    if not kept_any:
-        return "no edit was kept: the best skill is the baseline"
-    if confirmed is None:
-        return f"not confirmed ({stop}); --resume finishes the run and confirms it"
-    lo, hi, m = confirmed["ci95_low"], confirmed["ci95_high"], confirmed["mean"]
-    span = f"{m:+.2f} points (95% CI {lo:+.2f} to {hi:+.2f})"
-    if lo > 0:
-        return f"confirmed gain {span} on fresh drafts"
-    if hi < 0:
-        return f"the best is worse than the baseline on fresh drafts: {span}; do not adopt it"
-    return f"no measurable gain: {span} on fresh drafts includes 0"
-
-
-def retrospective(history: list[dict[str, Any]]) -> str:
-    """Which sections and outcomes the experiments so far had: fed to the proposer every 10
-    experiments so it widens its search instead of circling one idea."""
-    tries = [h for h in history if h["n"] > 0]
-    by_section: dict[str, list[dict[str, Any]]] = {}
-    for h in tries:
-        by_section.setdefault(h["section"], []).append(h)
-    lines = [f"After {max((h['n'] for h in tries), default=0)} experiments:"]
-    for section, hs in sorted(by_section.items(), key=lambda kv: -len(kv[1])):
-        statuses = Counter(h["status"] for h in hs)
-        deltas = [h["delta"] for h in hs if h["delta"] is not None]
-        mean = f", mean change {sum(deltas) / len(deltas):+.2f}" if deltas else ""
-        lines.append(
-            f"- {section}: {len(hs)} tries ({', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))}){mean}"
-        )
-    return "\n".join(lines)
-
-
-__all__ = ["Budget", "Event", "OptimizeRun", "retrospective", "verdict"]
+__all__ = ["Budget", "Event", "OptimizeRun", "retrospective"]

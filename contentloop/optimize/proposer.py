@@ -11,6 +11,7 @@ says why, and the loop logs it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,3 +137,21 @@ async def propose(
         )
     )
     return parse_proposal(reply.text, skill)
+
+
+def retrospective(history: list[dict[str, Any]]) -> str:
+    """Which sections and outcomes the experiments so far had: fed to the proposer every 10
+    experiments so it widens its search instead of circling one idea."""
+    tries = [h for h in history if h["n"] > 0]
+    by_section: dict[str, list[dict[str, Any]]] = {}
+    for h in tries:
+        by_section.setdefault(h["section"], []).append(h)
+    lines = [f"After {max((h['n'] for h in tries), default=0)} experiments:"]
+    for section, hs in sorted(by_section.items(), key=lambda kv: -len(kv[1])):
+        statuses = Counter(h["status"] for h in hs)
+        deltas = [h["delta"] for h in hs if h["delta"] is not None]
+        mean = f", mean change {sum(deltas) / len(deltas):+.2f}" if deltas else ""
+        lines.append(
+            f"- {section}: {len(hs)} tries ({', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))}){mean}"
+        )
+    return "\n".join(lines)

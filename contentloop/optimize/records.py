@@ -79,6 +79,29 @@ class Record(BaseModel):
     holdout_gain: Gain | None = None
     row: dict[str, Any] | None = None  # its results.tsv line (None: not a try of its own)
 
+    def tsv_row(self) -> dict[str, Any]:
+        """Its results.tsv line: the DESIGN.md columns, then how the gate decided."""
+        last = self.stages[-1] if self.stages else None
+        metrics = self.metrics or {}
+        return {
+            "commit": self.commit,
+            "score": metrics.get("mean"),
+            "stdev": metrics.get("stdev"),
+            "status": self.status,
+            "description": self.description,
+            "section": self.section,
+            "delta": self.delta,
+            "noise": self.noise,
+            "cost_usd": self.cost_usd,
+            "wall_time_s": self.wall_time_s,
+            "stages": len(self.stages) or None,
+            "drafts": last.drafts if last else None,
+            "ci95_low": last.ci95_low if last else None,
+            "ci95_high": last.ci95_high if last else None,
+            "rule": last.rule if last else None,
+            "best": self.best_commit,
+        }
+
 
 @dataclass
 class RunState:

@@ -201,7 +201,19 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
     console.print(
         f"ledgers: {run_dir}/results.tsv, experiments.jsonl; best skill: {summary['best_skill']}"
     )
-    console.print(f"bring the best skill onto your branch: {summary['adopt']}", highlight=False)
+    if summary.get("adopt_recommended") is False:
+        console.print(
+            f"the best skill is not shown better than the baseline; to adopt it anyway: "
+            f"{summary['adopt']}",
+            highlight=False,
+            markup=False,
+        )
+    else:
+        console.print(
+            f"bring the best skill onto your branch: {summary['adopt']}",
+            highlight=False,
+            markup=False,
+        )
 
 
 def render_plan(

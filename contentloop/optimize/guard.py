@@ -1,0 +1,97 @@
+"""The drift guard and the final confirmation: fresh drafts that were not used to choose
+anything, measured against a reference that was (DECISIONS.md: ratchets, the winner's curse).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from .records import Gain
+from .samples import gather_all
+
+if TYPE_CHECKING:
+    from .loop import OptimizeRun
+
+
+async def drift_check(run: OptimizeRun, n: int) -> None:
+    """The drift guard: fresh drafts of the best against the last verified best. A path that
+    went below it (each keep looked fine, the sum did not) is rolled back."""
+    before, t = run.costs.totals(), time.monotonic()
+    st = run.state
+    run.on_event({"phase": "verify", "experiment": n, "run": run})
+    best = run.skill()
+    m = run.measure
+    await m.draw(best, run.gate.verify_stages * run.repeats, "verify", n, fresh=True)
+    fresh = m.totals(st.best_skill, role="verify", experiment=n)
+    diff = m.compare(fresh, m.totals(st.verified_skill))
+    gain = Gain(**diff.as_gain())
+    if diff.mean < 0:
+        status, target = "rollback", (st.verified_commit, st.verified_skill)
+        run.ws.rollback(st.verified_commit)
+        text = (
+            f"drift guard: fresh drafts of the best score {diff.mean:+.2f} against the last "
+            f"verified best ({st.verified_commit}); rolled back to it"
+        )
+    else:
+        status, target = "keep", (st.best_commit, st.best_skill)
+        text = f"drift guard: the best holds {diff.mean:+.2f} over the last verified best"
+    run.append_record(
+        run.new_record(
+            "verify",
+            n,
+            status,
+            commit=st.best_commit,
+            skill=st.best_skill,
+            best_commit=target[0],
+            best_skill=target[1],
+            description=text,
+            before=before,
+            seconds=time.monotonic() - t,
+            gain=gain,
+        ),
+        tsv=False,
+    )
+
+
+async def confirm(run: OptimizeRun) -> None:
+    """The honest headline: baseline and best measured again with fresh drafts (and on the
+    held-out topics), paired on topics. The best was chosen because its drafts scored
+    high; these drafts were not used to choose anything."""
+    st = run.state
+    if st.baseline is None or st.best_skill == st.baseline.skill:
+        return  # nothing was kept: no gain to confirm
+    n = st.last_experiment
+    if st.confirmed is not None and st.confirmed.experiment == n:
+        return  # already confirmed (a resumed run that had finished)
+    before, t = run.costs.totals(), time.monotonic()
+    run.on_event({"phase": "confirming", "experiment": n, "run": run})
+    need = run.gate.confirm_stages * run.repeats
+    best, base = run.kept_skill(st.best_commit), run.kept_skill(st.baseline.commit)
+    m = run.measure
+    jobs = [m.draw(s, need, "confirm", n, fresh=True) for s in (best, base)]
+    if run.holdout:
+        jobs += [m.draw(s, need, "holdout", n, holdout=True, fresh=True) for s in (best, base)]
+    await gather_all(*jobs)
+    pair = (st.best_skill, st.baseline.skill)
+    gain = m.compare(*(m.totals(d, role="confirm", experiment=n) for d in pair))
+    holdout_gain = None
+    if run.holdout:
+        holdout_gain = m.compare(
+            *(m.totals(d, holdout=True, role="holdout", experiment=n) for d in pair)
+        )
+    run.append_record(
+        run.new_record(
+            "confirm",
+            n,
+            "keep",
+            commit=st.best_commit,
+            skill=st.best_skill,
+            description=f"confirmation: {need} fresh drafts per topic of baseline and best",
+            before=before,
+            seconds=time.monotonic() - t,
+            gain=Gain(**gain.as_gain()),
+            holdout_gain=Gain(**holdout_gain.as_gain()) if holdout_gain else None,
+        ),
+        tsv=False,
+    )

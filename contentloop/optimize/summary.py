@@ -1,0 +1,66 @@
+"""summary.json: what a finished (or stopped) run found, the confirmed gain first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .loop import OptimizeRun
+
+
+def verdict(confirmed: dict[str, Any] | None, *, kept_any: bool, stop: str) -> str:
+    """One sentence a person reads first."""
+    if not kept_any:
+        return "no edit was kept: the best skill is the baseline"
+    if confirmed is None:
+        return f"not confirmed ({stop}); --resume finishes the run and confirms it"
+    lo, hi, m = confirmed["ci95_low"], confirmed["ci95_high"], confirmed["mean"]
+    span = f"{m:+.2f} points (95% CI {lo:+.2f} to {hi:+.2f})"
+    if lo > 0:
+        return f"confirmed gain {span} on fresh drafts"
+    if hi < 0:
+        return f"the best is worse than the baseline on fresh drafts: {span}; do not adopt it"
+    return f"no measurable gain: {span} on fresh drafts includes 0"
+
+
+def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
+    m, st = run.measure, run.state
+    totals = run.costs.totals()
+    base, done = st.baseline, st.confirmed
+    confirmed = done.gain.model_dump() if done and done.gain else None
+    holdout = done.holdout_gain.model_dump() if done and done.holdout_gain else None
+    in_loop = None
+    if base is not None and st.best_skill and st.best_skill != base.skill:
+        in_loop = m.compare(m.totals(st.best_skill), m.totals(base.skill)).as_gain()
+    holdout_means: dict[str, float | None] = {"baseline": None, "best": None}
+    if done is not None and holdout is not None and base is not None:
+        for key, digest in (("baseline", base.skill), ("best", st.best_skill)):
+            mean = m.mean_of(digest, holdout=True, role="holdout", experiment=done.experiment)
+            holdout_means[key] = round(mean, 3)
+    shown_better = bool(confirmed) and confirmed["ci95_low"] > 0
+    return {
+        "tag": run.tag,
+        "schema_version": 2,
+        "verdict": verdict(confirmed, kept_any=in_loop is not None, stop=run.stop_reason),
+        "confirmed_gain": confirmed,
+        "holdout_gain": holdout,
+        "in_loop_gain": in_loop,
+        "baseline": round(run.baseline_mean, 3),
+        "best": round(run.best_mean, 3),
+        "best_commit": st.best_commit,
+        "holdout_baseline": holdout_means["baseline"],
+        "holdout_best": holdout_means["best"],
+        "overfit_warning": bool(shown_better and holdout and holdout["mean"] < 0),
+        "noise": round(m.noise().sd, 3),
+        "detectable_effect": round(m.band(), 3),
+        "counts": dict(st.counts),
+        "stop_reason": run.stop_reason,
+        "cost_usd": totals["cost_usd"],
+        "calls": totals["calls"],
+        "writer_calls": sum(1 for r in run.costs.records if r.role == "writer" and not r.cached),
+        "seconds": round(seconds, 1),
+        # Printed either way; the terminal says when the best is not shown better.
+        "adopt": run.ws.adopt_command(),
+        "adopt_recommended": shown_better,
+        "best_skill": str(run.run_dir / "best-skill"),
+    }
