@@ -732,4 +732,5 @@ def test_the_terminal_leads_with_the_confirmed_gain_or_says_there_is_none(
     assert flat_out.startswith("no edit was kept")
     assert "not shown better than the baseline; to adopt it anyway" in flat_out
     assert good_out.startswith("confirmed gain +") and "in-loop estimate +" in good_out
+    assert "confirmed on" in good_out and "fresh drafts" in good_out
     assert "bring the best skill onto your branch" in good_out

@@ -159,12 +159,14 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
         confirmed = summary.get("confirmed_gain")
         good = bool(confirmed) and confirmed["ci95_low"] > 0
         console.print(f"[bold]{escape(summary['verdict'])}[/]", style="green" if good else "yellow")
-        console.print(
-            f"confirmed gain {_gain(confirmed)}; in-loop estimate {_gain(summary.get('in_loop_gain'))} "
-            f"(the in-loop figure is from the drafts that chose the best, so it runs high)",
-            soft_wrap=True,
-            highlight=False,
-        )
+        if summary.get("in_loop_gain"):
+            console.print(
+                (f"confirmed on {confirmed['n']} fresh drafts; " if confirmed else "")
+                + f"in-loop estimate {_gain(summary['in_loop_gain'])}, higher because those "
+                "drafts chose the best",
+                soft_wrap=True,
+                highlight=False,
+            )
         if summary.get("holdout_gain"):
             console.print(
                 f"held-out topics: gain {_gain(summary['holdout_gain'])}", highlight=False
