@@ -131,3 +131,50 @@ def test_the_planner_predicts_early_stops_for_edits_that_change_nothing():
     mde = detectable_effect(4.0, 5, 5, 10, alpha=plan.final_alpha)
     # A true effect of exactly the detectable size passes about 80% of the time.
     assert simulate(plan, effect=mde, trials=1500) == pytest.approx(0.8, abs=0.08)
+
+
+def test_identical_drafts_of_two_skills_get_independent_verdicts(tmp_path, imagine):
+    """A deterministic writer gives the candidate the best's exact text; the judge must still
+    be asked afresh, under the call cache, for each skill's draft."""
+    import asyncio
+
+    from conftest import ROOT
+    from test_judge import verdict
+
+    from contentloop.judge import Judge
+    from contentloop.llm import CallCache, Client, CostLedger, ScriptedBackend
+    from contentloop.optimize.samples import SampleBank, draw
+    from contentloop.skill import load_skill
+    from contentloop.topic import load_topics
+
+    writer = ScriptedBackend(lambda req: "# Same post\n\nThe same words every time.\n")
+    judge_backend = ScriptedBackend(lambda req: verdict(imagine, 7))
+    cache = CallCache(tmp_path / "cache")
+    bank = SampleBank(tmp_path / "samples.jsonl")
+    topics = load_topics(ROOT / "topics")[:2]
+    import shutil
+
+    shutil.copytree(ROOT / "skills" / "imagine", tmp_path / "edited")
+    voice = tmp_path / "edited" / "voice.md"
+    voice.write_text(voice.read_text() + "\n- One more rule.\n")
+    a, b = load_skill(ROOT / "skills" / "imagine"), load_skill(tmp_path / "edited")
+
+    async def both():
+        for skill in (a, b):
+            await draw(
+                bank,
+                skill,
+                topics,
+                imagine,
+                Client(writer, role="writer", cache=cache, ledger=CostLedger()),
+                Judge(
+                    Client(judge_backend, role="judge", cache=cache, ledger=CostLedger()), imagine
+                ),
+                need=2,
+                role="candidate",
+                experiment=1,
+            )
+
+    asyncio.run(both())
+    assert len(writer.requests) == 2 * 2 * 2  # two skills x two topics x two drafts
+    assert len(judge_backend.requests) == 8, "no verdict was shared between the two skills"

@@ -43,6 +43,15 @@ def skill_hash(skill: Skill) -> str:
     return hashlib.sha256(skill.prompt.encode("utf-8")).hexdigest()[:16]
 
 
+def judge_set(skill: str, topic: str, sample: int) -> int:
+    """Which set of judge samples scores this draft. Two skills can produce the same text (a
+    deterministic writer, a short topic); their verdicts must still be independent, or the
+    judge's noise cancels between candidate and best and the pooled noise shrinks
+    (DECISIONS.md: reused samples). 24 bits keep the seed inside every backend's range."""
+    digest = hashlib.sha256(f"{skill}|{topic}|{sample}".encode()).hexdigest()
+    return int(digest[:6], 16)
+
+
 class Weak(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
@@ -183,7 +192,7 @@ async def draw(
         reply = await writer.acall(replace(request, sample=sample))
         draft = Draft(clean_reply(reply.text), path=f"{topic.slug}#{sample}")
         (card,) = score_drafts([draft], rubric)
-        await judge_cards([card], [draft], judge.with_offset(sample))
+        await judge_cards([card], [draft], judge.with_offset(judge_set(digest, topic.slug, sample)))
         bank.record(
             Sample.from_card(
                 card,
