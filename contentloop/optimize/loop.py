@@ -305,7 +305,9 @@ class OptimizeRun:
         digest, head = skill_hash(skill), self.ws.head()
         save_kept(self.ws.skill_dir, self.run_dir, head)
         self.on_event({"phase": "baseline", "experiment": 0, "run": self})
-        await self.measure.draw(skill, self.gate.best_min * self.repeats, "baseline", 0)
+        # As many drafts as the first stage of the first experiment will want of the best.
+        need = self.gate.best_needed(self.repeats)
+        await self.measure.draw(skill, need, "baseline", 0)
         self.on_event({"phase": "baseline_done", "seconds": time.monotonic() - t, "run": self})
         self.append_record(
             self.new_record(
@@ -316,7 +318,7 @@ class OptimizeRun:
                 skill=digest,
                 best_commit=head,
                 best_skill=digest,
-                description=f"baseline ({self.gate.best_min * self.repeats} drafts per topic)",
+                description=f"baseline ({need} drafts per topic)",
                 before=before,
                 seconds=time.monotonic() - t,
                 metrics=self.measure.metrics(digest),

@@ -61,7 +61,7 @@ def plan_run(run: OptimizeRun, skill: Skill) -> dict[str, Any]:
     cap_n = g.max_stages * r
     mde = detectable_effect(sd, topics, cap_n, g.best_needed(cap_n), alpha=g.final_alpha)
     stages = expected_stages(g, sd, topics, r)
-    baseline = g.best_min * r * topics
+    baseline = g.best_needed(r) * topics
     confirm = 2 * g.confirm_stages * r * (topics + len(run.holdout))
     verify_cap = g.verify_stages * r * topics * (x // g.verify_every if g.verify_every else 0)
     expected = baseline + round(x * stages * r * topics) + (confirm if x else 0)
