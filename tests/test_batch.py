@@ -103,6 +103,7 @@ def test_a_run_stopped_while_waiting_collects_the_same_batch_on_resume(tmp_path)
     assert [r.text for r in replies] == [f"answer to question {i}" for i in range(3)]
 
 
+@pytest.mark.slow
 def test_optimize_skill_batch_flag(repo, imagine, monkeypatch, tmp_path):  # noqa: F811
     from test_secrets import as_openai
     from typer.testing import CliRunner

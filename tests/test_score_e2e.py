@@ -116,6 +116,7 @@ def test_api_key_never_reaches_cache_ledger_or_output(imagine, monkeypatch, tmp_
     assert KEY not in r.output
 
 
+@pytest.mark.slow
 def test_embedded_model_end_to_end():
     """The real SmolLM2-135M through llama-cpp-python: no key, no network, full 0-100 score."""
     r = invoke("score", EXAMPLE, "--json")
@@ -130,6 +131,7 @@ def test_embedded_model_end_to_end():
     assert "model calls: 0 (1 answered from cache)" in " ".join(again.stderr.split())
 
 
+@pytest.mark.slow
 def test_embedded_model_concurrent_first_calls_keep_stdout(tmp_path):
     """K samples start concurrently; the model must load once and stdout must survive it."""
     import os
