@@ -16,7 +16,7 @@ from contentloop.llm.anthropic_api import AnthropicBackend
 from contentloop.llm.openai_api import OpenAIBackend
 from contentloop.llm.ratelimit import windows
 from contentloop.optimize import Budget
-from contentloop.optimize.evaluate import evaluate
+from contentloop.optimize.samples import SampleBank, draw, skill_hash
 from contentloop.testing import AnthropicServer, OpenAIServer, Reply
 
 REQ = Request("You are terse.", (Message("user", "Say hi."),), max_tokens=5)
@@ -159,9 +159,30 @@ def test_a_repeated_evaluation_of_an_unchanged_skill_makes_no_calls(imagine, tmp
         cache = CallCache(tmp_path / "cache")
         writer = Client(backend, role="writer", cache=cache, ledger=ledger)
         judge = Judge(Client(backend, role="judge", cache=cache, ledger=ledger), imagine)
-        first = asyncio.run(evaluate(skill, topics, imagine, writer, judge, repeats=2))
+        # Two runs (two sample banks) measuring the same skill: the second is all cache hits.
+        banks = [SampleBank(tmp_path / f"run{i}" / "samples.jsonl") for i in (1, 2)]
+        for bank in banks:
+            bank.path.parent.mkdir()
+
+        def measure(bank):
+            asyncio.run(
+                draw(
+                    bank,
+                    skill,
+                    topics,
+                    imagine,
+                    writer,
+                    judge,
+                    need=2,
+                    role="baseline",
+                    experiment=0,
+                )
+            )
+            return bank.totals(skill_hash(skill), [t.slug for t in topics])
+
+        first = measure(banks[0])
         made = len(server.requests)
-        again = asyncio.run(evaluate(skill, topics, imagine, writer, judge, repeats=2))
+        again = measure(banks[1])
         assert made >= 6 and len(server.requests) == made, "the second evaluation made no call"
-    assert again.totals == first.totals
+    assert again == first
     assert writer.backend_calls + judge.client.backend_calls == made

@@ -1,7 +1,6 @@
 """The autoresearch loop over a skill: propose one section edit, evaluate it in stages against
 the best, keep or revert by a sequential paired test, log; confirm the gain with fresh drafts."""
 
-from .evaluate import EvalResult, evaluate
 from .gate import GatePlan, StageVerdict, judge_stage
 from .harness import harness_sha256
 from .loop import Budget, OptimizeRun
@@ -13,7 +12,6 @@ from .stats import Difference, Noise, detectable_effect, paired_difference, pool
 __all__ = [
     "Budget",
     "Difference",
-    "EvalResult",
     "GatePlan",
     "Noise",
     "OptimizeRun",
@@ -25,7 +23,6 @@ __all__ = [
     "SampleBank",
     "StageVerdict",
     "detectable_effect",
-    "evaluate",
     "harness_sha256",
     "judge_stage",
     "paired_difference",
