@@ -209,7 +209,7 @@ class OptimizeRun:
         row = record.tsv_row() if tsv else None
         record.row = row
         self.ledger.log(row, record.model_dump(mode="json"))
-        self.state = replay([*self._records, record])
+        self.state.apply(record)
         self._records.append(record)
         self.on_event(
             {

@@ -72,7 +72,6 @@ class Record(BaseModel):
     new_text: str | None = None
     old_text: str | None = None
     worst: list[dict[str, Any]] | None = None
-    holdout: float | None = None
     stages: list[Stage] = []
     metrics: dict[str, Any] | None = None
     gain: Gain | None = None  # verify: fresh best - last verified; confirm: best - baseline
@@ -121,6 +120,34 @@ class RunState:
     history: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
 
+    def apply(self, r: Record) -> None:
+        """The state after one more record: replay() folds this over a ledger, and the loop
+        calls it for each record it appends."""
+        self.seconds += r.wall_time_s
+        self.best_commit, self.best_skill = r.best_commit, r.best_skill
+        if r.kind == "baseline":
+            self.baseline = r
+            self.verified_commit, self.verified_skill = r.commit, r.skill
+            self.counts[r.status] += 1
+            self.history.append(history_entry(r))
+            return
+        if r.kind == "verify":
+            self.keeps_since_verify = 0
+            if r.status == "keep":
+                self.verified_commit, self.verified_skill = r.commit, r.skill
+            return
+        if r.kind == "confirm":
+            self.confirmed = r
+            return
+        self.last_experiment = r.experiment
+        self.counts[r.status] += 1
+        self.history.append(history_entry(r))
+        if r.section:
+            self.explored[r.section] += 1
+        if r.status in ("keep", "explore"):
+            self.keeps_since_verify += 1
+        self.trailing_crashes = self.trailing_crashes + 1 if r.status in ("crash", "timeout") else 0
+
 
 def parse_records(raw: list[dict[str, Any]], source: str) -> list[Record]:
     if raw and raw[0].get("schema_version") != SCHEMA_VERSION:
@@ -146,30 +173,5 @@ def history_entry(r: Record) -> dict[str, Any]:
 def replay(records: list[Record]) -> RunState:
     state = RunState()
     for r in records:
-        state.seconds += r.wall_time_s
-        state.best_commit, state.best_skill = r.best_commit, r.best_skill
-        if r.kind == "baseline":
-            state.baseline = r
-            state.verified_commit, state.verified_skill = r.commit, r.skill
-            state.counts[r.status] += 1
-            state.history.append(history_entry(r))
-            continue
-        if r.kind == "verify":
-            state.keeps_since_verify = 0
-            if r.status == "keep":
-                state.verified_commit, state.verified_skill = r.commit, r.skill
-            continue
-        if r.kind == "confirm":
-            state.confirmed = r
-            continue
-        state.last_experiment = r.experiment
-        state.counts[r.status] += 1
-        state.history.append(history_entry(r))
-        if r.section:
-            state.explored[r.section] += 1
-        if r.status in ("keep", "explore"):
-            state.keeps_since_verify += 1
-        state.trailing_crashes = (
-            state.trailing_crashes + 1 if r.status in ("crash", "timeout") else 0
-        )
+        state.apply(r)
     return state
