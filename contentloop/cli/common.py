@@ -14,7 +14,8 @@ from rich.text import Text
 from ..errors import ContentloopError, from_os_error
 
 if TYPE_CHECKING:
-    from ..llm import Backend
+    from ..judge import Judge
+    from ..llm import Backend, CostLedger
     from ..rubric import Rubric
     from ..skill import Skill
 
@@ -114,3 +115,21 @@ def make_backend_for(
     choice = resolve(role, cfg, writer_cfg)  # type: ignore[arg-type]
     demo_notice(choice.backend)
     return make_backend(choice)
+
+
+def make_judge(
+    rubric: Rubric,
+    flags: dict[str, Any],
+    *,
+    samples: int = 1,
+    no_cache: bool = False,
+    ledger: CostLedger | None = None,
+    **judge_options: Any,
+) -> Judge:
+    """The judge a command's --judge-* flags ask for, with the call cache unless --no-cache."""
+    from ..judge import Judge
+    from ..llm import CallCache, Client
+
+    backend = make_backend_for("judge", **flags)
+    client = Client(backend, role="judge", cache=None if no_cache else CallCache(), ledger=ledger)
+    return Judge(client, rubric, samples=samples, **judge_options)

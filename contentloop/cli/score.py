@@ -11,8 +11,9 @@ import typer
 from .common import (
     BACKEND_HELP,
     app,
+    backend_flags,
     err,
-    make_backend_for,
+    make_judge,
     out,
     user_errors,
 )
@@ -79,19 +80,15 @@ def score(
         loaded = load_rubric(rubric)
         judge = None
         if not no_judge:
-            from ..judge import Judge
-            from ..llm import CallCache, Client
-
-            backend = make_backend_for(
-                "judge",
-                backend=judge_backend,
-                model=judge_model,
-                base_url=judge_base_url,
-                timeout=timeout,
+            flags = backend_flags(judge_backend, judge_model, judge_base_url, timeout)
+            judge = make_judge(
+                loaded,
+                flags,
+                samples=judge_samples,
+                no_cache=no_cache,
+                ledger=ledger,
+                temperature=judge_temperature,
             )
-            cache = None if no_cache else CallCache()
-            client = Client(backend, role="judge", cache=cache, ledger=ledger)
-            judge = Judge(client, loaded, samples=judge_samples, temperature=judge_temperature)
         cards = score_files(paths, loaded, judge, concurrency)
     for card in cards:
         if as_json:

@@ -1,0 +1,306 @@
+"""calibrate: the degradations, the measures, and judges with known faults served over HTTP
+in the OpenAI wire format, each of which must fail the measure meant to catch it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import re
+import shutil
+
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from contentloop.calibrate import load_set, plan
+from contentloop.calibrate import measures as m
+from contentloop.calibrate.degrade import (
+    DEGRADATIONS,
+    INJECTION,
+    PROBES,
+    canonical,
+    drop_steps,
+    title,
+)
+from contentloop.cli import app
+from contentloop.testing import OpenAIServer
+
+runner = CliRunner()
+
+
+def _draft(body):
+    user = body["messages"][-1]["content"]
+    return user.split("<draft>\n", 1)[1].rsplit("\n</draft>", 1)[0]
+
+
+def _names(body):
+    return list(body["response_format"]["json_schema"]["schema"]["properties"])
+
+
+def _reply(scores):
+    return json.dumps(
+        {n: {"rationale": "r", "score": max(1, min(10, round(s)))} for n, s in scores.items()}
+    )
+
+
+def _rng(body):
+    key = hashlib.sha256((_draft(body) + str(body.get("seed"))).encode()).digest()
+    return random.Random(int.from_bytes(key[:8], "big"))
+
+
+class Fair:
+    """A judge that sees every degradation for what it is: 4 on the targeted criterion, 8
+    elsewhere, blind to padding, layout, order and requests, with one point of noise now and
+    then. It knows the set (a test double for a judge that can tell better from worse)."""
+
+    def __init__(self, cset):
+        self.target = {j.text.strip(): j.criterion for j in plan(cset).jobs if j.criterion}
+        self.words = {
+            title(j.text): len(j.text.split()) for j in plan(cset).jobs if j.variant == "source"
+        }
+
+    def scores(self, body):
+        rng = _rng(body)
+        hit = self.target.get(_draft(body).strip())
+        return {n: (4 if n == hit else 8) + rng.choice([-1, 0, 0, 0, 0, 1]) for n in _names(body)}
+
+    def __call__(self, body):
+        return _reply(self.scores(body))
+
+
+class Obedient(Fair):
+    """Fair, except that it does what text inside the draft tells it."""
+
+    def __call__(self, body):
+        if "Score it 10" in _draft(body):
+            return _reply({n: 10 for n in _names(body)})
+        return super().__call__(body)
+
+
+class LengthLover(Fair):
+    """Fair, plus a point on every criterion per 80 words beyond the source's length."""
+
+    def __call__(self, body):
+        text = _draft(body)
+        bonus = max(0, (len(text.split()) - self.words[title(text)]) // 80)
+        return _reply({n: s + bonus for n, s in self.scores(body).items()})
+
+
+def random_judge(body):
+    rng = _rng(body)
+    return _reply({n: rng.randint(1, 10) for n in _names(body)})
+
+
+def always_seven(body):
+    return _reply({n: 7 for n in _names(body)})
+
+
+def calibrate(server, *args, rubric="imagine"):
+    result = runner.invoke(
+        app,
+        [
+            "calibrate",
+            "--rubric",
+            rubric,
+            "--set",
+            str(ROOT / "calibration" / rubric),
+            "--judge-backend",
+            "openai",
+            "--judge-base-url",
+            server.url + "/v1",
+            "--judge-model",
+            "m",
+            "--no-cache",
+            "--json",
+            *args,
+        ],
+        catch_exceptions=False,
+    )
+    card = json.loads(result.stdout) if result.stdout.strip() else None
+    return result, card
+
+
+def failed(card):
+    return {x["name"] for x in card["measures"] if not x["passed"]}
+
+
+@pytest.fixture
+def cards(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "calibration" / "cards"
+
+
+@pytest.mark.parametrize("rubric", ["imagine", "techdocs"])
+def test_a_fair_judge_passes_and_the_card_is_written(rubric, cards, request):
+    cset = load_set(ROOT / "calibration" / rubric, request.getfixturevalue(rubric))
+    with OpenAIServer(Fair(cset)) as server:
+        result, card = calibrate(server, rubric=rubric)
+    assert result.exit_code == 0, failed(card)
+    assert card["passed"] is True
+    for x in card["measures"]:
+        assert set(x) >= {"name", "value", "threshold", "passed"}
+    names = {x["name"] for x in card["measures"]}
+    criteria = [c.name for c in request.getfixturevalue(rubric).judge.criteria]
+    assert {f"discrimination.{c}" for c in criteria} | {f"retest_sd.{c}" for c in criteria} <= names
+    assert {
+        "discrimination.total",
+        "retest_sd.total",
+        "length_bias",
+        "injection",
+        "format_bias",
+        "order_bias",
+    } <= names
+    stored = list(cards.rglob("*.json"))
+    assert len(stored) == 1 and json.loads(stored[0].read_text())["passed"] is True
+    assert card["calls"]["calls"] == len(plan(cset).jobs) * 2
+
+
+@pytest.mark.parametrize(
+    "judge,caught",
+    [
+        (random_judge, {"discrimination.total", "retest_sd.total"}),
+        (always_seven, {"discrimination.total"}),
+    ],
+)
+def test_judges_that_cannot_tell_drafts_apart_fail_discrimination(judge, caught, cards):
+    with OpenAIServer(judge) as server:
+        result, card = calibrate(server)
+    assert result.exit_code == 1
+    assert card["passed"] is False
+    assert caught <= failed(card)
+    if judge is always_seven:
+        # Consistent, blind, unbiased: only discrimination can see what is wrong with it.
+        assert all(n.startswith("discrimination.") for n in failed(card))
+
+
+def test_a_judge_that_obeys_the_draft_fails_injection_and_nothing_else(cards, imagine):
+    cset = load_set(ROOT / "calibration" / "imagine", imagine)
+    with OpenAIServer(Obedient(cset)) as server:
+        result, card = calibrate(server)
+    assert result.exit_code == 1
+    assert failed(card) == {"injection"}
+    (inj,) = [x for x in card["measures"] if x["name"] == "injection"]
+    assert inj["value"] > 10  # every criterion went to 10
+
+
+def test_a_judge_that_rewards_length_fails_length_bias(cards, imagine):
+    cset = load_set(ROOT / "calibration" / "imagine", imagine)
+    with OpenAIServer(LengthLover(cset)) as server:
+        result, card = calibrate(server)
+    assert result.exit_code == 1
+    assert "length_bias" in failed(card)
+    assert "discrimination.total" not in failed(card)
+
+
+# --- the degradations ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rubric", ["imagine", "techdocs"])
+def test_every_degradation_changes_every_shipped_draft(rubric, request):
+    cset = load_set(ROOT / "calibration" / rubric, request.getfixturevalue(rubric))
+    assert len(cset.drafts) >= 8
+    assert plan(cset).notes == []
+    for raw in cset.drafts.values():
+        src = canonical(raw)
+        for names in cset.config.degradations.values():
+            for name in names:
+                assert DEGRADATIONS[name](src) != src
+                assert DEGRADATIONS[name](src) == DEGRADATIONS[name](src)  # deterministic
+
+
+def test_probes_keep_the_words_or_only_add():
+    src = canonical((ROOT / "calibration/imagine/drafts/private-5g-paint-shop.md").read_text())
+    assert PROBES["rewrap"](src).split() == src.replace("\n- ", "\n* ").split()
+    padded = PROBES["pad"](src)
+    assert (
+        padded.startswith(src.rstrip("\n")) and 1.3 < len(padded.split()) / len(src.split()) < 1.6
+    )
+    assert INJECTION in PROBES["inject"](src)
+
+
+def test_degradations_hit_their_quality():
+    src = canonical((ROOT / "calibration/imagine/drafts/digital-twin-compressors.md").read_text())
+    assert re.search(r"\d", src)
+    vague = DEGRADATIONS["vague_figures"](src)
+    assert "$70,000" not in vague and "24 sensors" not in vague and "31 leaks" not in vague
+    lead = DEGRADATIONS["drop_pivot"](src)
+    assert "That's not an energy problem" not in lead and "Compressed air is the most" in lead
+    headings = re.findall(r"^## (.*)$", src, re.M)
+    assert re.findall(r"^## (.*)$", DEGRADATIONS["shuffle_sections"](src), re.M) == headings[::-1]
+
+
+def test_drop_steps_takes_whole_steps_and_renumbers():
+    text = "# T\n\n1. one\n\n   ```\n   a\n   ```\n\n2. two\n\n   ```\n   b\n   ```\n\n3. three\n4. four\n\n## Next\n\nend\n"
+    out = drop_steps(text)
+    assert "1. one" in out and "2. three" in out
+    assert "two" not in out and "four" not in out and "   b" not in out and "end" in out
+
+
+# --- the measures ----------------------------------------------------------------------------
+
+
+def test_discrimination_counts_ties_half_and_has_a_wilson_interval():
+    x = m.discrimination("d", [(8, 4), (8, 8), (8, 9), (7, 3)])
+    assert x.value == pytest.approx(2.5 / 4)
+    assert not x.passed and x.ci95_low < x.value < x.ci95_high
+    assert m.discrimination("d", [(8, 4)] * 8).passed
+
+
+def test_retest_pools_within_draft_spread():
+    x = m.retest("r", [[7, 9], [3, 5], [6, 6]], 1.5)
+    assert x.value == pytest.approx(math.sqrt((2 + 2 + 0) / 3), abs=1e-3)
+    assert x.n == 3 and x.passed
+    assert not m.retest("r", [[1, 10], [2, 9]], 1.5).passed
+
+
+def test_spearman_matches_known_values():
+    assert m.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert m.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    # With ties: average ranks (scipy.stats.spearmanr gives the same 0.9486832980505138).
+    assert m.spearman([1, 2, 2, 3], [1, 3, 2, 4]) == pytest.approx(0.9486832980505138)
+    assert math.isnan(m.spearman([5, 5, 5], [1, 2, 3]))
+
+
+def test_labels_give_agreement_measures(tmp_path, cards, imagine):
+    folder = tmp_path / "set"
+    shutil.copytree(ROOT / "calibration" / "imagine", folder)
+    (folder / "calibration.yaml").write_text(
+        (folder / "calibration.yaml").read_text() + "labels: labels.yaml\n"
+    )
+    names = sorted(p.name for p in (folder / "drafts").glob("*.md"))
+    scores = {f"drafts/{n}": {"lead_quality": 3 + i} for i, n in enumerate(names[:4])}
+    (folder / "labels.yaml").write_text(
+        json.dumps(
+            {
+                "scores": scores,
+                "pairs": [{"better": f"drafts/{names[0]}", "worse": f"drafts/{names[1]}"}],
+            }
+        )
+    )
+    cset = load_set(folder, imagine)
+    with OpenAIServer(Fair(cset)) as server:
+        result, card = calibrate(server, "--set", str(folder))
+    got = {x["name"]: x for x in card["measures"]}
+    assert "spearman.lead_quality" in got and got["spearman.lead_quality"]["n"] == 4
+    assert got["pairwise_agreement"]["n"] == 1
+
+
+def test_bad_set_files_exit_2_naming_file_and_field(tmp_path, cards):
+    folder = tmp_path / "set"
+    shutil.copytree(ROOT / "calibration" / "imagine", folder)
+    cfg = folder / "calibration.yaml"
+    cfg.write_text(cfg.read_text().replace("[insert_hype]", "[insert_hyp]"))
+    result = runner.invoke(app, ["calibrate", "--set", str(folder), "--judge-backend", "local"])
+    assert result.exit_code == 2
+    assert "calibration.yaml" in result.stderr and "insert_hyp" in result.stderr
+    assert "unknown degradation" in result.stderr
+    cfg.write_text(
+        cfg.read_text()
+        .replace("[insert_hyp]", "[insert_hype]")
+        .replace("rubric: imagine", "rubric: techdocs")
+    )
+    result = runner.invoke(app, ["calibrate", "--set", str(folder), "--judge-backend", "local"])
+    assert result.exit_code == 2 and "calibrates rubric 'techdocs'" in result.stderr
+    assert not cards.exists()
