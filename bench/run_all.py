@@ -14,6 +14,8 @@ Figures:
   5. embedded model: seconds per write --cycles 3 and per optimize experiment (3 topics, K=1)
   6. the keep/revert gate in a synthetic world with planted effects, old rule vs new
      (bench/gate_power.py): edits kept by kind, |reported - true gain|, writer calls
+  7. calibrate at its defaults (8 drafts, K=2) per rubric and judge model: calls, tokens, dollars
+     (bench/calibrate_cost.py)
 """
 
 from __future__ import annotations
@@ -146,6 +148,7 @@ def main() -> None:
         eo = run("embedded_optimize.py", "--experiments", "1")
 
     gp = None if args.skip_gate else run("gate_power.py", "--runs", args.gate_runs)
+    cc = run("calibrate_cost.py")
 
     f1, f2, f3, fb = sc["fig1"], sc["fig2"], sc["fig3"], sc["fig3_batch"]
     L = sc["latency_s"]
@@ -215,6 +218,16 @@ def main() -> None:
     else:
         rows.append(("5", "embedded model", "skipped (--skip-embedded)", ""))
     rows += gate_rows(gp) if gp else [("6", "keep/revert gate", "skipped (--skip-gate)", "")]
+    rows += [
+        (
+            "7",
+            f"calibrate, rubric {r['rubric']}, judge {r['model']} ({r['drafts']} drafts, K={r['k']})",
+            f"{r['calls']} calls, {r['input_tokens']:,} in / {r['output_tokens']:,} out tokens, "
+            f"${r['cost_usd']:.2f}",
+            "",
+        )
+        for r in cc["rows"]
+    ]
 
     table = ["| # | figure | result | target |", "| --- | --- | --- | --- |"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]

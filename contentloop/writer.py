@@ -139,8 +139,10 @@ class WriteRun:
         target: float = 95.0,
         max_tokens: int | None = None,
         on_event: Event | None = None,
+        calibration: dict[str, Any] | None = None,
     ) -> None:
         self.topic, self.skill, self.rubric = topic, skill, rubric
+        self.calibration = calibration  # the judge's card status when the run started
         self.writer, self.judge = writer, judge
         self.folder = folder
         self.cycles, self.target = cycles, target
@@ -166,6 +168,7 @@ class WriteRun:
                 "model": self.judge.client.backend.model,
                 "samples": self.judge.samples,
             },
+            "calibration": self.calibration,
             "cycles_requested": self.cycles,
             "target": self.target,
             "status": self.status,
@@ -291,6 +294,7 @@ async def write_many(
     target: float = 95.0,
     concurrency: int = 2,
     on_event: Event | None = None,
+    calibration: dict[str, Any] | None = None,
 ) -> list[WriteRun | BaseException]:
     """Write every topic, at most `concurrency` at once. Each run has its own ledger so its
     per-version token and cost windows are exact; a failed topic does not stop the others."""
@@ -315,6 +319,7 @@ async def write_many(
                 cycles=cycles,
                 target=target,
                 on_event=on_event,
+                calibration=calibration,
             )
             return await run.run()
 

@@ -304,3 +304,73 @@ def test_bad_set_files_exit_2_naming_file_and_field(tmp_path, cards):
     result = runner.invoke(app, ["calibrate", "--set", str(folder), "--judge-backend", "local"])
     assert result.exit_code == 2 and "calibrates rubric 'techdocs'" in result.stderr
     assert not cards.exists()
+
+
+# --- write and optimize-skill read the card --------------------------------------------------
+
+
+class FairWorld(Fair):
+    """The fair judge, and a writer that always hands in the same short post."""
+
+    def __call__(self, body):
+        if body["messages"][0]["content"].startswith("You are an exacting editor"):
+            return super().__call__(body)
+        return "# A post\n\nPlants lose hours to this. But here's the shift: it can be fixed.\n"
+
+
+def _flags(server):
+    url = server.url + "/v1"
+    return ["--backend", "openai", "--base-url", url, "--model", "m", "--judge-model", "m"]
+
+
+def test_write_records_the_card_and_require_calibrated_refuses_without_one(
+    cards, imagine, tmp_path
+):
+    cset = load_set(ROOT / "calibration" / "imagine", imagine)
+    topic = str(ROOT / "topics" / "private-5g.yaml")
+    args = ["write", "--topic", topic, "--skill", str(ROOT / "skills" / "imagine"), "--cycles", "0"]
+    with OpenAIServer(FairWorld(cset)) as server:
+        refused = runner.invoke(app, [*args, *_flags(server), "--require-calibrated"])
+        assert refused.exit_code == 2
+        assert (
+            "--require-calibrated" in refused.stderr and "contentloop calibrate" in refused.stderr
+        )
+        assert not (tmp_path / "drafts").exists() and not server.requests
+
+        plain = runner.invoke(app, [*args, *_flags(server), "--json"])
+        assert plain.exit_code == 0, plain.stderr
+        assert "judge calibration: none for openai:m" in plain.stderr
+        assert json.loads(plain.stdout)["calibration"]["state"] == "missing"
+
+        result, card = calibrate(server)
+        assert card["passed"]
+        after = runner.invoke(app, [*args, *_flags(server), "--json", "--require-calibrated"])
+    assert after.exit_code == 0, after.stderr
+    assert "judge calibration: passed" in after.stderr
+    recorded = json.loads(after.stdout)["calibration"]
+    assert recorded["state"] == "passed" and recorded["retest_sd_total"] == card["noise"]["total"]
+
+
+def test_the_plan_takes_its_noise_from_the_card(cards, imagine):
+    cset = load_set(ROOT / "calibration" / "imagine", imagine)
+    args = [
+        "optimize-skill",
+        "--topics",
+        str(ROOT / "topics"),
+        "--skill",
+        str(ROOT / "skills" / "imagine"),
+        "--dry-run",
+        "--json",
+    ]
+    with OpenAIServer(FairWorld(cset)) as server:
+        before = json.loads(runner.invoke(app, [*args, *_flags(server)]).stdout)
+        assert before["assumed_noise"] == 4.0 and "default" in before["noise_source"]
+        _, card = calibrate(server)
+        after = runner.invoke(app, [*args, *_flags(server)])
+        stated = json.loads(runner.invoke(app, [*args, *_flags(server), "--noise", "6"]).stdout)
+    est = json.loads(after.stdout)
+    assert est["assumed_noise"] == pytest.approx(math.hypot(card["noise"]["total"], 3.0), abs=0.01)
+    assert "calibration card" in est["noise_source"] and "calibration card" in after.stderr
+    # A quieter judge makes smaller gains detectable than the default assumption does.
+    assert est["detectable_effect"] < before["detectable_effect"]
+    assert stated["assumed_noise"] == 6.0 and stated["noise_source"] == "--noise"

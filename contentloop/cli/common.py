@@ -14,6 +14,7 @@ from rich.text import Text
 from ..errors import ContentloopError, from_os_error
 
 if TYPE_CHECKING:
+    from ..calibrate import CardStatus
     from ..judge import Judge
     from ..llm import Backend, CostLedger
     from ..rubric import Rubric
@@ -133,3 +134,27 @@ def make_judge(
     backend = make_backend_for("judge", **flags)
     client = Client(backend, role="judge", cache=None if no_cache else CallCache(), ledger=ledger)
     return Judge(client, rubric, samples=samples, **judge_options)
+
+
+REQUIRE_CALIBRATED_HELP = (
+    "Refuse to start unless the judge has a passing calibration card for this rubric "
+    "(contentloop calibrate)."
+)
+
+
+def judge_calibration(rubric: Rubric, judge: Backend, *, require: bool) -> CardStatus:
+    """Say how far the judge is known to be trusted on this rubric (its calibration card), and
+    refuse with --require-calibrated unless the card passed."""
+    from ..calibrate import CARDS_DIR, card_status
+
+    status, _ = card_status(CARDS_DIR, rubric, judge.name, judge.model)
+    style = "green" if status.state == "passed" else "yellow"
+    err.print(Text(status.line(), style=style), highlight=False, soft_wrap=True)
+    if require and status.state != "passed":
+        raise ContentloopError(
+            f"--require-calibrated: the judge {status.judge} has no passing calibration card for "
+            f"rubric {rubric.name} (card {status.state}: {status.path}).",
+            fix=f"run `contentloop calibrate --rubric {rubric.name} --judge-backend {judge.name} "
+            f"--judge-model {judge.model}` and use a judge that passes, or drop --require-calibrated.",
+        )
+    return status

@@ -11,10 +11,12 @@ import typer
 from ..errors import ContentloopError
 from .common import (
     BACKEND_HELP,
+    REQUIRE_CALIBRATED_HELP,
     app,
     backend_flags,
     demo_notice,
     err,
+    judge_calibration,
     make_backend_for,
     out,
     skill_setup,
@@ -78,11 +80,15 @@ def optimize_skill(
         min=1,
         help="Fresh drafts per topic of baseline and best for the final gain.",
     ),
-    noise: float = typer.Option(
-        4.0,
+    noise: float | None = typer.Option(
+        None,
         "--noise",
         min=0.1,
-        help="Points one draft's total varies by, assumed by the plan until the run measures its own.",
+        help="Points one draft's total varies by, assumed by the plan until the run measures its "
+        "own (default: from the judge's calibration card, else 4).",
+    ),
+    require_calibrated: bool = typer.Option(
+        False, "--require-calibrated", help=REQUIRE_CALIBRATED_HELP
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the plan (power, calls, cost) and stop before any call."
@@ -159,6 +165,7 @@ def optimize_skill(
     from ..llm import CallCache
     from ..llm.batch import batched
     from ..optimize import Budget, GatePlan, OptimizeRun
+    from ..optimize.planner import planned_noise
     from ..optimize.resume import ROLES, reopen_run
     from ..report.live import OptimizeView
     from ..report.terminal import render_optimize_summary, render_plan
@@ -184,6 +191,13 @@ def optimize_skill(
             jflags = backend_flags(judge_backend, judge_model, judge_base_url, timeout)
             loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
                 skill_dir, rubric, wflags, jflags
+            )
+            calibration = judge_calibration(
+                loaded_rubric, judge_backend_obj, require=require_calibrated
+            )
+            usable = calibration.state in ("passed", "failed")
+            assumed, noise_source = planned_noise(
+                noise, calibration.retest_sd_total if usable else None
             )
             optimizer_backend = (
                 make_backend_for("writer", **{**wflags, "model": optimizer_model})
@@ -240,7 +254,9 @@ def optimize_skill(
                 holdout=load_topics(holdout) if holdout else None,
                 batch=batch,
                 gate=gate,
-                assumed_noise=noise,
+                assumed_noise=assumed,
+                noise_source=noise_source,
+                calibration=calibration.to_json(),
             )
             est = run.estimate()
             render_plan(err, est, len(todo), repeats, max_experiments)

@@ -12,9 +12,11 @@ from rich.text import Text
 from ..errors import ContentloopError, from_os_error
 from .common import (
     BACKEND_HELP,
+    REQUIRE_CALIBRATED_HELP,
     app,
     backend_flags,
     err,
+    judge_calibration,
     out,
     skill_setup,
     user_errors,
@@ -59,6 +61,9 @@ def write(
     concurrency: int = typer.Option(2, "--concurrency", min=1, help="Topics written at once."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Always call the models."),
     as_json: bool = typer.Option(False, "--json", help="Print each run.json, one per line."),
+    require_calibrated: bool = typer.Option(
+        False, "--require-calibrated", help=REQUIRE_CALIBRATED_HELP
+    ),
 ) -> None:
     """Write a post from a skill and a topic, then refine it: score, fix what failed, re-score, keep the best.
 
@@ -90,6 +95,9 @@ def write(
         loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
             skill, rubric, wflags, jflags
         )
+        calibration = judge_calibration(
+            loaded_rubric, judge_backend_obj, require=require_calibrated
+        )
         view = WriteView(err if as_json else out, [t.slug for t in todo], cycles, target)
         with view:
             results = asyncio.run(
@@ -106,6 +114,7 @@ def write(
                     target=target,
                     concurrency=concurrency,
                     on_event=view.event,
+                    calibration=calibration.to_json(),
                 )
             )
     failed = [r for r in results if isinstance(r, BaseException)]

@@ -78,6 +78,8 @@ class OptimizeRun:
         batch: bool = False,
         gate: GatePlan | None = None,
         assumed_noise: float = 4.0,
+        noise_source: str = "--noise",
+        calibration: dict[str, Any] | None = None,
     ) -> None:
         """Nothing is written and no branch is made until `run()`: a caller can show
         `estimate()` first and let the user back out."""
@@ -88,6 +90,8 @@ class OptimizeRun:
         self.holdout = holdout or []
         self.gate = gate or GatePlan()
         self.assumed_noise = assumed_noise
+        self.noise_source = noise_source
+        self.calibration = calibration  # the judge's card status when the run started
         self.retro = ""
         self.interrupts = 0
         self._task: asyncio.Task[Any] | None = None
@@ -519,6 +523,8 @@ class OptimizeRun:
             "budget": self.budget.__dict__,
             "gate": self.gate.to_json(),
             "assumed_noise": self.assumed_noise,
+            "noise_source": self.noise_source,
+            "calibration": self.calibration,
             "explore_every": self.explore_every,
             "concurrency": self.concurrency,
             "batch": self.batch,

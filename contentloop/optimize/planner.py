@@ -24,6 +24,24 @@ if TYPE_CHECKING:
     from .loop import OptimizeRun
 
 WARN_ABOVE = 3.0  # points: above this, a run mostly cannot see the gains edits make
+DEFAULT_NOISE = 4.0
+# The part of a draft's spread a calibration card cannot see: two drafts the writer makes from
+# one skill and topic differ in quality too. 3 points is what the scripted and embedded runs
+# show; a run replaces the whole assumption with its own measurement after two drafts a topic.
+WRITER_SPREAD = 3.0
+
+
+def planned_noise(stated: float | None, judge_sd: float | None) -> tuple[float, str]:
+    """The per-draft noise the plan assumes, and where it comes from: --noise when given, else
+    the judge's test-retest SD from its calibration card combined with the writer's spread."""
+    if stated is not None:
+        return stated, "--noise"
+    if judge_sd is not None and judge_sd > 0:
+        return round(math.hypot(judge_sd, WRITER_SPREAD), 2), (
+            f"the judge's test-retest SD {judge_sd:g} from its calibration card, with "
+            f"{WRITER_SPREAD:g} assumed for the writer"
+        )
+    return DEFAULT_NOISE, "the default; --noise or a calibration card sets it"
 
 
 def expected_stages(
@@ -104,6 +122,7 @@ def plan_run(run: OptimizeRun, skill: Skill) -> dict[str, Any]:
         )
     return {
         "assumed_noise": sd,
+        "noise_source": run.noise_source,
         "detectable_effect": round(mde, 2),
         "alpha": g.alpha,
         "expected_stages": round(stages, 2),

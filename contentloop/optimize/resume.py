@@ -91,6 +91,8 @@ def reopen_run(
         explore_every=meta["explore_every"],
         gate=GatePlan(**{**meta["gate"], "futility": tuple(meta["gate"]["futility"])}),
         assumed_noise=meta["assumed_noise"],
+        noise_source=meta.get("noise_source", "--noise"),
+        calibration=meta.get("calibration"),
         use_git=meta["use_git"],
         cache=cache,
         concurrency=meta["concurrency"],

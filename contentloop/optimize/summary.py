@@ -52,6 +52,7 @@ def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
         "holdout_best": holdout_means["best"],
         "overfit_warning": bool(shown_better and holdout and holdout["mean"] < 0),
         "noise": round(m.noise().sd, 3),
+        "calibration": run.calibration,
         "detectable_effect": round(m.band(), 3),
         "counts": dict(st.counts),
         "stop_reason": run.stop_reason,

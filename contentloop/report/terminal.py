@@ -224,7 +224,7 @@ def render_plan(
     """The pre-run estimate: power first, then calls and dollars."""
     console.print(
         f"plan: {topics} topics x {repeats} draft(s) per stage, up to {experiments} experiments; "
-        f"assuming {est['assumed_noise']:g} points of noise per draft (--noise), one experiment "
+        f"assuming {est['assumed_noise']:g} points of noise per draft ({est['noise_source']}), one experiment "
         f"detects a gain of {est['detectable_effect']:.2f} points with 80% power, and an edit "
         f"that changes nothing is kept at most {est['alpha']:.0%} of the time.",
         soft_wrap=True,
