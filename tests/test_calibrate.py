@@ -374,3 +374,50 @@ def test_the_plan_takes_its_noise_from_the_card(cards, imagine):
     # A quieter judge makes smaller gains detectable than the default assumption does.
     assert est["detectable_effect"] < before["detectable_effect"]
     assert stated["assumed_noise"] == 6.0 and stated["noise_source"] == "--noise"
+
+
+def test_the_audit_judge_must_be_another_model(cards, imagine):
+    args = [
+        "optimize-skill",
+        "--topics",
+        str(ROOT / "topics"),
+        "--skill",
+        str(ROOT / "skills" / "imagine"),
+    ]
+    with OpenAIServer(always_seven) as server:
+        flags = _flags(server)
+        same = runner.invoke(
+            app,
+            [
+                *args,
+                *flags,
+                "--dry-run",
+                "--audit-judge-backend",
+                "openai",
+                "--audit-judge-base-url",
+                server.url + "/v1",
+                "--audit-judge-model",
+                "m",
+            ],
+        )
+        other = runner.invoke(
+            app,
+            [
+                *args,
+                *flags,
+                "--dry-run",
+                "--json",
+                "--audit-judge-backend",
+                "openai",
+                "--audit-judge-base-url",
+                server.url + "/v1",
+                "--audit-judge-model",
+                "other",
+            ],
+        )
+        plain = runner.invoke(app, [*args, *flags, "--dry-run", "--json"])
+    assert same.exit_code == 2 and "the audit judge is the judge itself" in same.stderr
+    assert other.exit_code == 0
+    # The plan counts the audit's verdicts: baseline and best, 4 confirmation drafts per topic.
+    topics = len(list((ROOT / "topics").glob("*.yaml")))
+    assert json.loads(other.stdout)["calls"] - json.loads(plain.stdout)["calls"] == 2 * 4 * topics

@@ -737,3 +737,38 @@ def test_the_terminal_leads_with_the_confirmed_gain_or_says_there_is_none(
     assert good_out.startswith("confirmed gain +") and "in-loop estimate +" in good_out
     assert "confirmed on" in good_out and "fresh drafts" in good_out
     assert "bring the best skill onto your branch" in good_out
+
+
+@pytest.mark.parametrize("sees_it", [True, False])
+def test_the_audit_judge_rescores_the_confirmation_and_flags_a_gain_only_the_judge_sees(
+    repo, imagine, sees_it
+):
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    world = World(imagine, [edit("voice", voice + "\n- MAGIC: lead with the pivot.\n", "h")])
+
+    def responder(body):
+        system = body["messages"][0]["content"]
+        if body["model"] == "auditor" and not sees_it:
+            return verdict(imagine, 6)  # a judge the loop did not climb, blind to the change
+        if not system.startswith(("You are an exacting editor", "You improve a writing")):
+            # The edit changes only what the judge likes, not what the rule checks see.
+            return BAD + ("\nGOODMARK\n" if "MAGIC" in system else "\n")
+        return world(body)
+
+    with OpenAIServer(responder) as server:
+        audit = OpenAIBackend("auditor", base_url=server.url + "/v1", max_retries=0)
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=1), audit_backend=audit)
+        summary = asyncio.run(run.run())
+        audited = [r for r in server.requests if r.body["model"] == "auditor"]
+    assert summary["confirmed_gain"]["ci95_low"] > 0
+    # Only the confirmation's drafts, baseline and best, one verdict each.
+    assert len(audited) == 2 * SMALL.confirm_stages * 2
+    audit = summary["audit"]
+    assert audit["judge"] == "openai:auditor"
+    assert audit["holds"] is sees_it and audit["judge_gaming_suspected"] is (not sees_it)
+    assert ("possible judge gaming" in summary["verdict"]) is (not sees_it)
+    (confirm,) = [r for r in run.ledger.records() if r["kind"] == "confirm"]
+    assert confirm["audit_gain"] == audit["gain"]
+    assert (
+        json.loads((repo / "runs" / "t1" / "run.json").read_text())["audit"]["model"] == "auditor"
+    )

@@ -112,6 +112,14 @@ def optimize_skill(
     judge_backend: str | None = typer.Option(None, "--judge-backend"),
     judge_model: str | None = typer.Option(None, "--judge-model"),
     judge_base_url: str | None = typer.Option(None, "--judge-base-url"),
+    audit_judge_backend: str | None = typer.Option(
+        None,
+        "--audit-judge-backend",
+        help="A judge of another family that re-scores the confirmation's drafts of baseline "
+        "and best; a gain it does not see is flagged as possible judge gaming.",
+    ),
+    audit_judge_model: str | None = typer.Option(None, "--audit-judge-model"),
+    audit_judge_base_url: str | None = typer.Option(None, "--audit-judge-base-url"),
     optimizer_model: str | None = typer.Option(
         None, "--optimizer-model", help="Proposer model (default: the writer's)."
     ),
@@ -157,6 +165,8 @@ def optimize_skill(
 
       contentloop optimize-skill --topics topics/ --repeats 2 --max-cost-usd 5 --alpha 0.02
 
+      contentloop optimize-skill --topics topics/ --audit-judge-backend openai --audit-judge-base-url http://localhost:11434/v1 --audit-judge-model qwen2.5:7b
+
       contentloop optimize-skill --resume 20261122-2130
     """
     import asyncio
@@ -199,6 +209,25 @@ def optimize_skill(
             assumed, noise_source = planned_noise(
                 noise, calibration.retest_sd_total if usable else None
             )
+            audit_backend = None
+            if audit_judge_backend or audit_judge_model or audit_judge_base_url:
+                audit_backend = make_backend_for(
+                    "judge",
+                    **backend_flags(
+                        audit_judge_backend, audit_judge_model, audit_judge_base_url, timeout
+                    ),
+                )
+                same = (audit_backend.name, audit_backend.model) == (
+                    judge_backend_obj.name,
+                    judge_backend_obj.model,
+                )
+                if same:
+                    raise ContentloopError(
+                        f"the audit judge is the judge itself ({audit_backend.name}:"
+                        f"{audit_backend.model}); it cannot check what that judge sees.",
+                        fix="pass --audit-judge-backend and --audit-judge-model of another "
+                        "model family.",
+                    )
             optimizer_backend = (
                 make_backend_for("writer", **{**wflags, "model": optimizer_model})
                 if optimizer_model
@@ -257,6 +286,7 @@ def optimize_skill(
                 assumed_noise=assumed,
                 noise_source=noise_source,
                 calibration=calibration.to_json(),
+                audit_backend=batched(audit_backend) if batch and audit_backend else audit_backend,
             )
             est = run.estimate()
             render_plan(err, est, len(todo), repeats, max_experiments)

@@ -69,7 +69,7 @@ async def confirm(run: OptimizeRun) -> None:
     need = run.gate.confirm_stages * run.repeats
     best, base = run.kept_skill(st.best_commit), run.kept_skill(st.baseline.commit)
     m = run.measure
-    jobs = [m.draw(s, need, "confirm", n, fresh=True) for s in (best, base)]
+    jobs = [m.draw(s, need, "confirm", n, fresh=True, audit=True) for s in (best, base)]
     if run.holdout:
         jobs += [m.draw(s, need, "holdout", n, holdout=True, fresh=True) for s in (best, base)]
     await gather_all(*jobs)
@@ -80,6 +80,7 @@ async def confirm(run: OptimizeRun) -> None:
         holdout_gain = m.compare(
             *(m.totals(d, holdout=True, role="holdout", experiment=n) for d in pair)
         )
+    audit_gain = m.compare_audit(*pair, experiment=n)
     run.append_record(
         run.new_record(
             "confirm",
@@ -92,6 +93,7 @@ async def confirm(run: OptimizeRun) -> None:
             seconds=time.monotonic() - t,
             gain=Gain(**gain.as_gain()),
             holdout_gain=Gain(**holdout_gain.as_gain()) if holdout_gain else None,
+            audit_gain=Gain(**audit_gain.as_gain()) if audit_gain else None,
         ),
         tsv=False,
     )

@@ -80,6 +80,7 @@ class OptimizeRun:
         assumed_noise: float = 4.0,
         noise_source: str = "--noise",
         calibration: dict[str, Any] | None = None,
+        audit_backend: Backend | None = None,
     ) -> None:
         """Nothing is written and no branch is made until `run()`: a caller can show
         `estimate()` first and let the user back out."""
@@ -118,6 +119,16 @@ class OptimizeRun:
             Client(judge_backend, role="judge", cache=cache, ledger=self.costs, limit=limit),
             rubric,
         )
+        # The audit judge re-scores only the confirmation's drafts: a gain that only the
+        # judge the loop climbed on can see is flagged as possible judge gaming.
+        self.audit = (
+            Judge(
+                Client(audit_backend, role="audit", cache=cache, ledger=self.costs, limit=limit),
+                rubric,
+            )
+            if audit_backend is not None
+            else None
+        )
         self.optimizer = Client(
             optimizer_backend, role="optimizer", cache=cache, ledger=self.costs, limit=limit
         )
@@ -149,6 +160,7 @@ class OptimizeRun:
             self.gate,
             self.repeats,
             self.assumed_noise,
+            self.audit,
         )
 
     # --- helpers ---------------------------------------------------------------------------
@@ -531,6 +543,7 @@ class OptimizeRun:
             "writer": ident(self.writer.backend),
             "judge": ident(self.judge.client.backend),
             "optimizer": ident(self.optimizer.backend),
+            "audit": ident(self.audit.client.backend) if self.audit else None,
         }
 
     def summary(self) -> dict[str, Any]:

@@ -32,6 +32,7 @@ class Measure:
     gate: GatePlan
     repeats: int
     assumed_noise: float
+    audit: Judge | None = None  # a judge of another family, for the confirmation only
 
     @property
     def slugs(self) -> list[str]:
@@ -46,6 +47,7 @@ class Measure:
         *,
         holdout: bool = False,
         fresh: bool = False,
+        audit: bool = False,
     ) -> None:
         """At least `need` drafts per topic of `skill` (of this role and experiment only, with
         `fresh`: the drafts a drift check or the confirmation must write itself)."""
@@ -60,6 +62,7 @@ class Measure:
             role=role,
             experiment=experiment,
             count_role=fresh,
+            audit=self.audit if audit else None,
         )
 
     def noise(self) -> Noise:
@@ -82,6 +85,16 @@ class Measure:
         if set(a) - set(self.slugs):  # held-out topics: their spread counts too
             noise = pooled_noise(self.bank.cells([*self.slugs, *a]))
         return paired_difference(a, b, noise)
+
+    def compare_audit(self, a: str, b: str, experiment: int) -> Difference | None:
+        """a - b on the confirmation drafts as the audit judge scored them, with the audit
+        judge's own spread (its noise is not the judge's)."""
+        if self.audit is None:
+            return None
+        ta, tb = (self.totals(s, role="confirm", experiment=experiment, audit=True) for s in (a, b))
+        if not any(ta.values()) or not any(tb.values()):
+            return None
+        return paired_difference(ta, tb, pooled_noise([*ta.values(), *tb.values()]))
 
     def mean_of(self, skill: str, **kw: Any) -> float:
         values = [v for vs in self.totals(skill, **kw).values() for v in vs]

@@ -111,6 +111,8 @@ def plan_run(run: OptimizeRun, skill: Skill) -> dict[str, Any]:
             int(sum(p[2] for p in parts)),
         )
 
+    # The audit judge scores the confirmation's training-topic drafts once more.
+    audit = 2 * g.confirm_stages * r * topics if run.audit is not None and x else 0
     usd, tin, tout = cost(expected)
     usd_most, _, _ = cost(most)
     warning = None
@@ -128,8 +130,8 @@ def plan_run(run: OptimizeRun, skill: Skill) -> dict[str, Any]:
         "expected_stages": round(stages, 2),
         "writer_calls": expected,
         "writer_calls_max": most,
-        "calls": 2 * expected + x,
-        "calls_max": 2 * most + x,
+        "calls": 2 * expected + x + audit,
+        "calls_max": 2 * most + x + audit,
         "input_tokens": tin,
         "output_tokens": tout,
         "cost_usd": usd,

@@ -76,6 +76,7 @@ class Record(BaseModel):
     metrics: dict[str, Any] | None = None
     gain: Gain | None = None  # verify: fresh best - last verified; confirm: best - baseline
     holdout_gain: Gain | None = None
+    audit_gain: Gain | None = None  # confirm: best - baseline as the audit judge sees it
     row: dict[str, Any] | None = None  # its results.tsv line (None: not a try of its own)
 
     def tsv_row(self) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def reopen_run(
     def backend(role: str) -> Backend:
         made = make_backend(
             ModelChoice(
-                role="judge" if role == "judge" else "writer",
+                role="judge" if role in ("judge", "audit") else "writer",
                 timeout=timeout or 120.0,
                 **meta[role],
             )
@@ -83,6 +83,7 @@ def reopen_run(
         writer_backend=backend("writer"),
         judge_backend=backend("judge"),
         optimizer_backend=backend("optimizer"),
+        audit_backend=backend("audit") if meta.get("audit") else None,
         batch=bool(meta.get("batch")),
         run_dir=run_dir,
         tag=meta["tag"],

@@ -75,6 +75,9 @@ class Sample(BaseModel):
     criteria: dict[str, float]
     violations: list[str]
     weakest: list[Weak]
+    # The same draft's total with the audit judge's verdict in place of the judge's
+    # (--audit-judge-*; confirmation drafts only).
+    audit_total: float | None = None
 
     @classmethod
     def from_card(
@@ -132,11 +135,16 @@ class SampleBank:
         *,
         role: Role | None = None,
         experiment: int | None = None,
+        audit: bool = False,
     ) -> dict[str, list[float]]:
-        return {
-            t: [s.total for s in self.samples(skill, t, role=role, experiment=experiment)]
-            for t in topics
-        }
+        """Each topic's totals; with `audit`, the audit judge's totals of the drafts it saw."""
+        found = {t: self.samples(skill, t, role=role, experiment=experiment) for t in topics}
+        if audit:
+            return {
+                t: [s.audit_total for s in ss if s.audit_total is not None]
+                for t, ss in found.items()
+            }
+        return {t: [s.total for s in ss] for t, ss in found.items()}
 
     def cells(self, topics: Iterable[str]) -> list[list[float]]:
         """Every (skill, topic) cell's totals on these topics, for the pooled noise."""
@@ -168,6 +176,7 @@ async def draw(
     role: Role,
     experiment: int,
     count_role: bool = False,
+    audit: Judge | None = None,
 ) -> None:
     """Write and score drafts until `skill` has at least `need` per topic (of `role` only, with
     `count_role`: for the fresh drafts a verification or confirmation must draw itself).
@@ -192,17 +201,15 @@ async def draw(
         reply = await writer.acall(replace(request, sample=sample))
         draft = Draft(clean_reply(reply.text), path=f"{topic.slug}#{sample}")
         (card,) = score_drafts([draft], rubric)
-        await judge_cards([card], [draft], judge.with_offset(judge_set(digest, topic.slug, sample)))
-        bank.record(
-            Sample.from_card(
-                card,
-                skill=digest,
-                topic=topic.slug,
-                sample=sample,
-                role=role,
-                experiment=experiment,
-            )
+        judges = judge_set(digest, topic.slug, sample)
+        await judge_cards([card], [draft], judge.with_offset(judges))
+        record = Sample.from_card(
+            card, skill=digest, topic=topic.slug, sample=sample, role=role, experiment=experiment
         )
+        if audit is not None:
+            verdict = await audit.with_offset(judges).ajudge(draft.source, label=draft.path or "")
+            record.audit_total = round(card.binary.score + verdict.score, 2)
+        bank.record(record)
 
     await gather_all(*(one(t, i) for t, i in jobs))
 

@@ -8,6 +8,25 @@ if TYPE_CHECKING:
     from .loop import OptimizeRun
 
 
+def audit_view(
+    run: OptimizeRun, confirmed: dict[str, Any] | None, audit: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """What the audit judge saw of the confirmed gain, and whether the gain holds under it."""
+    if run.audit is None:
+        return None
+    backend = run.audit.client.backend
+    shown = bool(confirmed) and confirmed["ci95_low"] > 0  # type: ignore[index]
+    holds = None if audit is None else audit["ci95_low"] > 0
+    return {
+        "judge": f"{backend.name}:{backend.model}",
+        "gain": audit,
+        "holds": holds,
+        # The loop climbed one judge; a gain that judge confirms and another does not see may
+        # be a skill that learned to please it rather than to write better.
+        "judge_gaming_suspected": bool(shown and audit is not None and not holds),
+    }
+
+
 def verdict(confirmed: dict[str, Any] | None, *, kept_any: bool, stop: str) -> str:
     """One sentence a person reads first."""
     if not kept_any:
@@ -29,6 +48,9 @@ def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
     base, done = st.baseline, st.confirmed
     confirmed = done.gain.model_dump() if done and done.gain else None
     holdout = done.holdout_gain.model_dump() if done and done.holdout_gain else None
+    audit = audit_view(
+        run, confirmed, done.audit_gain.model_dump() if done and done.audit_gain else None
+    )
     in_loop = None
     if base is not None and st.best_skill and st.best_skill != base.skill:
         in_loop = m.compare(m.totals(st.best_skill), m.totals(base.skill)).as_gain()
@@ -41,9 +63,15 @@ def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
     return {
         "tag": run.tag,
         "schema_version": 2,
-        "verdict": verdict(confirmed, kept_any=in_loop is not None, stop=run.stop_reason),
+        "verdict": verdict(confirmed, kept_any=in_loop is not None, stop=run.stop_reason)
+        + (
+            f"; the audit judge ({audit['judge']}) does not confirm it: possible judge gaming"
+            if audit and audit["judge_gaming_suspected"]
+            else ""
+        ),
         "confirmed_gain": confirmed,
         "holdout_gain": holdout,
+        "audit": audit,
         "in_loop_gain": in_loop,
         "baseline": round(run.baseline_mean, 3),
         "best": round(run.best_mean, 3),

@@ -121,6 +121,7 @@ def render_optimize_report(console: Console, v: dict[str, Any]) -> None:
             ("confirmed gain", "confirmed_gain"),
             ("in-loop estimate", "in_loop_gain"),
             ("held-out gain", "holdout_gain"),
+            (f"audit judge {v.get('audit_judge') or ''} gain", "audit_gain"),
         ):
             g = v.get(key)
             if g:

@@ -171,6 +171,16 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
             console.print(
                 f"held-out topics: gain {_gain(summary['holdout_gain'])}", highlight=False
             )
+        audit = summary.get("audit")
+        if audit and audit.get("gain"):
+            holds = "holds" if audit["holds"] else "does not hold"
+            console.print(
+                f"audit judge {audit['judge']}: gain {_gain(audit['gain'])}; the gain {holds} "
+                "under a judge the loop did not climb",
+                style=None if audit["holds"] or not confirmed else "bold yellow",
+                soft_wrap=True,
+                highlight=False,
+            )
         kept = counts.get("keep", 0) - 1
         noise = (
             f"noise {summary['noise']:.2f} per draft; one experiment detects "

@@ -117,6 +117,10 @@ def optimize_views(run: OptimizeRun) -> dict[str, Any]:
         "in_loop_gain": summary.get("in_loop_gain"),
         "holdout_gain": summary.get("holdout_gain")
         or ((run.confirmation or {}).get("holdout_gain")),
+        "audit_gain": (summary.get("audit") or {}).get("gain")
+        or ((run.confirmation or {}).get("audit_gain")),
+        "audit_judge": (summary.get("audit") or {}).get("judge"),
+        "calibration": summary.get("calibration") or run.meta.get("calibration"),
         "checks": [
             {
                 "experiment": r["experiment"],
