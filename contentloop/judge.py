@@ -39,6 +39,15 @@ class CriterionScore(BaseModel):
     scores: list[int]
 
 
+class MemberScore(BaseModel):
+    """One panel member's part of a panel verdict."""
+
+    backend: str
+    model: str
+    score: float
+    criteria: dict[str, float]  # criterion -> mean over the member's samples
+
+
 class JudgeScore(BaseModel):
     score: float
     max: float
@@ -46,6 +55,7 @@ class JudgeScore(BaseModel):
     backend: str
     model: str
     criteria: list[CriterionScore]
+    members: list[MemberScore] | None = None  # a panel: each member's verdict
 
 
 class JudgeReplyError(ContentloopError):
@@ -152,6 +162,22 @@ class Judge:
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.sample_offset = 0
+        # A panel asks every member for every sample; the verdict is the mean over all of them.
+        members = getattr(client.backend, "members", None)
+        self.clients = (
+            [
+                Client(
+                    m,
+                    role=client.role,
+                    cache=client.cache,
+                    ledger=client.ledger,
+                    limit=client.limit,
+                )
+                for m in members
+            ]
+            if members
+            else [client]
+        )
 
     def with_offset(self, n: int) -> Judge:
         """The same judge whose calls are the n-th independent set of K samples (distinct
@@ -160,11 +186,14 @@ class Judge:
         other.sample_offset = n * self.samples
         return other
 
-    async def _sample(self, draft: str, index: int, label: str) -> dict[str, tuple[str, int]]:
+    async def _sample(
+        self, draft: str, index: int, label: str, client: Client | None = None
+    ) -> dict[str, tuple[str, int]]:
+        client = client or self.client
         system = system_prompt(self.rubric)
         messages = [Message("user", user_prompt(draft))]
         schema = reply_schema(self.rubric)
-        reply = await self.client.acall(
+        reply = await client.acall(
             Request(system, tuple(messages), self.max_tokens, self.temperature, schema, index)
         )
         try:
@@ -174,7 +203,7 @@ class Judge:
                 problem=str(first), names=", ".join(c.name for c in self.rubric.judge.criteria)
             )
             messages += [Message("assistant", reply.text or "(empty)"), Message("user", repair)]
-            again = await self.client.acall(
+            again = await client.acall(
                 Request(system, tuple(messages), self.max_tokens, self.temperature, schema, index)
             )
             try:
@@ -182,16 +211,25 @@ class Judge:
             except ValueError as second:
                 shown = again.text.strip()[:400] or "(an empty reply)"
                 raise JudgeReplyError(
-                    f"the judge ({self.client.backend.name}:{self.client.backend.model}) gave an "
+                    f"the judge ({client.backend.name}:{client.backend.model}) gave an "
                     f"unusable reply for {label} even after one repair request: {second}. "
                     f"It replied: {shown!r}",
                     fix="use a stronger judge model (--judge-model / --judge-backend), or re-run with --no-cache.",
                 ) from None
 
     async def ajudge(self, draft: str, label: str = "the draft") -> JudgeScore:
-        verdicts = await asyncio.gather(
-            *(self._sample(draft, self.sample_offset + i, label) for i in range(self.samples))
+        per_member = await asyncio.gather(
+            *(
+                asyncio.gather(
+                    *(
+                        self._sample(draft, self.sample_offset + i, label, client)
+                        for i in range(self.samples)
+                    )
+                )
+                for client in self.clients
+            )
         )
+        verdicts = [v for member in per_member for v in member]
         criteria = []
         for c in self.rubric.judge.criteria:
             scores = [v[c.name][1] for v in verdicts]
@@ -204,15 +242,35 @@ class Judge:
                     scores=scores,
                 )
             )
+        members = None
+        if len(self.clients) > 1:
+            members = []
+            for client, member in zip(self.clients, per_member, strict=True):
+                means = {
+                    c.name: round(statistics.fmean(v[c.name][1] for v in member), 3)
+                    for c in self.rubric.judge.criteria
+                }
+                members.append(
+                    MemberScore(
+                        backend=client.backend.name,
+                        model=client.backend.model,
+                        score=round(self._scaled(sum(means.values())), 2),
+                        criteria=means,
+                    )
+                )
         part = self.rubric.judge
-        raw = sum(c.score for c in criteria)  # 1..10 per criterion
-        # The default rubric's 6 criteria x 10 = 60 = max_points, so this is the plain sum there.
-        scaled = raw * part.max_points / (10 * len(part.criteria))
         return JudgeScore(
-            score=round(scaled, 2),
+            score=round(self._scaled(sum(c.score for c in criteria)), 2),
             max=part.max_points,
             samples=self.samples,
             backend=self.client.backend.name,
             model=self.client.backend.model,
             criteria=criteria,
+            members=members,
         )
+
+    def _scaled(self, raw: float) -> float:
+        """Criterion scores (1..10 each) summed, scaled to the judge part's max_points. The
+        default rubric's 6 criteria x 10 = 60 = max_points, so this is the plain sum there."""
+        part = self.rubric.judge
+        return raw * part.max_points / (10 * len(part.criteria))

@@ -421,3 +421,54 @@ def test_the_audit_judge_must_be_another_model(cards, imagine):
     # The plan counts the audit's verdicts: baseline and best, 4 confirmation drafts per topic.
     topics = len(list((ROOT / "topics").glob("*.yaml")))
     assert json.loads(other.stdout)["calls"] - json.loads(plain.stdout)["calls"] == 2 * 4 * topics
+
+
+# --- a panel of judges -----------------------------------------------------------------------
+
+
+def test_a_panel_averages_its_members_and_keeps_each_verdict(cards, imagine, tmp_path):
+    def two_judges(body):
+        return _reply({n: 8 if body["model"] == "big" else 4 for n in _names(body)})
+
+    draft = ROOT / "calibration" / "imagine" / "drafts" / "energy-submetering.md"
+    with OpenAIServer(two_judges) as server:
+        url = server.url + "/v1"
+        panel = f"openai:big@{url},openai:small@{url}"
+        result = runner.invoke(
+            app, ["score", str(draft), "--judge-panel", panel, "--json", "-k", "2"]
+        )
+        models = sorted(r.body["model"] for r in server.requests)
+        bad = runner.invoke(app, ["score", str(draft), "--judge-panel", f"openai:big@{url}"])
+        typo = runner.invoke(app, ["score", str(draft), "--judge-panel", "anthropic,openai:x"])
+    assert result.exit_code == 0, result.stderr
+    judge = json.loads(result.stdout)["judge"]
+    assert judge["backend"] == "panel" and judge["model"] == "openai:big+openai:small"
+    assert models == ["big", "big", "small", "small"]  # K=2 from each member
+    assert all(c["score"] == 6.0 and sorted(c["scores"]) == [4, 4, 8, 8] for c in judge["criteria"])
+    assert [(m["model"], m["score"]) for m in judge["members"]] == [("big", 48.0), ("small", 24.0)]
+    assert judge["score"] == 36.0
+    assert bad.exit_code == 2 and "at least two members" in bad.stderr
+    assert typo.exit_code == 2 and "'anthropic' is not BACKEND:MODEL" in typo.stderr
+
+
+def test_a_panel_gets_its_own_card(cards, imagine):
+    cset = load_set(ROOT / "calibration" / "imagine", imagine)
+    fair = Fair(cset)
+    with OpenAIServer(fair) as server:
+        url = server.url + "/v1"
+        result = runner.invoke(
+            app,
+            [
+                "calibrate",
+                "--set",
+                str(ROOT / "calibration" / "imagine"),
+                "--drafts",
+                "3",
+                "--json",
+                "--judge-panel",
+                f"openai:a@{url},openai:b@{url}",
+            ],
+        )
+    card = json.loads(result.stdout)
+    assert card["judge"]["backend"] == "panel" and card["judge"]["model"] == "openai:a+openai:b"
+    assert "panel--openai_a_openai_b.json" in card["path"]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .common import BACKEND_HELP, app, backend_flags, err, make_judge, out, user_errors
+from .common import BACKEND_HELP, PANEL_HELP, app, backend_flags, err, make_judge, out, user_errors
 
 if TYPE_CHECKING:
     from ..calibrate import CalibrationSet
@@ -27,6 +27,7 @@ def calibrate(
     ),
     judge_model: str | None = typer.Option(None, "--judge-model", help="Judge model."),
     judge_base_url: str | None = typer.Option(None, "--judge-base-url"),
+    judge_panel: str | None = typer.Option(None, "--judge-panel", help=PANEL_HELP),
     samples: int = typer.Option(
         2,
         "--samples",
@@ -89,7 +90,7 @@ def calibrate(
         if list_only:
             _list(cset, planned, samples)
             raise typer.Exit(0)
-        flags = backend_flags(judge_backend, judge_model, judge_base_url, timeout)
+        flags = backend_flags(judge_backend, judge_model, judge_base_url, timeout, judge_panel)
         judge = make_judge(loaded, flags, samples=samples, no_cache=no_cache)
         backend = judge.client.backend
         err.print(

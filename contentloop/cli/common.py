@@ -74,10 +74,48 @@ def skill_setup(
 
 
 def backend_flags(
-    backend: str | None, model: str | None, base_url: str | None, timeout: float | None
+    backend: str | None,
+    model: str | None,
+    base_url: str | None,
+    timeout: float | None,
+    panel: str | None = None,
 ) -> dict[str, Any]:
     """One role's command-line choices, as make_backend_for takes them."""
-    return {"backend": backend, "model": model, "base_url": base_url, "timeout": timeout}
+    flags = {"backend": backend, "model": model, "base_url": base_url, "timeout": timeout}
+    return flags | ({"panel": panel} if panel else {})
+
+
+PANEL_HELP = (
+    "A panel of judges whose verdicts are averaged (each member's kept): comma-separated "
+    "BACKEND:MODEL[@BASE_URL], e.g. anthropic:claude-haiku-4-5,openai:qwen2.5:7b@http://localhost:11434/v1. "
+    "Replaces --judge-backend/--judge-model."
+)
+
+
+def panel_backend(spec: str, timeout: float | None) -> Backend:
+    """--judge-panel's members, each resolved like a --judge-backend/--judge-model pair."""
+    from ..llm.panel import PanelBackend
+
+    members = []
+    for part in (p.strip() for p in spec.split(",")):
+        head, _, url = part.partition("@")
+        backend, sep, model = head.partition(":")
+        if not sep or not backend or not model:
+            raise ContentloopError(
+                f"--judge-panel member {part!r} is not BACKEND:MODEL[@BASE_URL].",
+                fix="write e.g. anthropic:claude-haiku-4-5,openai:qwen2.5:7b@http://localhost:11434/v1.",
+            )
+        members.append(
+            make_backend_for(
+                "judge", backend=backend, model=model, base_url=url or None, timeout=timeout
+            )
+        )
+    if len(members) < 2:
+        raise ContentloopError(
+            "--judge-panel needs at least two members.",
+            fix="name two or more BACKEND:MODEL pairs, or use --judge-backend/--judge-model for one judge.",
+        )
+    return PanelBackend(members)
 
 
 BACKEND_HELP = "anthropic, openai (any OpenAI-compatible server) or local (embedded demo model)."
@@ -106,6 +144,9 @@ def make_backend_for(
     """
     from ..llm import RoleConfig, make_backend, resolve
 
+    panel = flags.pop("panel", None)
+    if panel:
+        return panel_backend(panel, flags.get("timeout"))
     try:
         cfg = RoleConfig(**flags)
         writer_cfg = RoleConfig(**writer_flags) if writer_flags else None

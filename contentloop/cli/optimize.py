@@ -11,6 +11,7 @@ import typer
 from ..errors import ContentloopError
 from .common import (
     BACKEND_HELP,
+    PANEL_HELP,
     REQUIRE_CALIBRATED_HELP,
     app,
     backend_flags,
@@ -112,6 +113,7 @@ def optimize_skill(
     judge_backend: str | None = typer.Option(None, "--judge-backend"),
     judge_model: str | None = typer.Option(None, "--judge-model"),
     judge_base_url: str | None = typer.Option(None, "--judge-base-url"),
+    judge_panel: str | None = typer.Option(None, "--judge-panel", help=PANEL_HELP),
     audit_judge_backend: str | None = typer.Option(
         None,
         "--audit-judge-backend",
@@ -198,7 +200,7 @@ def optimize_skill(
             todo = load_topics(topics)
             skill_dir = resolve_skill(skill)
             wflags = backend_flags(backend, model, base_url, timeout)
-            jflags = backend_flags(judge_backend, judge_model, judge_base_url, timeout)
+            jflags = backend_flags(judge_backend, judge_model, judge_base_url, timeout, judge_panel)
             loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
                 skill_dir, rubric, wflags, jflags
             )

@@ -10,6 +10,7 @@ import typer
 
 from .common import (
     BACKEND_HELP,
+    PANEL_HELP,
     app,
     backend_flags,
     err,
@@ -44,6 +45,7 @@ def score(
         "--base-url",
         help="Server URL for the openai backend, e.g. http://localhost:11434/v1.",
     ),
+    judge_panel: str | None = typer.Option(None, "--judge-panel", help=PANEL_HELP),
     judge_samples: int = typer.Option(
         1, "--judge-samples", "-k", min=1, help="Judge each draft K times; report mean and stdev."
     ),
@@ -80,7 +82,7 @@ def score(
         loaded = load_rubric(rubric)
         judge = None
         if not no_judge:
-            flags = backend_flags(judge_backend, judge_model, judge_base_url, timeout)
+            flags = backend_flags(judge_backend, judge_model, judge_base_url, timeout, judge_panel)
             judge = make_judge(
                 loaded,
                 flags,

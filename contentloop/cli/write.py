@@ -12,6 +12,7 @@ from rich.text import Text
 from ..errors import ContentloopError, from_os_error
 from .common import (
     BACKEND_HELP,
+    PANEL_HELP,
     REQUIRE_CALIBRATED_HELP,
     app,
     backend_flags,
@@ -54,6 +55,7 @@ def write(
         None, "--judge-model", help="Judge model (default: its own)."
     ),
     judge_base_url: str | None = typer.Option(None, "--judge-base-url"),
+    judge_panel: str | None = typer.Option(None, "--judge-panel", help=PANEL_HELP),
     judge_samples: int = typer.Option(1, "--judge-samples", "-k", min=1),
     timeout: float | None = typer.Option(
         None, "--timeout", help="Seconds per model call before retrying."
@@ -91,7 +93,7 @@ def write(
             raise ContentloopError("give exactly one of --topic FILE or --topics FOLDER.")
         todo = [load_topic(topic)] if topic is not None else load_topics(topics)  # type: ignore[arg-type]
         wflags = backend_flags(backend, model, base_url, timeout)
-        jflags = backend_flags(judge_backend, judge_model, judge_base_url, timeout)
+        jflags = backend_flags(judge_backend, judge_model, judge_base_url, timeout, judge_panel)
         loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
             skill, rubric, wflags, jflags
         )

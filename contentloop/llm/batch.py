@@ -128,9 +128,14 @@ class AnthropicBatchBackend(AnthropicBackend):
         state.unlink(missing_ok=True)
 
 
-def batched(backend: Any) -> AnthropicBatchBackend:
-    """The same Anthropic model and settings, sending through Message Batches."""
+def batched(backend: Any) -> Any:
+    """The same Anthropic model and settings, sending through Message Batches (a judge
+    panel: each member)."""
     from ..errors import ContentloopError
+    from .panel import PanelBackend
+
+    if isinstance(backend, PanelBackend):
+        return PanelBackend([batched(m) for m in backend.members])
 
     if isinstance(backend, AnthropicBatchBackend):
         return backend

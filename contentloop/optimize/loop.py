@@ -516,11 +516,13 @@ class OptimizeRun:
         """Everything --resume needs to rebuild this run (no secrets: backends by name only)."""
 
         def ident(backend: Backend) -> dict[str, Any]:
-            return {
+            out = {
                 k: v
                 for k, v in backend.cache_identity.items()
                 if k in ("backend", "model", "base_url")
             }
+            members = getattr(backend, "members", None)  # a judge panel
+            return out | ({"members": [ident(m) for m in members]} if members else {})
 
         return {
             "tag": self.tag,

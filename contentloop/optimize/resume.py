@@ -10,6 +10,7 @@ from typing import Any
 from ..errors import ContentloopError
 from ..llm import Backend, CallCache, ModelChoice, make_backend
 from ..llm.batch import batched
+from ..llm.panel import PanelBackend
 from ..rubric import load_rubric
 from ..topic import load_topic
 from .gate import GatePlan
@@ -64,14 +65,19 @@ def reopen_run(
             fix="`contentloop report` still reads it; start a new run with another --tag.",
         )
 
-    def backend(role: str) -> Backend:
-        made = make_backend(
+    def build(role: str, ident: dict[str, Any]) -> Backend:
+        if ident.get("backend") == "panel":
+            return PanelBackend([build(role, m) for m in ident["members"]])
+        return make_backend(
             ModelChoice(
                 role="judge" if role in ("judge", "audit") else "writer",
                 timeout=timeout or 120.0,
-                **meta[role],
+                **ident,
             )
         )
+
+    def backend(role: str) -> Backend:
+        made = build(role, meta[role])
         # Drafts and verdicts go as batches again; the one proposal per experiment stays direct.
         return batched(made) if meta.get("batch") and role != "optimizer" else made
 
