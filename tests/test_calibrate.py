@@ -25,6 +25,7 @@ from contentloop.calibrate.degrade import (
     title,
 )
 from contentloop.cli import app
+from contentloop.report import build_report
 from contentloop.testing import OpenAIServer
 
 runner = CliRunner()
@@ -349,6 +350,20 @@ def test_write_records_the_card_and_require_calibrated_refuses_without_one(
     assert "judge calibration: passed" in after.stderr
     recorded = json.loads(after.stdout)["calibration"]
     assert recorded["state"] == "passed" and recorded["retest_sd_total"] == card["noise"]["total"]
+    # The run's report has a section on its judge, from what run.json recorded.
+    (folder,) = [
+        p.parent
+        for p in (tmp_path / "drafts").rglob("run.json")
+        if json.loads(p.read_text())["calibration"]["state"] == "passed"
+    ]
+    views, page = build_report(folder)
+    assert [d["criterion"] for d in views["judge"]["discrimination"]] == [
+        *(c.name for c in imagine.judge.criteria),
+        "total",
+    ]
+    assert "Calibrated:" in page and 'data-view="judge"' in page
+    missing = [p.parent for p in (tmp_path / "drafts").rglob("run.json") if p.parent != folder][0]
+    assert "No calibration card for openai:m" in build_report(missing)[1]
 
 
 def test_the_plan_takes_its_noise_from_the_card(cards, imagine):
@@ -472,3 +487,26 @@ def test_a_panel_gets_its_own_card(cards, imagine):
     card = json.loads(result.stdout)
     assert card["judge"]["backend"] == "panel" and card["judge"]["model"] == "openai:a+openai:b"
     assert "panel--openai_a_openai_b.json" in card["path"]
+
+
+@pytest.mark.slow
+def test_the_embedded_demo_model_fails_calibration(tmp_path, cards):
+    """The 135M demo model, for real: a two-draft set with one degradation and the layout
+    probe (12 verdicts, a few minutes on 2 cores), and the card must say it is not to be
+    trusted."""
+    folder = tmp_path / "set"
+    (folder / "drafts").mkdir(parents=True)
+    for name in sorted((ROOT / "calibration/imagine/drafts").glob("*.md"))[:2]:
+        shutil.copy(name, folder / "drafts" / name.name)
+    (folder / "calibration.yaml").write_text(
+        "rubric: imagine\ndegradations:\n  structural_flow: [shuffle_sections]\nprobes: [rewrap]\n"
+    )
+    result = runner.invoke(
+        app, ["calibrate", "--set", str(folder), "--judge-backend", "local", "--json"]
+    )
+    assert result.exit_code == 1, result.stderr
+    card = json.loads(result.stdout)
+    assert card["passed"] is False and card["judge"]["model"] == "smollm2-135m"
+    assert failed(card)
+    assert card["calls"]["calls"] == 2 * 3 * 2
+    assert "demo model" in result.stderr

@@ -90,6 +90,7 @@ class CardStatus(BaseModel):
     retest_sd_total: float | None = None
     failed: list[str] = []
     created: str | None = None
+    measures: list[dict[str, Any]] = []  # name, value, threshold, rule, passed (for reports)
 
     def line(self) -> str:
         where = f"({self.path})"
@@ -141,6 +142,16 @@ def card_status(
             retest_sd_total=card.noise.get("total"),
             failed=[m.name for m in card.failures()],
             created=card.created,
+            measures=[
+                {
+                    "name": m.name,
+                    "value": m.value,
+                    "threshold": m.threshold,
+                    "rule": m.rule,
+                    "passed": m.passed,
+                }
+                for m in card.measures
+            ],
             **base,
         ),
         card,

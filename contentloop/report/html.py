@@ -93,6 +93,7 @@ def draft_html(views: dict[str, Any]) -> str:
         ],
         color="#0891b2",
     )
+    charts["judge"] = _judge_chart(views["judge"])
     return _env.get_template("report_draft.html.jinja").render(
         v=views, charts={k: Markup(c) for k, c in charts.items()}, title=_draft_title(views)
     )
@@ -183,6 +184,7 @@ def optimize_html(views: dict[str, Any]) -> str:
         unit=" s",
         color="#d97706",
     )
+    charts["judge"] = _judge_chart(views["judge"])
     return _env.get_template("report_optimize.html.jinja").render(
         v=views,
         charts={k: Markup(c) for k, c in charts.items()},
@@ -200,3 +202,13 @@ def _experiment_labels(rows: list[dict[str, Any]]) -> list[str]:
         else:
             labels.append(f"#{r['experiment']} {r['status']}")
     return labels
+
+
+def _judge_chart(judge: dict[str, Any]) -> str:
+    return svg.bar_chart(
+        "judge",
+        "Judge discrimination per criterion on its calibration card (share of degraded copies "
+        "scored lower; passes at 0.75)",
+        [(d["criterion"], d["value"]) for d in judge["discrimination"]],
+        color="#2563eb",
+    )

@@ -44,6 +44,17 @@ def _delta(v: float | None) -> Text:
     return Text(f"{v:+.2f}", style="green" if v > 0 else "red" if v < 0 else "dim")
 
 
+def _calibration(console: Console, judge: dict[str, Any]) -> None:
+    """The judge's calibration card state when the run started (runs before calibrate: none)."""
+    from ..calibrate.card import CardStatus
+
+    if judge.get("calibration"):
+        status = CardStatus.model_validate(judge["calibration"])
+        console.print(
+            status.line(), style="green" if status.state == "passed" else "yellow", highlight=False
+        )
+
+
 def render_draft_report(console: Console, v: dict[str, Any]) -> None:
     cycle = v["score_per_cycle"]
     console.print(
@@ -53,6 +64,7 @@ def render_draft_report(console: Console, v: dict[str, Any]) -> None:
             f"  {v['folder']}  ({v['status']}{', ' + v['stop_reason'] if v['stop_reason'] else ''})",
         )
     )
+    _calibration(console, v["judge"])
     t = Table(title="score per version", title_justify="left")
     for col in ("version", "total", "rules", "judge", "kept"):
         t.add_column(col, justify="right" if col != "kept" else "left")
@@ -112,6 +124,7 @@ def render_optimize_report(console: Console, v: dict[str, Any]) -> None:
     console.print(
         Text.assemble(("optimize run ", "bold"), (str(v["tag"]), "bold cyan"), f"  {v['folder']}")
     )
+    _calibration(console, v["judge"])
     if v.get("verdict"):
         g = v.get("confirmed_gain")
         console.print(

@@ -13,7 +13,33 @@ from typing import Any
 from .data import DraftRun, OptimizeRun
 from .diff import diff_cards, text_diff
 
-DRAFT_VIEWS = ("score_per_cycle", "checks_and_criteria", "violations", "asked", "text_diff")
+
+def judge_view(
+    calibration: dict[str, Any] | None, audit: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the run knew of its judge: the calibration card's state when it started (with
+    the card's measures), and for an optimize run what the audit judge saw."""
+    measures = (calibration or {}).get("measures") or []
+    return {
+        "calibration": calibration,
+        "discrimination": [
+            {"criterion": m["name"].split(".", 1)[1], "value": m["value"], "passed": m["passed"]}
+            for m in measures
+            if m["name"].startswith("discrimination.")
+        ],
+        "failed": [m["name"] for m in measures if not m["passed"]],
+        "audit": audit,
+    }
+
+
+DRAFT_VIEWS = (
+    "score_per_cycle",
+    "checks_and_criteria",
+    "violations",
+    "asked",
+    "text_diff",
+    "judge",
+)
 OPTIMIZE_VIEWS = (
     "score_per_experiment",
     "holdout",
@@ -21,6 +47,7 @@ OPTIMIZE_VIEWS = (
     "kept_changes",
     "sections_explored",
     "cost_time",
+    "judge",
 )
 
 
@@ -85,6 +112,7 @@ def draft_views(run: DraftRun) -> dict[str, Any]:
         "text_diff": text_diff(first.text, best.text, f"v{first.number}.md", f"v{best.number}.md")
         if first and best
         else [],
+        "judge": judge_view(run.meta.get("calibration")),
     }
 
 
@@ -120,7 +148,9 @@ def optimize_views(run: OptimizeRun) -> dict[str, Any]:
         "audit_gain": (summary.get("audit") or {}).get("gain")
         or ((run.confirmation or {}).get("audit_gain")),
         "audit_judge": (summary.get("audit") or {}).get("judge"),
-        "calibration": summary.get("calibration") or run.meta.get("calibration"),
+        "judge": judge_view(
+            summary.get("calibration") or run.meta.get("calibration"), summary.get("audit")
+        ),
         "checks": [
             {
                 "experiment": r["experiment"],
