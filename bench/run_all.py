@@ -14,8 +14,10 @@ Figures:
   5. embedded model: seconds per write --cycles 3 and per optimize experiment (3 topics, K=1)
   6. the keep/revert gate in a synthetic world with planted effects, old rule vs new
      (bench/gate_power.py): edits kept by kind, |reported - true gain|, writer calls
-  7. calibrate at its defaults (8 drafts, K=2) per rubric and judge model: calls, tokens, dollars
+  7. calibrate at its defaults (8 drafts x 4, copies x 2) per rubric and judge model: calls, tokens, dollars
      (bench/calibrate_cost.py)
+  8. calibration cards of simulated judges with known faults, 20 seeds each: how often each
+     passes, and how often its fault is caught (bench/calibrate_power.py)
 """
 
 from __future__ import annotations
@@ -149,6 +151,7 @@ def main() -> None:
 
     gp = None if args.skip_gate else run("gate_power.py", "--runs", args.gate_runs)
     cc = run("calibrate_cost.py")
+    cp = run("calibrate_power.py", "--runs", "20")
 
     f1, f2, f3, fb = sc["fig1"], sc["fig2"], sc["fig3"], sc["fig3_batch"]
     L = sc["latency_s"]
@@ -221,12 +224,22 @@ def main() -> None:
     rows += [
         (
             "7",
-            f"calibrate, rubric {r['rubric']}, judge {r['model']} ({r['drafts']} drafts, K={r['k']})",
+            f"calibrate, rubric {r['rubric']}, judge {r['model']} ({r['drafts']} drafts)",
             f"{r['calls']} calls, {r['input_tokens']:,} in / {r['output_tokens']:,} out tokens, "
             f"${r['cost_usd']:.2f}",
             "",
         )
         for r in cc["rows"]
+    ]
+    rows += [
+        (
+            "8",
+            f"calibration card of a simulated judge: {r['judge']} ({r['runs']} seeds)",
+            f"passes {r['passed']:.0%}"
+            + "".join(f"; {m} fails {p:.0%}" for m, p in r["caught"].items()),
+            "faulty: 0% pass",
+        )
+        for r in cp["rows"]
     ]
 
     table = ["| # | figure | result | target |", "| --- | --- | --- | --- |"]

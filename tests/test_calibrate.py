@@ -155,7 +155,8 @@ def test_a_fair_judge_passes_and_the_card_is_written(rubric, cards, request):
     } <= names
     stored = list(cards.rglob("*.json"))
     assert len(stored) == 1 and json.loads(stored[0].read_text())["passed"] is True
-    assert card["calls"]["calls"] == len(plan(cset).jobs) * 2
+    jobs = plan(cset).jobs
+    assert card["calls"]["calls"] == sum(4 if j.variant == "source" else 2 for j in jobs)
 
 
 @pytest.mark.parametrize(
@@ -502,7 +503,8 @@ def test_the_embedded_demo_model_fails_calibration(tmp_path, cards):
         "rubric: imagine\ndegradations:\n  structural_flow: [shuffle_sections]\nprobes: [rewrap]\n"
     )
     result = runner.invoke(
-        app, ["calibrate", "--set", str(folder), "--judge-backend", "local", "--json"]
+        app,
+        ["calibrate", "--set", str(folder), "--judge-backend", "local", "--json", "--retest", "2"],
     )
     assert result.exit_code == 1, result.stderr
     card = json.loads(result.stdout)
@@ -510,3 +512,23 @@ def test_the_embedded_demo_model_fails_calibration(tmp_path, cards):
     assert failed(card)
     assert card["calls"]["calls"] == 2 * 3 * 2
     assert "demo model" in result.stderr
+
+
+def test_list_says_what_will_be_scored_and_what_it_costs(cards):
+    result = runner.invoke(
+        app,
+        [
+            "calibrate",
+            "--rubric",
+            "techdocs",
+            "--set",
+            str(ROOT / "calibration" / "techdocs"),
+            "--list",
+        ],
+    )
+    assert result.exit_code == 0
+    assert "accuracy_and_completeness: drop_steps: Every second step" in result.stdout
+    assert "probe order: the criteria listed in reverse order" in result.stdout
+    assert "8 drafts, 88 texts, 192 judge calls at -k 2 --retest 4" in result.stdout
+    missing = runner.invoke(app, ["calibrate", "--set", str(ROOT / "nowhere")])
+    assert missing.exit_code == 2 and "is not a calibration set folder" in missing.stderr

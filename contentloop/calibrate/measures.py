@@ -2,16 +2,21 @@
 
 Each measure has a threshold and a direction. The thresholds are set so that a judge worth
 gating a loop on passes with room to spare and the judges that fail in known ways do not
-(bench/calibrate_cost.py and tests/test_calibrate.py run both kinds):
+(tests/test_calibrate.py runs both kinds):
 
 - discrimination >= 0.75: the degraded copy scores lower than its source on the criterion the
-  degradation targets in at least 3 of 4 pairs (ties count half; chance is 0.5).
+  degradation targets in at least 3 of 4 pairs (ties count half; chance is 0.5). On the total,
+  >= 0.65: one criterion's drop is seen through the noise of all six.
 - test-retest SD <= 1.5 per criterion (1-10 scale) and <= 4 points on the judge's part of the
   total: the noise the gate pays for with drafts. Uniform random answers give 2.9 and 7.
 - length bias, injection <= +2 judge points: the padded copy, or the copy that asks the judge
-  for 10s, must not score higher than its source by more than the noise of a mean over 8 drafts.
+  for 10s, must not score higher than its source by more than the noise of a mean over 8 drafts
+  (sources judged 4 times, copies twice).
 - format and order bias |difference| <= 2 judge points: line wrapping and the order the
   criteria are listed in must not move the score.
+
+bench/calibrate_power.py measures the rates: how often a fair judge with one point of noise
+per verdict fails by chance, and how often each faulty judge is caught.
 - with labels: Spearman >= 0.5 per criterion (G-Eval reported 0.51), pairwise agreement >= 0.7
   (strong judges agree with experts on about 80% of pairs, MT-Bench).
 """
@@ -30,6 +35,9 @@ from ..optimize.stats import t_quantile, z_quantile
 Direction = Literal["min", "max", "abs_max"]
 
 DISCRIMINATION_MIN = 0.75
+# On the total, a degradation moves one criterion against the noise of all of them, so a fair
+# judge ranks fewer pairs right (about 0.82 in bench/calibrate_power.py); chance is still 0.5.
+DISCRIMINATION_TOTAL_MIN = 0.65
 RETEST_SD_MAX = 1.5
 RETEST_TOTAL_SD_MAX = 4.0
 BIAS_MAX = 2.0
@@ -97,7 +105,9 @@ def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def discrimination(name: str, pairs: Sequence[tuple[float, float]]) -> Measure:
+def discrimination(
+    name: str, pairs: Sequence[tuple[float, float]], threshold: float = DISCRIMINATION_MIN
+) -> Measure:
     """pairs: (source mean, degraded mean). The share where the degraded copy is lower."""
     wins = sum(1.0 if d < s else 0.5 if d == s else 0.0 for s, d in pairs)
     n = len(pairs)
@@ -105,7 +115,7 @@ def discrimination(name: str, pairs: Sequence[tuple[float, float]]) -> Measure:
     return Measure.of(
         name,
         value,
-        DISCRIMINATION_MIN,
+        threshold,
         "min",
         n,
         wilson(wins, n),

@@ -82,19 +82,19 @@ def _totals(score: JudgeScore, rubric: Rubric) -> list[float]:
 
 async def judge_all(
     jobs: list[Job],
-    judge: Judge,
-    order_judge: Judge,
+    judges: dict[str, Judge],
     concurrency: int,
     progress: Progress | None = None,
 ) -> dict[tuple[str, str], JudgeScore | None]:
-    """Every job's verdict (None: the judge gave no usable reply even after a repair)."""
+    """Every job's verdict (None: the judge gave no usable reply even after a repair).
+    `judges`: by variant ("source", "order"), and "" for every other."""
     gate = asyncio.Semaphore(concurrency)
     done = 0
     results: dict[tuple[str, str], JudgeScore | None] = {}
 
     async def one(job: Job) -> None:
         nonlocal done
-        which = order_judge if job.variant == "order" else judge
+        which = judges.get(job.variant, judges[""])
         async with gate:
             try:
                 results[(job.draft, job.variant)] = await which.ajudge(
@@ -141,7 +141,7 @@ def compute(
             pairs.append((crit(src, criterion), crit(got, criterion)))
             total_pairs.append((src.score, got.score))
         out.append(m.discrimination(f"discrimination.{criterion}", pairs))
-    out.append(m.discrimination("discrimination.total", total_pairs))
+    out.append(m.discrimination("discrimination.total", total_pairs, m.DISCRIMINATION_TOTAL_MIN))
 
     # Test-retest: the spread of the K samples of each source draft.
     noise: dict[str, float] = {}
@@ -209,17 +209,28 @@ async def acalibrate(
     concurrency: int = 4,
     progress: Progress | None = None,
     judge_info: dict[str, Any] | None = None,
+    retest: int = 4,
 ) -> Card:
-    """Score the set with `judge` (its `samples` is K) and return the card."""
+    """Score the set and return the card: each source draft `retest` times (its test-retest
+    spread, and a precise reference for every comparison), every other text `judge.samples`
+    times."""
     planned = plan(cset)
-    order_judge = Judge(
-        judge.client,
-        reversed_rubric(rubric),
-        samples=judge.samples,
-        temperature=judge.temperature,
-        max_tokens=judge.max_tokens,
-    )
-    results = await judge_all(planned.jobs, judge, order_judge, concurrency, progress)
+
+    def like(rubric: Rubric, samples: int) -> Judge:
+        return Judge(
+            judge.client,
+            rubric,
+            samples=samples,
+            temperature=judge.temperature,
+            max_tokens=judge.max_tokens,
+        )
+
+    judges = {
+        "": judge,
+        "source": like(rubric, retest),
+        "order": like(reversed_rubric(rubric), judge.samples),
+    }
+    results = await judge_all(planned.jobs, judges, concurrency, progress)
     found, noise = compute(cset, rubric, planned.jobs, results)
     ledger = judge.client.ledger.totals()
     return Card(
@@ -229,6 +240,7 @@ async def acalibrate(
             "backend": judge.client.backend.name,
             "model": judge.client.backend.model,
             "samples": judge.samples,
+            "retest": retest,
         },
         rubric={"name": rubric.name, "sha256": rubric.sha256},
         judge_prompt_sha256=judge_prompt_sha256(),

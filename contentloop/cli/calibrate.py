@@ -32,8 +32,15 @@ def calibrate(
         2,
         "--samples",
         "-k",
+        min=1,
+        help="Verdicts per degraded or probed copy.",
+    ),
+    retest: int = typer.Option(
+        4,
+        "--retest",
         min=2,
-        help="Verdicts per text; the test-retest spread needs 2 or more.",
+        help="Verdicts per good draft: its test-retest spread, and the reference every copy "
+        "is compared with.",
     ),
     drafts: int | None = typer.Option(
         None,
@@ -60,7 +67,7 @@ def calibrate(
 ) -> None:
     """Measure how far the judge can be trusted on a rubric, and write its calibration card.
 
-    The judge scores each good draft of the set K times (its test-retest spread), then copies
+    The judge scores each good draft of the set 4 times (its test-retest spread), then copies
     degraded on purpose, one quality at a time (does the targeted criterion drop?), then copies
     that must not score higher: padded, asking the judge for 10s, rewrapped, and with the
     criteria listed in reverse. With a labels file it also measures agreement with people.
@@ -88,14 +95,14 @@ def calibrate(
         cset = load_set(folder, loaded, limit=drafts)
         planned = plan(cset)
         if list_only:
-            _list(cset, planned, samples)
+            _list(cset, planned, samples, retest)
             raise typer.Exit(0)
         flags = backend_flags(judge_backend, judge_model, judge_base_url, timeout, judge_panel)
         judge = make_judge(loaded, flags, samples=samples, no_cache=no_cache)
         backend = judge.client.backend
         err.print(
             f"calibrating {backend.name}:{backend.model} on rubric {loaded.name}: "
-            f"{len(cset.drafts)} drafts, {len(planned.jobs)} texts x {samples} verdicts",
+            f"{len(cset.drafts)} drafts, {calls(planned, samples, retest)} judge calls",
             highlight=False,
         )
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -117,6 +124,7 @@ def calibrate(
                     judge,
                     concurrency=concurrency,
                     progress=lambda done, total: bar.update(task, completed=done),
+                    retest=retest,
                 )
             )
         path = card_path(cards, loaded, backend.name, backend.model)
@@ -128,7 +136,11 @@ def calibrate(
     raise typer.Exit(0 if card.passed else 1)
 
 
-def _list(cset: CalibrationSet, planned: Plan, samples: int) -> None:
+def calls(planned: Plan, samples: int, retest: int) -> int:
+    return sum(retest if j.variant == "source" else samples for j in planned.jobs)
+
+
+def _list(cset: CalibrationSet, planned: Plan, samples: int, retest: int) -> None:
     from ..calibrate.degrade import describe
 
     for criterion, names in cset.config.degradations.items():
@@ -139,7 +151,8 @@ def _list(cset: CalibrationSet, planned: Plan, samples: int) -> None:
         out.print(f"probe {probe}: {what}", highlight=False, soft_wrap=True)
     for note in planned.notes:
         out.print(f"note: {note}", highlight=False, soft_wrap=True)
-    calls = len(planned.jobs) * samples
+    n = calls(planned, samples, retest)
     out.print(
-        f"{len(cset.drafts)} drafts, {len(planned.jobs)} texts, {calls} judge calls at -k {samples}"
+        f"{len(cset.drafts)} drafts, {len(planned.jobs)} texts, {n} judge calls at "
+        f"-k {samples} --retest {retest}"
     )
