@@ -2,7 +2,7 @@
 
     python bench/calibrate_cost.py [--json]
 
-Runs the real CLI (`calibrate --no-cache --json`, 8 drafts judged 4 times, every copy twice) against a 127.0.0.1
+Runs the real CLI (`calibrate --no-cache --json`, 8 drafts and their probe copies judged 4 times, degraded copies twice) against a 127.0.0.1
 server in the Anthropic wire format, once per shipped rubric and judge model. The server
 counts tokens the usual way (4 characters a token) and answers like a real judge: a
 rationale of about 200 characters per criterion, so output tokens are close to what a real
@@ -99,7 +99,9 @@ def main() -> None:
     if args.json:
         print(json.dumps({"rows": rows}))
         return
-    print("calibrate at the defaults (8 drafts x 4, copies x 2), priced from llm/prices.yaml")
+    print(
+        "calibrate at the defaults (drafts and probes x 4, degraded copies x 2), priced from llm/prices.yaml"
+    )
     for r in rows:
         cost = "price unknown" if r["cost_usd"] is None else f"${r['cost_usd']:.3f}"
         print(

@@ -1,6 +1,6 @@
 """Does the calibration card tell good judges from bad ones? Simulated judges with known
 faults and known noise, each calibrated many times with different seeds on the shipped
-imagine set (8 drafts judged 4 times, copies twice: the defaults), through the real judge code and the OpenAI wire
+imagine set (the defaults: drafts and probe copies judged 4 times, degraded copies twice), through the real judge code and the OpenAI wire
 format on 127.0.0.1.
 
     python bench/calibrate_power.py [--runs 10] [--json]

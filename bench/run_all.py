@@ -14,7 +14,7 @@ Figures:
   5. embedded model: seconds per write --cycles 3 and per optimize experiment (3 topics, K=1)
   6. the keep/revert gate in a synthetic world with planted effects, old rule vs new
      (bench/gate_power.py): edits kept by kind, |reported - true gain|, writer calls
-  7. calibrate at its defaults (8 drafts x 4, copies x 2) per rubric and judge model: calls, tokens, dollars
+  7. calibrate at its defaults (8 drafts) per rubric and judge model: calls, tokens, dollars
      (bench/calibrate_cost.py)
   8. calibration cards of simulated judges with known faults, 20 seeds each: how often each
      passes, and how often its fault is caught (bench/calibrate_power.py)

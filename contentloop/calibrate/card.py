@@ -94,6 +94,12 @@ class CardStatus(BaseModel):
 
     def line(self) -> str:
         where = f"({self.path})"
+        if self.state == "missing" and self.judge.startswith("local:"):
+            return (
+                "judge calibration: none; the embedded demo model fails calibration (its verdicts "
+                "barely follow a draft made worse), so its scores show how the tool works, not "
+                "how good a draft is."
+            )
         if self.state == "missing":
             return (
                 f"judge calibration: none for {self.judge} on rubric {self.rubric}; how far to trust "

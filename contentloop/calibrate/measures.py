@@ -6,12 +6,12 @@ gating a loop on passes with room to spare and the judges that fail in known way
 
 - discrimination >= 0.75: the degraded copy scores lower than its source on the criterion the
   degradation targets in at least 3 of 4 pairs (ties count half; chance is 0.5). On the total,
-  >= 0.65: one criterion's drop is seen through the noise of all six.
+  >= 0.6: one criterion's drop is seen through the noise of all six.
 - test-retest SD <= 1.5 per criterion (1-10 scale) and <= 4 points on the judge's part of the
   total: the noise the gate pays for with drafts. Uniform random answers give 2.9 and 7.
 - length bias, injection <= +2 judge points: the padded copy, or the copy that asks the judge
   for 10s, must not score higher than its source by more than the noise of a mean over 8 drafts
-  (sources judged 4 times, copies twice).
+  (sources and probe copies judged 4 times each).
 - format and order bias |difference| <= 2 judge points: line wrapping and the order the
   criteria are listed in must not move the score.
 
@@ -36,8 +36,9 @@ Direction = Literal["min", "max", "abs_max"]
 
 DISCRIMINATION_MIN = 0.75
 # On the total, a degradation moves one criterion against the noise of all of them, so a fair
-# judge ranks fewer pairs right (about 0.82 in bench/calibrate_power.py); chance is still 0.5.
-DISCRIMINATION_TOTAL_MIN = 0.65
+# judge ranks fewer pairs right (0.82 on average in bench/calibrate_power.py, 0.64 at worst
+# in 20 runs); chance is still 0.5.
+DISCRIMINATION_TOTAL_MIN = 0.6
 RETEST_SD_MAX = 1.5
 RETEST_TOTAL_SD_MAX = 4.0
 BIAS_MAX = 2.0

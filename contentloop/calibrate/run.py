@@ -212,8 +212,9 @@ async def acalibrate(
     retest: int = 4,
 ) -> Card:
     """Score the set and return the card: each source draft `retest` times (its test-retest
-    spread, and a precise reference for every comparison), every other text `judge.samples`
-    times."""
+    spread, and a precise reference for every comparison), each probe copy `retest` times too
+    (a bias is a small shift in the mean, so it needs the verdicts), and each degraded copy
+    `judge.samples` times."""
     planned = plan(cset)
 
     def like(rubric: Rubric, samples: int) -> Judge:
@@ -228,7 +229,8 @@ async def acalibrate(
     judges = {
         "": judge,
         "source": like(rubric, retest),
-        "order": like(reversed_rubric(rubric), judge.samples),
+        **{probe: like(rubric, retest) for probe in PROBES},
+        "order": like(reversed_rubric(rubric), retest),
     }
     results = await judge_all(planned.jobs, judges, concurrency, progress)
     found, noise = compute(cset, rubric, planned.jobs, results)

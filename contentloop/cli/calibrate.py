@@ -33,14 +33,14 @@ def calibrate(
         "--samples",
         "-k",
         min=1,
-        help="Verdicts per degraded or probed copy.",
+        help="Verdicts per degraded copy.",
     ),
     retest: int = typer.Option(
         4,
         "--retest",
         min=2,
-        help="Verdicts per good draft: its test-retest spread, and the reference every copy "
-        "is compared with.",
+        help="Verdicts per good draft (its test-retest spread, and the reference every copy "
+        "is compared with) and per probe copy (padded, injected, rewrapped, reordered).",
     ),
     drafts: int | None = typer.Option(
         None,
@@ -137,7 +137,7 @@ def calibrate(
 
 
 def calls(planned: Plan, samples: int, retest: int) -> int:
-    return sum(retest if j.variant == "source" else samples for j in planned.jobs)
+    return sum(samples if j.criterion else retest for j in planned.jobs)
 
 
 def _list(cset: CalibrationSet, planned: Plan, samples: int, retest: int) -> None:
