@@ -311,6 +311,10 @@ def test_cli_optimize_skill_end_to_end(repo, imagine, monkeypatch):
     assert summary["counts"] == {"keep": 2} and summary["best"] > summary["baseline"]
     assert summary["confirmed_gain"]["mean"] > 0
     assert "experiment 1/1: keep" in " ".join(r.stderr.split())
+    # No card for this judge: said at start, and recorded in run.json and summary.json.
+    assert "judge calibration: none for openai:m" in " ".join(r.stderr.split())
+    meta = json.loads((repo / "runs" / "cli" / "run.json").read_text())
+    assert summary["calibration"]["state"] == meta["calibration"]["state"] == "missing"
     tsv = (repo / "runs" / "cli" / "results.tsv").read_text().splitlines()
     assert tsv[0].split("\t")[:5] == ["commit", "score", "stdev", "status", "description"]
     assert len(tsv) == 3

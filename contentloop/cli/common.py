@@ -124,6 +124,14 @@ BACKEND_HELP = "anthropic, openai (any OpenAI-compatible server) or local (embed
 _notice_shown = False
 
 
+@app.callback()
+def _each_command() -> None:
+    """Runs before every command: the demo-model notice is said once per command, also when
+    one process runs several (tests, scripts that call the app)."""
+    global _notice_shown
+    _notice_shown = False
+
+
 def demo_notice(backend_name: str) -> None:
     """Say once per process that the embedded demo model writes poorly, whichever role uses it."""
     global _notice_shown
