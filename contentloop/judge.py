@@ -56,6 +56,9 @@ class JudgeScore(BaseModel):
     model: str
     criteria: list[CriterionScore]
     members: list[MemberScore] | None = None  # a panel: each member's verdict
+    # The judge's calibration card on this rubric when it scored: passed, failed, stale or
+    # missing (contentloop calibrate); None where no command looked.
+    calibration: str | None = None
 
 
 class JudgeReplyError(ContentloopError):
@@ -162,6 +165,7 @@ class Judge:
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.sample_offset = 0
+        self.calibration: str | None = None  # the card's state, stamped on every verdict
         # A panel asks every member for every sample; the verdict is the mean over all of them.
         members = getattr(client.backend, "members", None)
         self.clients = (
@@ -267,6 +271,7 @@ class Judge:
             model=self.client.backend.model,
             criteria=criteria,
             members=members,
+            calibration=self.calibration,
         )
 
     def _scaled(self, raw: float) -> float:

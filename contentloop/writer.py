@@ -309,6 +309,7 @@ async def write_many(
                 rubric,
                 samples=judge_samples,
             )
+            judge.calibration = (calibration or {}).get("state")
             run = WriteRun(
                 topic,
                 skill,

@@ -562,3 +562,26 @@ def test_a_card_made_with_another_judge_prompt_is_stale(imagine, cards):
     path.write_text("{not json")
     with pytest.raises(Exception, match="not a calibration card"):
         card_status(cards, imagine, "openai", "m")
+
+
+def test_every_score_says_whether_its_judge_was_calibrated(cards, imagine):
+    cset = load_set(ROOT / "calibration" / "imagine", imagine)
+    draft = str(ROOT / "calibration" / "imagine" / "drafts" / "energy-submetering.md")
+    with OpenAIServer(FairWorld(cset)) as server:
+        url = [
+            "--judge-backend",
+            "openai",
+            "--judge-base-url",
+            server.url + "/v1",
+            "--judge-model",
+            "m",
+        ]
+        before = runner.invoke(app, ["score", draft, *url, "--json"])
+        table = runner.invoke(app, ["score", draft, *url], terminal_width=200)
+        calibrate(server)
+        after = runner.invoke(app, ["score", draft, *url, "--json"])
+    assert json.loads(before.stdout)["judge"]["calibration"] == "missing"
+    assert "(judge not calibrated)" in table.stdout
+    assert json.loads(after.stdout)["judge"]["calibration"] == "passed"
+    no_judge = runner.invoke(app, ["score", draft, "--no-judge", "--json"])
+    assert json.loads(no_judge.stdout)["judge"] is None

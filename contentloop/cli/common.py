@@ -191,14 +191,17 @@ REQUIRE_CALIBRATED_HELP = (
 )
 
 
-def judge_calibration(rubric: Rubric, judge: Backend, *, require: bool) -> CardStatus:
+def judge_calibration(
+    rubric: Rubric, judge: Backend, *, require: bool, announce: bool = True
+) -> CardStatus:
     """Say how far the judge is known to be trusted on this rubric (its calibration card), and
     refuse with --require-calibrated unless the card passed."""
     from ..calibrate import CARDS_DIR, card_status
 
     status, _ = card_status(CARDS_DIR, rubric, judge.name, judge.model)
-    style = "green" if status.state == "passed" else "yellow"
-    err.print(Text(status.line(), style=style), highlight=False, soft_wrap=True)
+    if announce:
+        style = "green" if status.state == "passed" else "yellow"
+        err.print(Text(status.line(), style=style), highlight=False, soft_wrap=True)
     if require and status.state != "passed":
         raise ContentloopError(
             f"--require-calibrated: the judge {status.judge} has no passing calibration card for "

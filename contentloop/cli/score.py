@@ -14,6 +14,7 @@ from .common import (
     app,
     backend_flags,
     err,
+    judge_calibration,
     make_judge,
     out,
     user_errors,
@@ -91,6 +92,10 @@ def score(
                 ledger=ledger,
                 temperature=judge_temperature,
             )
+            # Every card says next to its judge part whether that judge was measured.
+            judge.calibration = judge_calibration(
+                loaded, judge.client.backend, require=False, announce=False
+            ).state
         cards = score_files(paths, loaded, judge, concurrency)
     for card in cards:
         if as_json:

@@ -119,6 +119,7 @@ class OptimizeRun:
             Client(judge_backend, role="judge", cache=cache, ledger=self.costs, limit=limit),
             rubric,
         )
+        self.judge.calibration = (calibration or {}).get("state")
         # The audit judge re-scores only the confirmation's drafts: a gain that only the
         # judge the loop climbed on can see is flagged as possible judge gaming.
         self.audit = (

@@ -36,6 +36,15 @@ def _evidence(result: CheckResult, limit: int = 3) -> Text:
     return text
 
 
+# What a card says next to its judge part, by the judge's calibration state on the rubric.
+TRUST = {
+    "passed": "calibrated judge",
+    "failed": "judge FAILED calibration",
+    "stale": "judge's calibration is stale",
+    "missing": "judge not calibrated",
+}
+
+
 def render_card(console: Console, card: ScoreCard) -> None:
     table = Table(title=card.path or "draft", title_justify="left", expand=False)
     table.add_column("check")
@@ -63,6 +72,11 @@ def render_card(console: Console, card: ScoreCard) -> None:
         line.append("   judge: not run (--no-judge)", style="dim")
     else:
         line.append(f"   judge {_fmt(card.judge.score)}/{_fmt(card.judge.max)}")
+        note = TRUST.get(card.judge.calibration or "")
+        if note:
+            line.append(
+                f" ({note})", style="green" if card.judge.calibration == "passed" else "yellow"
+            )
     line.append(f"   total {_fmt(card.total)}/{_fmt(card.max)}", style="bold cyan")
     line.append(f"   ({card.words} words, rubric {card.rubric_name})", style="dim")
     console.print(line)
@@ -142,6 +156,15 @@ def render_write_summary(console: Console, run: Any) -> None:
                 c.name, f"{old[c.name]:g}", f"{c.score:g}", f"{delta:+g}" if delta else ""
             )
     console.print(table)
+    state = best.card.judge.calibration if best.card.judge else None
+    if state and state != "passed":
+        console.print(
+            f"{TRUST[state]}: the judge's part of these totals is unmeasured on this rubric; "
+            "read the rule checks first (contentloop calibrate measures the judge).",
+            style="yellow",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 def _gain(g: dict[str, Any] | None) -> str:
