@@ -82,19 +82,19 @@ def _totals(score: JudgeScore, rubric: Rubric) -> list[float]:
 
 async def judge_all(
     jobs: list[Job],
-    judges: dict[str, Judge],
+    pick: Callable[[Job], Judge],
     concurrency: int,
     progress: Progress | None = None,
 ) -> dict[tuple[str, str], JudgeScore | None]:
-    """Every job's verdict (None: the judge gave no usable reply even after a repair).
-    `judges`: by variant ("source", "order"), and "" for every other."""
+    """Every job's verdict, by the judge `pick` chooses for it (None: the judge gave no usable
+    reply even after a repair)."""
     gate = asyncio.Semaphore(concurrency)
     done = 0
     results: dict[tuple[str, str], JudgeScore | None] = {}
 
     async def one(job: Job) -> None:
         nonlocal done
-        which = judges.get(job.variant, judges[""])
+        which = pick(job)
         async with gate:
             try:
                 results[(job.draft, job.variant)] = await which.ajudge(
@@ -210,12 +210,11 @@ async def acalibrate(
     progress: Progress | None = None,
     judge_info: dict[str, Any] | None = None,
     retest: int = 4,
+    planned: Plan | None = None,
 ) -> Card:
-    """Score the set and return the card: each source draft `retest` times (its test-retest
-    spread, and a precise reference for every comparison), each probe copy `retest` times too
-    (a bias is a small shift in the mean, so it needs the verdicts), and each degraded copy
-    `judge.samples` times."""
-    planned = plan(cset)
+    """Score the set and return the card; each text is judged `verdicts(job, judge.samples,
+    retest)` times. `planned`: the set's plan when the caller has made it already."""
+    planned = planned or plan(cset)
 
     def like(rubric: Rubric, samples: int) -> Judge:
         return Judge(
@@ -226,13 +225,14 @@ async def acalibrate(
             max_tokens=judge.max_tokens,
         )
 
-    judges = {
-        "": judge,
-        "source": like(rubric, retest),
-        **{probe: like(rubric, retest) for probe in PROBES},
-        "order": like(reversed_rubric(rubric), retest),
-    }
-    results = await judge_all(planned.jobs, judges, concurrency, progress)
+    steady, reordered = like(rubric, retest), like(reversed_rubric(rubric), retest)
+
+    def pick(job: Job) -> Judge:
+        if job.variant == "order":
+            return reordered
+        return judge if job.criterion else steady  # as `verdicts` counts them
+
+    results = await judge_all(planned.jobs, pick, concurrency, progress)
     found, noise = compute(cset, rubric, planned.jobs, results)
     ledger = judge.client.ledger.totals()
     return Card(
@@ -262,5 +262,13 @@ async def acalibrate(
     )
 
 
-def jobs_count(cset: CalibrationSet) -> int:
-    return len(plan(cset).jobs)
+def verdicts(job: Job, samples: int, retest: int) -> int:
+    """How many times a text is judged: a degraded copy `samples` times; a source draft
+    `retest` times (its test-retest spread, and a precise reference for every comparison), and
+    a probe copy `retest` times too (a bias is a small shift in the mean, so it needs them)."""
+    return samples if job.criterion else retest
+
+
+def calls(planned: Plan, samples: int, retest: int) -> int:
+    """The judge calls a calibration of this plan makes (with no cache)."""
+    return sum(verdicts(j, samples, retest) for j in planned.jobs)

@@ -86,6 +86,7 @@ def calibrate(
     import asyncio
 
     from ..calibrate import acalibrate, card_path, load_set, plan, save_card
+    from ..calibrate.run import calls
     from ..report.calibration import render_card
     from ..rubric import load_rubric
 
@@ -125,6 +126,7 @@ def calibrate(
                     concurrency=concurrency,
                     progress=lambda done, total: bar.update(task, completed=done),
                     retest=retest,
+                    planned=planned,
                 )
             )
         path = card_path(cards, loaded, backend.name, backend.model)
@@ -136,12 +138,9 @@ def calibrate(
     raise typer.Exit(0 if card.passed else 1)
 
 
-def calls(planned: Plan, samples: int, retest: int) -> int:
-    return sum(samples if j.criterion else retest for j in planned.jobs)
-
-
 def _list(cset: CalibrationSet, planned: Plan, samples: int, retest: int) -> None:
     from ..calibrate.degrade import describe
+    from ..calibrate.run import calls
 
     for criterion, names in cset.config.degradations.items():
         for name in names:
