@@ -9,13 +9,12 @@ if TYPE_CHECKING:
 
 
 def audit_view(
-    run: OptimizeRun, confirmed: dict[str, Any] | None, audit: dict[str, Any] | None
+    run: OptimizeRun, shown_better: bool, audit: dict[str, Any] | None
 ) -> dict[str, Any] | None:
     """What the audit judge saw of the confirmed gain, and whether the gain holds under it."""
     if run.audit is None:
         return None
     backend = run.audit.client.backend
-    shown = bool(confirmed) and confirmed["ci95_low"] > 0  # type: ignore[index]
     holds = None if audit is None else audit["ci95_low"] > 0
     return {
         "judge": f"{backend.name}:{backend.model}",
@@ -23,7 +22,7 @@ def audit_view(
         "holds": holds,
         # The loop climbed one judge; a gain that judge confirms and another does not see may
         # be a skill that learned to please it rather than to write better.
-        "judge_gaming_suspected": bool(shown and audit is not None and not holds),
+        "judge_gaming_suspected": bool(shown_better and audit is not None and not holds),
     }
 
 
@@ -48,8 +47,9 @@ def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
     base, done = st.baseline, st.confirmed
     confirmed = done.gain.model_dump() if done and done.gain else None
     holdout = done.holdout_gain.model_dump() if done and done.holdout_gain else None
+    shown_better = bool(confirmed) and confirmed["ci95_low"] > 0
     audit = audit_view(
-        run, confirmed, done.audit_gain.model_dump() if done and done.audit_gain else None
+        run, shown_better, done.audit_gain.model_dump() if done and done.audit_gain else None
     )
     in_loop = None
     if base is not None and st.best_skill and st.best_skill != base.skill:
@@ -59,7 +59,6 @@ def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
         for key, digest in (("baseline", base.skill), ("best", st.best_skill)):
             mean = m.mean_of(digest, holdout=True, role="holdout", experiment=done.experiment)
             holdout_means[key] = round(mean, 3)
-    shown_better = bool(confirmed) and confirmed["ci95_low"] > 0
     return {
         "tag": run.tag,
         "schema_version": 2,
