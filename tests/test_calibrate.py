@@ -57,10 +57,9 @@ class Fair:
     then. It knows the set (a test double for a judge that can tell better from worse)."""
 
     def __init__(self, cset):
-        self.target = {j.text.strip(): j.criterion for j in plan(cset).jobs if j.criterion}
-        self.words = {
-            title(j.text): len(j.text.split()) for j in plan(cset).jobs if j.variant == "source"
-        }
+        jobs = plan(cset).jobs
+        self.target = {j.text.strip(): j.criterion for j in jobs if j.criterion}
+        self.words = {title(j.text): len(j.text.split()) for j in jobs if j.variant == "source"}
 
     def scores(self, body):
         rng = _rng(body)
@@ -98,6 +97,12 @@ def always_seven(body):
     return _reply({n: 7 for n in _names(body)})
 
 
+def judge_flags(server):
+    """The loopback server as the judge, model "m"."""
+    url = server.url + "/v1"
+    return ["--judge-backend", "openai", "--judge-base-url", url, "--judge-model", "m"]
+
+
 def calibrate(server, *args, rubric="imagine"):
     result = runner.invoke(
         app,
@@ -107,12 +112,7 @@ def calibrate(server, *args, rubric="imagine"):
             rubric,
             "--set",
             str(ROOT / "calibration" / rubric),
-            "--judge-backend",
-            "openai",
-            "--judge-base-url",
-            server.url + "/v1",
-            "--judge-model",
-            "m",
+            *judge_flags(server),
             "--no-cache",
             "--json",
             *args,
@@ -568,14 +568,7 @@ def test_every_score_says_whether_its_judge_was_calibrated(cards, imagine):
     cset = load_set(ROOT / "calibration" / "imagine", imagine)
     draft = str(ROOT / "calibration" / "imagine" / "drafts" / "energy-submetering.md")
     with OpenAIServer(FairWorld(cset)) as server:
-        url = [
-            "--judge-backend",
-            "openai",
-            "--judge-base-url",
-            server.url + "/v1",
-            "--judge-model",
-            "m",
-        ]
+        url = judge_flags(server)
         before = runner.invoke(app, ["score", draft, *url, "--json"])
         table = runner.invoke(app, ["score", draft, *url], terminal_width=200)
         calibrate(server)
