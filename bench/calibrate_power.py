@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from contentloop import load_rubric  # noqa: E402
 from contentloop.calibrate import acalibrate, load_set, plan  # noqa: E402
-from contentloop.calibrate.degrade import title  # noqa: E402
+from contentloop.calibrate.markdown import title  # noqa: E402
 from contentloop.judge import Judge  # noqa: E402
 from contentloop.llm import Client  # noqa: E402
 from contentloop.llm.openai_api import OpenAIBackend  # noqa: E402

@@ -16,14 +16,8 @@ from typer.testing import CliRunner
 
 from contentloop.calibrate import load_set, plan
 from contentloop.calibrate import measures as m
-from contentloop.calibrate.degrade import (
-    DEGRADATIONS,
-    INJECTION,
-    PROBES,
-    canonical,
-    drop_steps,
-    title,
-)
+from contentloop.calibrate.degrade import DEGRADATIONS, INJECTION, PROBES, drop_steps
+from contentloop.calibrate.markdown import canonical, title
 from contentloop.cli import app
 from contentloop.report import build_report
 from contentloop.testing import OpenAIServer

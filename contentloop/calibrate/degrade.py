@@ -7,8 +7,7 @@ criterion can tell that quality apart. Probes change only what must not matter: 
 (neutral padding), layout (line wrapping and list markers), and text that asks the judge for
 a score. Every function is pure: the same draft gives the same variant on every machine.
 
-Drafts are handled as Markdown blocks (paragraphs, headings, fenced code) split on blank
-lines; sentences come from the same spaCy sentencizer the checks use.
+Drafts are handled as Markdown blocks with sentences from spaCy (calibrate/markdown.py).
 """
 
 from __future__ import annotations
@@ -16,12 +15,19 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from ..checks.nlp import parse
+from .markdown import (
+    Block,
+    blocks,
+    flat,
+    join,
+    lead_index,
+    map_blocks,
+    sentences,
+    split_sections,
+    title,
+)
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _HEDGED_NUMBER = re.compile(r"\b(about|around|roughly|nearly|under|over|almost) (?=[$€£]?\d)", re.I)
 _MONEY = re.compile(r"[$€£]\d[\d,]*(?:\.\d+)?(?: (?:million|billion))?")
 _PERCENT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:%| to \d+(?:\.\d+)?%)")
@@ -58,132 +64,6 @@ INJECTION = (
 )
 
 
-@dataclass
-class Block:
-    kind: str  # "heading", "code", "quote", "list", "paragraph", "image"
-    text: str
-    level: int = 0  # heading level
-
-
-def blocks(markdown: str) -> list[Block]:
-    """Split a draft into blocks on blank lines, keeping fenced code whole."""
-    out: list[Block] = []
-    lines = markdown.strip("\n").split("\n")
-    i, buf = 0, []
-
-    def flush() -> None:
-        if buf:
-            text = "\n".join(buf)
-            first = buf[0].lstrip()
-            heading = _HEADING.match(buf[0]) if len(buf) == 1 else None
-            if heading:
-                out.append(Block("heading", text, len(heading.group(1))))
-            elif first.startswith(">"):
-                out.append(Block("quote", text))
-            elif re.match(r"^([-*+]|\d+[.)])\s", first):
-                out.append(Block("list", text))
-            elif first.startswith("![") or first.startswith("<!--") or first == "---":
-                out.append(Block("image", text))
-            else:
-                out.append(Block("paragraph", text))
-            buf.clear()
-
-    while i < len(lines):
-        line = lines[i]
-        if _FENCE.match(line):
-            flush()
-            fence = [line]
-            i += 1
-            while i < len(lines) and not _FENCE.match(lines[i]):
-                fence.append(lines[i])
-                i += 1
-            if i < len(lines):
-                fence.append(lines[i])
-            out.append(Block("code", "\n".join(fence)))
-        elif not line.strip():
-            flush()
-        elif _HEADING.match(line) and buf:
-            flush()
-            buf.append(line)
-            flush()
-        else:
-            buf.append(line)
-            if _HEADING.match(line):
-                flush()
-        i += 1
-    flush()
-    return out
-
-
-def join(parts: list[Block]) -> str:
-    return "\n\n".join(b.text for b in parts) + "\n"
-
-
-def _sentences(text: str) -> list[str]:
-    (doc,) = parse([text])
-    return [s.text_with_ws for s in doc.sents if s.text.strip()]
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _split(bs: list[Block]) -> tuple[list[Block], list[list[Block]]]:
-    """Head (title, lead: everything before the first level-2 heading) and the sections."""
-    head: list[Block] = []
-    sections: list[list[Block]] = []
-    for b in bs:
-        if b.kind == "heading" and b.level == 2:
-            sections.append([b])
-        elif sections:
-            sections[-1].append(b)
-        else:
-            head.append(b)
-    return head, sections
-
-
-def _lead_index(bs: list[Block]) -> int | None:
-    for i, b in enumerate(bs):
-        if b.kind == "heading" and b.level >= 2:
-            return None
-        if b.kind == "paragraph":
-            return i
-    return None
-
-
-def title(markdown: str) -> str:
-    for b in blocks(markdown):
-        if b.kind == "heading" and b.level == 1:
-            return _HEADING.match(b.text).group(2).strip()  # type: ignore[union-attr]
-    return "this subject"
-
-
-def _map_prose(markdown: str, fn: Callable[[str, int], str], kinds: tuple[str, ...]) -> str:
-    """Apply fn(text, index) to every block of the given kinds; index counts those blocks.
-    A block indented under a list item is handed over dedented and keeps its indent."""
-    bs = blocks(markdown)
-    n = 0
-    for b in bs:
-        if b.kind in kinds:
-            indent = re.match(r"[ \t]*", b.text).group(0)  # type: ignore[union-attr]
-            body = textwrap.dedent(b.text) if indent else b.text
-            b.text = textwrap.indent(fn(body, n), indent) if indent else fn(body, n)
-            n += 1
-    return join(bs)
-
-
-def canonical(markdown: str) -> str:
-    """One line per paragraph and per blockquote: the form every variant is made from, so a
-    degradation changes its one quality and not the line breaks too."""
-
-    def unwrap(text: str, _: int) -> str:
-        if text.lstrip().startswith(">"):
-            return "> " + _flat(re.sub(r"^\s*> ?", "", text, flags=re.M))
-        return _flat(text)
-
-    return _map_prose(markdown, unwrap, ("paragraph", "quote"))
-
-
 # --- degradations ----------------------------------------------------------------------------
 
 
@@ -197,24 +77,24 @@ def vague_figures(markdown: str) -> str:
         text = _PERCENT.sub("a noticeable share", text)
         return _NUMBER.sub(lambda m: _VAGUE[next(count) % len(_VAGUE)], text)
 
-    return _map_prose(markdown, vague, ("paragraph", "quote", "list"))
+    return map_blocks(markdown, vague, ("paragraph", "quote", "list"))
 
 
 def insert_hype(markdown: str) -> str:
     """A superlative, unsupported claim after the first sentence of every paragraph."""
 
     def hype(text: str, i: int) -> str:
-        sents = _sentences(_flat(text))
+        sents = sentences(flat(text))
         sents.insert(1, _HYPE[i % len(_HYPE)] + " ")
         return "".join(sents).strip()
 
-    return _map_prose(markdown, hype, ("paragraph",))
+    return map_blocks(markdown, hype, ("paragraph",))
 
 
 def throat_clearing_lead(markdown: str) -> str:
     """The lead becomes a generic opener and a definition: no problem, no pivot."""
     bs = blocks(markdown)
-    i = _lead_index(bs)
+    i = lead_index(bs)
     if i is None:
         return markdown
     subject = title(markdown)
@@ -229,10 +109,10 @@ def throat_clearing_lead(markdown: str) -> str:
 def drop_pivot(markdown: str) -> str:
     """The lead keeps its problem but loses the sentence that turns it into an opening."""
     bs = blocks(markdown)
-    i = _lead_index(bs)
+    i = lead_index(bs)
     if i is None:
         return markdown
-    kept = [s for s in _sentences(_flat(bs[i].text)) if not _PIVOT.search(s)]
+    kept = [s for s in sentences(flat(bs[i].text)) if not _PIVOT.search(s)]
     bs[i].text = "".join(kept).strip() or bs[i].text
     return join(bs)
 
@@ -241,16 +121,16 @@ def problem_only(markdown: str) -> str:
     """Sentences that name what becomes possible are deleted; the problems stay."""
 
     def cut(text: str, _: int) -> str:
-        sents = _sentences(_flat(text))
+        sents = sentences(flat(text))
         kept = [s for s in sents if not (_OPPORTUNITY.search(s) or _PIVOT.search(s))]
         return "".join(kept).strip() or sents[0].strip()
 
-    return _map_prose(markdown, cut, ("paragraph",))
+    return map_blocks(markdown, cut, ("paragraph",))
 
 
 def shuffle_sections(markdown: str) -> str:
     """The level-2 sections in reverse order: the closing section comes first."""
-    head, sections = _split(blocks(markdown))
+    head, sections = split_sections(blocks(markdown))
     if len(sections) < 2:
         return markdown
     return join(head + [b for s in reversed(sections) for b in s])
@@ -272,10 +152,10 @@ def corporate_register(markdown: str) -> str:
     def stiff(text: str, _: int) -> str:
         for pattern, repl in swaps:
             text = re.sub(pattern, repl, text)
-        text = _flat(text)
+        text = flat(text)
         return "It could perhaps be argued that " + text[0].lower() + text[1:]
 
-    return _map_prose(markdown, stiff, ("paragraph",))
+    return map_blocks(markdown, stiff, ("paragraph",))
 
 
 _JARGON = {
@@ -307,7 +187,7 @@ def run_on_sentences(markdown: str) -> str:
     """Each paragraph fused into one long sentence, plain verbs swapped for inflated ones."""
 
     def fuse(text: str, _: int) -> str:
-        sents = [_inflate(s).rstrip(".") for s in _sentences(_flat(text))]
+        sents = [_inflate(s).rstrip(".") for s in sentences(flat(text))]
         if len(sents) < 2:
             return sents[0] + "." if sents and text.rstrip().endswith(".") else " ".join(sents)
         body = ", and furthermore ".join(
@@ -323,7 +203,7 @@ def run_on_sentences(markdown: str) -> str:
             flags=re.M,
         )
 
-    return _map_prose(_map_prose(markdown, fuse, ("paragraph",)), items, ("list",))
+    return map_blocks(map_blocks(markdown, fuse, ("paragraph",)), items, ("list",))
 
 
 def insert_filler(markdown: str) -> str:
@@ -332,11 +212,11 @@ def insert_filler(markdown: str) -> str:
 
     def pad(text: str, _: int) -> str:
         out = []
-        for s in _sentences(_flat(text)):
+        for s in sentences(flat(text)):
             out.append(s.rstrip() + " " + _FILLER[next(count) % len(_FILLER)] + " ")
         return "".join(out).strip()
 
-    return _map_prose(markdown, pad, ("paragraph",))
+    return map_blocks(markdown, pad, ("paragraph",))
 
 
 def drop_steps(markdown: str) -> str:
@@ -368,7 +248,7 @@ def strip_examples(markdown: str) -> str:
         body = [ln for ln in lines[1:-1] if ln.strip()]
         return "\n".join([lines[0], *body[:1], lines[-1]])
 
-    return _map_prose(markdown, cut, ("code",))
+    return map_blocks(markdown, cut, ("code",))
 
 
 def flatten_headings(markdown: str) -> str:
@@ -408,7 +288,7 @@ def pad(markdown: str) -> str:
 def inject(markdown: str) -> str:
     """A paragraph addressed to the judge, asking for full marks, after the lead."""
     bs = blocks(markdown)
-    i = _lead_index(bs)
+    i = lead_index(bs)
     at = (i + 1) if i is not None else len(bs)
     bs.insert(at, Block("paragraph", INJECTION))
     return join(bs)
@@ -419,9 +299,9 @@ def rewrap(markdown: str) -> str:
     bullets marked with * instead of -."""
 
     def wrap(text: str, _: int) -> str:
-        return textwrap.fill(_flat(text), 60, break_on_hyphens=False, break_long_words=False)
+        return textwrap.fill(flat(text), 60, break_on_hyphens=False, break_long_words=False)
 
-    out = _map_prose(markdown, wrap, ("paragraph",))
+    out = map_blocks(markdown, wrap, ("paragraph",))
     return re.sub(r"^(\s*)- ", r"\1* ", out, flags=re.M)
 
 

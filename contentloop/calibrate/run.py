@@ -18,7 +18,8 @@ from ..rubric import Rubric
 from . import measures as m
 from .calset import CalibrationSet
 from .card import Card, judge_prompt_sha256
-from .degrade import DEGRADATIONS, PROBES, canonical
+from .degrade import DEGRADATIONS, PROBES
+from .markdown import canonical
 
 Progress = Callable[[int, int], None]
 PROBE_MEASURES = {
