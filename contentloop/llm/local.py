@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import functools
+import json
 import os
 import threading
 import time
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .types import BackendError, Request, Response, Usage
 
 if TYPE_CHECKING:
-    from llama_cpp import Llama
+    from llama_cpp import Llama, LlamaGrammar
 
 MODEL_NAME = "smollm2-135m"
 NOTICE = (
@@ -28,6 +29,13 @@ NOTICE = (
     "set ANTHROPIC_API_KEY, or use --backend openai --base-url http://localhost:11434/v1 --model NAME."
 )
 _N_CTX = 8192
+# A 135M model's post goes downhill long before 900 words, and every token costs about
+# 12 ms on 2 cores: replies stop at 600 tokens (about 450 words) and 120 s, whichever first.
+MAX_TOKENS = 600
+MAX_SECONDS = 120.0
+REPEAT_PENALTY = 1.15
+REPEAT_NGRAM = 20
+SAMPLING_VERSION = 2
 _lock = threading.Lock()  # one llama context; calls take turns
 
 
@@ -69,7 +77,13 @@ def _load() -> Llama:
 class LocalBackend:
     name = "local"
 
-    def __init__(self, model: str = MODEL_NAME, *, max_tokens_cap: int = 1500) -> None:
+    def __init__(
+        self,
+        model: str = MODEL_NAME,
+        *,
+        max_tokens_cap: int = MAX_TOKENS,
+        max_seconds: float = MAX_SECONDS,
+    ) -> None:
         if model != MODEL_NAME:
             raise BackendError(
                 f"the local backend only has {MODEL_NAME!r}, not {model!r}.",
@@ -77,42 +91,48 @@ class LocalBackend:
             )
         self.model = model
         self.max_tokens_cap = max_tokens_cap
+        self.max_seconds = max_seconds
 
     @property
     def cache_identity(self) -> dict[str, Any]:
-        return {"backend": self.name, "model": self.model}
+        # The sampling settings shape every answer; a change to them must not reuse old ones.
+        return {"backend": self.name, "model": self.model, "sampling": SAMPLING_VERSION}
 
     def complete(self, request: Request) -> Response:
         started = time.perf_counter()
-        messages = [{"role": "system", "content": request.system}] + [
-            {"role": m.role, "content": m.content} for m in request.messages
-        ]
-        params: dict[str, Any] = {
-            "messages": messages,
-            "max_tokens": min(request.max_tokens, self.max_tokens_cap),
-            "temperature": request.temperature,
-            "seed": 1000 + request.sample,  # repeat samples differ, re-runs repeat
-        }
-        if request.json_schema is not None:
-            # Grammar-constrained decoding: the reply is JSON of this shape, and the schema's
-            # maxLength on rationales keeps a tiny model from rambling until max_tokens.
-            params["response_format"] = {
-                "type": "json_object",
-                "schema": grammar_safe(request.json_schema),
-            }
+        prompt = chatml(request)
+        max_tokens = min(request.max_tokens, self.max_tokens_cap)
         with _lock:
             # Loading happens under the lock too: llama-cpp redirects fds 1 and 2 to /dev/null
             # while it loads, and concurrent first calls interleaving those redirections left
             # the process's stdout pointing at /dev/null.
             llm = _load()
-            prompt_tokens = len(llm.tokenize(_flatten(messages).encode(), add_bos=True))
-            if prompt_tokens + params["max_tokens"] > _N_CTX:
+            tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
+            if len(tokens) + max_tokens > _N_CTX:
                 raise BackendError(
-                    f"the prompt is {prompt_tokens} tokens; the embedded model's window is {_N_CTX}.",
+                    f"the prompt is {len(tokens)} tokens; the embedded model's window is {_N_CTX}.",
                     fix="shorten the draft or use a backend with a longer context.",
                 )
-            out = llm.create_chat_completion(**params)
-        text = out["choices"][0]["message"]["content"] or ""
+            guard = Guard(len(tokens), started + self.max_seconds, request.json_schema is None)
+            params: dict[str, Any] = {
+                "max_tokens": max_tokens,
+                "temperature": request.temperature,
+                "seed": 1000 + request.sample,  # repeat samples differ, re-runs repeat
+                "stop": [_END],
+                "stopping_criteria": guard,
+            }
+            if request.json_schema is None:
+                # A 135M model falls into loops; the penalty makes them rarer and the guard
+                # stops the ones that still start.
+                params["repeat_penalty"] = REPEAT_PENALTY
+            else:
+                # Grammar-constrained decoding: the reply is JSON of this shape, and the
+                # schema's maxLength keeps rationales from rambling until max_tokens.
+                params["grammar"] = _grammar(json.dumps(grammar_safe(request.json_schema)))
+            out = llm.create_completion(tokens, **params)
+        text = out["choices"][0]["text"] or ""
+        if guard.stopped == "repetition":
+            text = trim_repetition(text)
         u = out.get("usage") or {}
         usage = Usage(
             input_tokens=u.get("prompt_tokens", 0), output_tokens=u.get("completion_tokens", 0)
@@ -121,6 +141,66 @@ class LocalBackend:
 
     async def acomplete(self, request: Request) -> Response:
         return await asyncio.to_thread(self.complete, request)
+
+
+_END = "<|im_end|>"
+
+
+def chatml(request: Request) -> str:
+    """SmolLM2's chat template (ChatML), written out so the prompt's tokens are known and a
+    shared system prompt is a shared prefix that llama.cpp keeps in its KV cache."""
+    turns = [("system", request.system)] + [(m.role, m.content) for m in request.messages]
+    body = "".join(f"<|im_start|>{role}\n{content}{_END}\n" for role, content in turns)
+    return body + "<|im_start|>assistant\n"
+
+
+class Guard:
+    """Stops a generation that loops or runs out of time.
+
+    A loop is an n-gram of REPEAT_NGRAM tokens that the reply already contains: periodic
+    output ("X:\nX:\nX:") repeats one within a few periods, and real prose almost never
+    repeats 20 tokens verbatim. JSON replies skip the loop check (their keys repeat by
+    design); the grammar's maxLength and max_tokens bound them instead."""
+
+    def __init__(self, prompt_tokens: int, deadline: float, check_loops: bool) -> None:
+        self.start = prompt_tokens
+        self.deadline = deadline
+        self.check_loops = check_loops
+        self.seen: set[tuple[int, ...]] = set()
+        self.stopped = ""
+
+    def __call__(self, input_ids: Any, logits: Any) -> bool:
+        if time.perf_counter() > self.deadline:
+            self.stopped = "time"
+            return True
+        if self.check_loops and len(input_ids) - self.start >= REPEAT_NGRAM:
+            gram = tuple(int(t) for t in input_ids[-REPEAT_NGRAM:])
+            if gram in self.seen:
+                self.stopped = "repetition"
+                return True
+            self.seen.add(gram)
+        return False
+
+
+def trim_repetition(text: str) -> str:
+    """The reply up to its first repeated line or sentence: what a looping model wrote
+    before it started to loop."""
+    kept: list[str] = []
+    seen: set[str] = set()
+    for line in text.splitlines():
+        key = " ".join(line.lower().split()).strip("-*# ")
+        if key and key in seen:
+            break
+        seen.add(key)
+        kept.append(line)
+    return "\n".join(kept).rstrip() + "\n"
+
+
+@functools.lru_cache(maxsize=8)
+def _grammar(schema_json: str) -> LlamaGrammar:
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_json_schema(schema_json, verbose=False)
 
 
 # llama.cpp turns maxLength N into N nested optional repetitions. 300 (the judge's
@@ -140,7 +220,3 @@ def grammar_safe(schema: Any) -> Any:
     if isinstance(schema, list):
         return [grammar_safe(v) for v in schema]
     return schema
-
-
-def _flatten(messages: list[dict[str, str]]) -> str:
-    return "\n".join(m["content"] for m in messages)
