@@ -269,3 +269,31 @@ def test_rubric_numbers_drive_the_score(tmp_path):
     card = score_text("TODO x.\n", r)
     (v,) = [v for v in card.binary.violations if v.id == "placeholders"]
     assert v.deduction == 1
+
+
+# --- repetition ------------------------------------------------------------------------------
+
+
+def test_repetition_finds_a_looping_reply_and_names_the_first_line(imagine):
+    line = "Private 5G keeps every robot on the floor connected all day."
+    text = f"# Title\n\n{line}\n\n- {line.upper()}\n- Other words entirely, said only once here.\n"
+    r = result(text, imagine, "repetition")
+    assert (r.count, r.deduction) == (1, 2)
+    assert r.evidence[0].line == 5 and r.evidence[0].context == "repeats line 3"
+
+
+def test_repetition_counts_a_repeated_paragraph_once_not_per_sentence(imagine):
+    para = "The hall has 600 devices on one network. Wi-Fi drops them when it gets busy."
+    r = result(f"{para}\n\n{para}\n", imagine, "repetition")
+    assert r.count == 1 and r.evidence[0].line == 3
+
+
+def test_repetition_caps_its_deduction_and_ignores_short_sentences(imagine):
+    text = "Here is how. " * 3 + "\n\n" + "\n\n".join(["One sentence that loops on and on."] * 9)
+    r = result(text, imagine, "repetition")
+    assert r.count == 8 and r.deduction == 10  # 8 x 2, capped at 10; "Here is how." is short
+
+
+def test_repetition_passes_distinct_sentences_that_share_words(imagine):
+    text = "Private 5G keeps round trips short.\n\nPrivate 5G keeps the plan simple.\n"
+    assert hits(text, imagine, "repetition") == []

@@ -40,7 +40,9 @@ def test_second_rubric_uses_other_checks(techdocs, imagine):
         "required_element",
     }
     shared = {c.id for c in techdocs.binary.checks} & {c.id for c in imagine.binary.checks}
-    assert shared == {"evaluator_address"}, "only the anti-gaming check is common to both"
+    assert shared == {"evaluator_address", "repetition"}, (
+        "only the anti-gaming and anti-loop checks are common to both"
+    )
 
 
 def test_rubric_by_name_and_hash(imagine):

@@ -7,6 +7,7 @@ from . import (  # noqa: F401 - importing registers each check type
     pattern,
     pronoun,
     readability,
+    repetition,
     required_element,
 )
 from .base import REGISTRY, CheckConfig, CheckResult, Evidence, Finding, register, run_check
