@@ -7,10 +7,38 @@ Public API (the CLI is a thin layer over these)::
     card.total, card.to_json()
 """
 
-from .checks import CheckResult, Draft, Evidence
-from .errors import ContentloopError
-from .rubric import Rubric, load_rubric
-from .scoring import ScoreCard, score_drafts, score_files, score_text
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .checks import CheckResult, Draft, Evidence
+    from .errors import ContentloopError
+    from .rubric import Rubric, load_rubric
+    from .scoring import ScoreCard, score_drafts, score_files, score_text
+
+# Where each public name lives. They load on first use (PEP 562), so `contentloop --help`
+# and commands that never check prose do not import pydantic models, spaCy or textstat.
+_PUBLIC = {
+    "CheckResult": "checks",
+    "Draft": "checks",
+    "Evidence": "checks",
+    "ContentloopError": "errors",
+    "Rubric": "rubric",
+    "load_rubric": "rubric",
+    "ScoreCard": "scoring",
+    "score_drafts": "scoring",
+    "score_files": "scoring",
+    "score_text": "scoring",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    raise AttributeError(f"module 'contentloop' has no attribute {name!r}")
+
 
 __all__ = [
     "CheckResult",

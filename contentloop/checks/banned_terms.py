@@ -11,16 +11,16 @@ matching those on spaCy's lowercased tokens is exact, fast, and offline: "levera
 from __future__ import annotations
 
 import functools
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from lemminflect import getAllInflections, getAllInflectionsOOV, getAllLemmas
 from pydantic import Field, field_validator
-from spacy.matcher import Matcher
-from spacy.util import filter_spans
 
 from .base import CheckConfig, Evidence, Finding, context_of, plural, register
 from .nlp import nlp
 from .prose import Draft
+
+if TYPE_CHECKING:
+    from spacy.matcher import Matcher
 
 
 class BannedTermsConfig(CheckConfig):
@@ -48,6 +48,10 @@ class BannedTermsConfig(CheckConfig):
 
 def _forms(word: str, last: bool) -> set[str]:
     """A word plus its inflections (all of its lemmas' forms)."""
+    # Imported here, not at the top: lemminflect takes about a second to import, and
+    # loading a rubric or printing --help must not pay for it.
+    from lemminflect import getAllInflections, getAllInflectionsOOV, getAllLemmas
+
     forms = {word}
     for lemma in {word, *(lemma for ls in getAllLemmas(word).values() for lemma in ls)}:
         for infl in getAllInflections(lemma).values():
@@ -62,6 +66,8 @@ def _forms(word: str, last: bool) -> set[str]:
 
 @functools.lru_cache(maxsize=64)
 def _matcher(terms: tuple[str, ...]) -> Matcher:
+    from spacy.matcher import Matcher
+
     matcher = Matcher(nlp().vocab)
     space = {"IS_SPACE": True, "OP": "*"}  # line breaks and blanked markup between words
     for term in terms:
@@ -85,6 +91,8 @@ def _matcher(terms: tuple[str, ...]) -> Matcher:
 
 @register(BannedTermsConfig)
 def banned_terms(draft: Draft, cfg: BannedTermsConfig) -> Finding:
+    from spacy.util import filter_spans
+
     assert draft.doc is not None, "score() parses the draft before running checks"
     matcher = _matcher(tuple(cfg.terms))
     matches = matcher(draft.doc, as_spans=True)

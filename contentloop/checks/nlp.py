@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING
 
 from ..atomic import write_text
 from ..paths import home
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 
 @functools.cache
@@ -22,6 +23,8 @@ def nlp() -> Language:
     pipeline would add tagging and parsing that nothing here uses, a download that cannot
     happen offline, and most of the run time.
     """
+    import spacy  # over a second to import: only once prose is checked, never for --help
+
     pipeline = spacy.blank("en")
     pipeline.add_pipe("sentencizer")
     return pipeline

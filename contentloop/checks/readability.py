@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import textstat
 from pydantic import model_validator
 
 from .base import CheckConfig, Evidence, Finding, register
@@ -39,6 +38,8 @@ class ReadabilityConfig(CheckConfig):
 
 
 def measure(text: str, metric: str) -> float:
+    import textstat  # about 0.5 s to import: only when a readability check runs
+
     textstat_ready()
     return float(getattr(textstat, metric)(text))
 
