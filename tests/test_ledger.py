@@ -8,12 +8,34 @@ from contentloop.llm import CostLedger, Response, Usage
 from contentloop.llm.ledger import price_for
 
 
-def test_price_by_exact_name_then_longest_prefix():
+def test_price_by_exact_model_id_never_by_prefix(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert price_for("anthropic", "claude-haiku-4-5")["input"] == 1.0
-    assert (
-        price_for("anthropic", "claude-sonnet-4-6")["output"] == 15.0
-    )  # via prefix claude-sonnet-4
+    # claude-opus-4-6 starts like claude-opus-4 but costs a third of it.
+    assert price_for("anthropic", "claude-opus-4-6")["input"] == 5.0
+    assert price_for("anthropic", "claude-opus-4-0")["input"] == 15.0
+    assert price_for("anthropic", "claude-sonnet-4-6-preview") is None
     assert price_for("openai", "llama3.1:8b") is None
+
+
+def test_prices_from_contentloop_toml_add_and_override(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "contentloop.toml").write_text(
+        '[prices.openai."llama3.1:8b"]\ninput = 0.2\noutput = 0.6\n\n'
+        '[prices.anthropic."claude-haiku-4-5"]\ninput = 0.5\noutput = 2.5\n'
+    )
+    assert price_for("openai", "llama3.1:8b") == {"input": 0.2, "output": 0.6}
+    assert price_for("anthropic", "claude-haiku-4-5")["input"] == 0.5
+
+
+def test_a_bad_price_in_contentloop_toml_names_the_field(tmp_path, monkeypatch):
+    from contentloop.errors import ContentloopError
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "contentloop.toml").write_text('[prices.openai."m"]\ninput = -1\noutput = 1\n')
+    with pytest.raises(ContentloopError) as info:
+        price_for("openai", "m")
+    assert "prices.openai.m.input" in str(info.value)
 
 
 def test_cost_per_call_and_totals(tmp_path):

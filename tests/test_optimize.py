@@ -719,6 +719,24 @@ def test_dry_run_prints_the_plan_and_writes_nothing(repo, imagine, monkeypatch):
     assert plan["detectable_effect"] > 3 and plan["writer_calls"] <= plan["writer_calls_max"]
     assert server.requests == [] and not (repo / "runs").exists()
     assert "autoexp/d" not in git("branch", "--list", cwd=repo)
+    # Model "m" has no price: the plan says so and the run would still go ahead.
+    assert plan["cost_usd"] is None and "cost unknown" in err
+
+
+def test_a_price_set_in_contentloop_toml_prices_the_plan(repo, imagine, monkeypatch):
+    from typer.testing import CliRunner
+
+    from contentloop.cli import app
+
+    monkeypatch.chdir(repo)
+    (repo / "contentloop.toml").write_text('[prices.openai."m"]\ninput = 1.0\noutput = 2.0\n')
+    with OpenAIServer(World(imagine, [])) as server:
+        r = CliRunner().invoke(
+            app, cli_args(server, "--tag", "d", "--dry-run", "--json", "--noise", "6")
+        )
+    plan = json.loads(r.stdout)
+    expected = (plan["input_tokens"] * 1.0 + plan["output_tokens"] * 2.0) / 1e6
+    assert plan["cost_usd"] == pytest.approx(expected, abs=0.01) and plan["cost_usd"] > 0
 
 
 def test_the_terminal_leads_with_the_confirmed_gain_or_says_there_is_none(

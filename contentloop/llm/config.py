@@ -11,6 +11,11 @@ project file `contentloop.toml`, then defaults.
     base_url = "http://localhost:11434/v1"
     model = "qwen2.5:7b"
 
+    # USD per million tokens for a model the packaged price table lacks (or to override it)
+    [prices.openai."qwen2.5:7b"]
+    input = 0.0
+    output = 0.0
+
 Environment: CONTENTLOOP_BACKEND, CONTENTLOOP_MODEL, CONTENTLOOP_BASE_URL for the writer;
 CONTENTLOOP_JUDGE_BACKEND, CONTENTLOOP_JUDGE_MODEL, CONTENTLOOP_JUDGE_BASE_URL for the judge.
 A judge with nothing set follows the writer's backend but keeps its own default model, so
@@ -19,12 +24,13 @@ by default writer and judge are different models.
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ContentloopError
 from . import local
@@ -48,6 +54,16 @@ class RoleConfig(BaseModel):
     max_retries: int | None = None
 
 
+class Price(BaseModel):
+    """USD per million tokens; cache rates default to the input rate."""
+
+    model_config = ConfigDict(extra="forbid")
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cache_write: float | None = Field(default=None, ge=0)
+    cache_read: float | None = Field(default=None, ge=0)
+
+
 class ModelChoice(BaseModel):
     role: Role
     backend: BackendName
@@ -57,19 +73,68 @@ class ModelChoice(BaseModel):
     max_retries: int = 4
 
 
-def _file_config(path: Path) -> dict[Role, RoleConfig]:
+def _read_toml(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ContentloopError(f"is not valid TOML: {exc}.", path=path) from exc
+    for section in data:
+        if section not in ("writer", "judge", "prices"):
+            raise ContentloopError(
+                f"unknown section [{section}].",
+                path=path,
+                fix='use [writer], [judge] and [prices.<backend>."<model>"].',
+            )
+    return data
+
+
+def project_prices(path: Path | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """[prices.<backend>."<model>"] from contentloop.toml: backend -> model -> rates."""
+    path = path or Path.cwd() / CONFIG_FILE
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    return _project_prices(path, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _project_prices(path: Path, stamp: int) -> dict[str, dict[str, dict[str, float]]]:
+    """Parsed once per file version: the ledger asks on every call."""
+    table = _read_toml(path).get("prices", {})
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for backend, models in table.items():
+        if not isinstance(models, dict):
+            raise ContentloopError(
+                "must map model ids to rates.",
+                path=path,
+                field=f"prices.{backend}",
+                fix=f'write [prices.{backend}."MODEL"] with input = and output = (USD per million tokens).',
+            )
+        for model, rates in models.items():
+            try:
+                price = Price.model_validate(rates)
+            except ValidationError as exc:
+                e = exc.errors()[0]
+                field = ".".join(str(p) for p in ("prices", backend, model, *e["loc"]))
+                raise ContentloopError(
+                    f"{e['msg']}.",
+                    path=path,
+                    field=field,
+                    fix="give input and output in USD per million tokens (cache_write, cache_read optional).",
+                ) from exc
+            out.setdefault(backend, {})[model] = price.model_dump(exclude_none=True)
+    return out
+
+
+def _file_config(path: Path) -> dict[Role, RoleConfig]:
+    data = _read_toml(path)
     out: dict[Role, RoleConfig] = {}
     for section, values in data.items():
-        if section not in ("writer", "judge"):
-            raise ContentloopError(
-                f"unknown section [{section}].", path=path, fix="use [writer] and [judge]."
-            )
+        if section == "prices":
+            continue
         try:
             out[section] = RoleConfig.model_validate(values)  # type: ignore[index]
         except ValidationError as exc:

@@ -27,11 +27,16 @@ def price_table() -> dict[str, dict[str, dict[str, float]]]:
 
 
 def price_for(backend: str, model: str) -> dict[str, float] | None:
-    table = price_table().get(backend) or {}
-    if model in table:
-        return table[model]
-    prefixes = [p for p in table if model.startswith(p)]
-    return table[max(prefixes, key=len)] if prefixes else None
+    """The rates for this exact model id: contentloop.toml's [prices] first, then the
+    packaged table. No prefix matching: a new model shares a name's start with an older one
+    at a different rate (claude-opus-4-6 vs claude-opus-4), so an unlisted id is unknown."""
+    from .config import project_prices
+
+    for table in (project_prices(), price_table()):
+        rates = (table.get(backend) or {}).get(model)
+        if rates is not None:
+            return rates
+    return None
 
 
 def cost_usd(response: Response) -> float | None:

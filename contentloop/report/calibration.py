@@ -53,7 +53,7 @@ def render_card(console: Console, card: Card, path: Path | None = None) -> None:
     for note in card.notes:
         console.print(f"note: {note}", style="dim", highlight=False, soft_wrap=True)
     calls = card.calls
-    cost = "price unknown" if calls.get("cost_usd") is None else f"${calls['cost_usd']:.4f}"
+    cost = "cost unknown" if calls.get("cost_usd") is None else f"${calls['cost_usd']:.4f}"
     console.print(
         f"{card.calibration_set['drafts']} drafts, {card.judge.get('samples')} verdicts per text, "
         f"{calls.get('calls', 0)} calls ({calls.get('cached_calls', 0)} from the cache), {cost}",

@@ -213,7 +213,7 @@ def render_optimize_report(console: Console, v: dict[str, Any]) -> None:
     ct = v["cost_time"]
     cost = ct["total_cost_usd"]
     console.print(
-        f"time {ct['total_seconds']:.0f} s, cost {'price unknown' if cost is None else f'${cost:.4f}'}, "
+        f"time {ct['total_seconds']:.0f} s, cost {'unknown' if cost is None else f'${cost:.4f}'}, "
         f"{ct['calls']} calls; seconds per experiment {sparkline([c['seconds'] for c in ct['per_experiment']])}",
         highlight=False,
     )

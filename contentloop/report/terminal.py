@@ -117,7 +117,7 @@ def render_rubric(console: Console, rubric: Rubric) -> None:
 
 def render_usage(console: Console, totals: dict[str, Any]) -> None:
     cost = totals["cost_usd"]
-    cost_text = "price unknown" if cost is None else f"${cost:.4f}"
+    cost_text = "cost unknown" if cost is None else f"${cost:.4f}"
     console.print(
         Text(
             f"model calls: {totals['calls']} ({totals['cached_calls']} answered from cache), "
@@ -231,7 +231,7 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
         )
     cost = summary["cost_usd"]
     console.print(
-        f"{summary['calls']} calls, {'price unknown' if cost is None else f'${cost:.4f}'}, {summary['seconds']:.0f} s"
+        f"{summary['calls']} calls, {'cost unknown' if cost is None else f'${cost:.4f}'}, {summary['seconds']:.0f} s"
     )
     console.print(
         f"ledgers: {run_dir}/results.tsv, experiments.jsonl; best skill: {summary['best_skill']}"
@@ -263,7 +263,7 @@ def render_plan(
         soft_wrap=True,
         highlight=False,
     )
-    cost = "price unknown" if est["cost_usd"] is None else f"~${est['cost_usd']:.2f}"
+    cost = "cost unknown" if est["cost_usd"] is None else f"~${est['cost_usd']:.2f}"
     most = "" if est["cost_usd_max"] is None else f", at most ${est['cost_usd_max']:.2f}"
     console.print(
         f"expected: ~{est['expected_stages']:.1f} stages per experiment, {est['writer_calls']} drafts "
