@@ -165,6 +165,9 @@ class Judge:
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.sample_offset = 0
+        # Why this judge's verdicts are left out of scores (the embedded demo model unless
+        # named); None for a judge that scores.
+        self.not_measured: str | None = getattr(client.backend, "judge_not_measured", None)
         self.calibration: str | None = None  # the card's state, stamped on every verdict
         # A panel asks every member for every sample; the verdict is the mean over all of them.
         members = getattr(client.backend, "members", None)

@@ -38,7 +38,8 @@ class ScoreCard(BaseModel):
     rubric_name: str
     rubric_sha256: str
     binary: BinaryScore
-    judge: JudgeScore | None = None  # None = not judged (--no-judge)
+    judge: JudgeScore | None = None  # None = not judged (--no-judge, or not measured)
+    judge_note: str | None = None  # why a judge that was there was left out
     words: int = 0
 
     @property
@@ -75,6 +76,7 @@ class ScoreCard(BaseModel):
                 ],
             },
             "judge": self.judge.model_dump() if self.judge else None,
+            **({"judge_note": self.judge_note} if self.judge_note else {}),
             "rubric": {"name": self.rubric_name, "sha256": self.rubric_sha256},
         }
         return out
@@ -112,6 +114,10 @@ async def judge_cards(
     cards: Sequence[ScoreCard], drafts: Sequence[Draft], judge: Judge, concurrency: int = 4
 ) -> None:
     """Fill each card's judge part; at most `concurrency` drafts are judged at once."""
+    if judge.not_measured:
+        for card in cards:
+            card.judge_note = judge.not_measured
+        return
     gate = asyncio.Semaphore(concurrency)
 
     async def one(card: ScoreCard, draft: Draft) -> None:

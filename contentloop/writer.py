@@ -167,6 +167,9 @@ class WriteRun:
                 "backend": self.judge.client.backend.name,
                 "model": self.judge.client.backend.model,
                 "samples": self.judge.samples,
+                # False: the totals are the rule checks alone (the embedded demo judge).
+                "measured": not self.judge.not_measured,
+                **({"not_measured": self.judge.not_measured} if self.judge.not_measured else {}),
             },
             "calibration": self.calibration,
             "cycles_requested": self.cycles,

@@ -116,17 +116,33 @@ def test_api_key_never_reaches_cache_ledger_or_output(imagine, monkeypatch, tmp_
     assert KEY not in r.output
 
 
+def test_the_embedded_judge_is_not_measured_unless_named(monkeypatch, tmp_path):
+    """On a fresh machine (no key, no server) the score is the rule checks alone and says
+    why; the demo judge's number is not passed off as a measurement."""
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("CONTENTLOOP_HOME", str(tmp_path))
+    r = invoke("score", EXAMPLE, "--json")
+    assert r.exit_code == 0, r.output
+    card = json.loads(r.stdout)
+    assert card["judge"] is None and card["judge_note"].startswith("not measured")
+    assert card["total"] == card["binary"]["score"] and card["max"] == card["binary"]["max"]
+    assert "model calls: 0" in " ".join(r.stderr.split())
+    text = invoke("score", EXAMPLE)
+    assert "judge: not measured" in " ".join(text.stdout.split())
+
+
 @pytest.mark.slow
 def test_embedded_model_end_to_end():
-    """The real SmolLM2-135M through llama-cpp-python: no key, no network, full 0-100 score."""
-    r = invoke("score", EXAMPLE, "--json")
+    """The real SmolLM2-135M through llama-cpp-python, as a judge when named: no key, no
+    network, full 0-100 score."""
+    r = invoke("score", EXAMPLE, "--json", "--judge-backend", "local")
     assert r.exit_code == 0, r.output
     card = json.loads(r.stdout)
     contract(card)
     assert card["judge"]["backend"] == "local" and card["judge"]["model"] == "smollm2-135m"
     assert r.stderr.count("demo model") == 1
     # Same draft again: answered from the cache, no model call.
-    again = invoke("score", EXAMPLE, "--json")
+    again = invoke("score", EXAMPLE, "--json", "--judge-backend", "local")
     assert json.loads(again.stdout) == card
     assert "model calls: 0 (1 answered from cache)" in " ".join(again.stderr.split())
 
@@ -148,6 +164,8 @@ def test_embedded_model_concurrent_first_calls_keep_stdout(tmp_path):
         "--json",
         "--judge-samples",
         "3",
+        "--judge-backend",
+        "local",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr

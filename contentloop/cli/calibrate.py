@@ -99,7 +99,7 @@ def calibrate(
             _list(cset, planned, samples, retest)
             raise typer.Exit(0)
         flags = backend_flags(judge_backend, judge_model, judge_base_url, timeout, judge_panel)
-        judge = make_judge(loaded, flags, samples=samples, no_cache=no_cache)
+        judge = make_judge(loaded, flags, samples=samples, no_cache=no_cache, measure=True)
         backend = judge.client.backend
         err.print(
             f"calibrating {backend.name}:{backend.model} on rubric {loaded.name}: "

@@ -143,12 +143,17 @@ def demo_notice(backend_name: str) -> None:
 
 
 def make_backend_for(
-    role: str, *, writer_flags: dict[str, Any] | None = None, **flags: Any
+    role: str,
+    *,
+    writer_flags: dict[str, Any] | None = None,
+    measure: bool = False,
+    **flags: Any,
 ) -> Backend:
     """Resolve a role's backend (flags → env → contentloop.toml → default); say once if it is the demo model.
 
     `flags` are backend, model, base_url and timeout; the judge gets the writer's flags too,
-    so it can follow the writer's server.
+    so it can follow the writer's server. The embedded model as judge is marked not measured
+    unless named (or `measure`, for `calibrate`, whose job is to measure it).
     """
     from ..llm import RoleConfig, make_backend, resolve
 
@@ -164,7 +169,14 @@ def make_backend_for(
         ) from exc
     choice = resolve(role, cfg, writer_cfg)  # type: ignore[arg-type]
     demo_notice(choice.backend)
-    return make_backend(choice)
+    backend = make_backend(choice)
+    if role == "judge" and choice.backend == "local" and not choice.explicit and not measure:
+        from ..llm.local import NOT_MEASURED
+
+        # The demo judge's verdicts do not separate good drafts from bad; a number from it
+        # would be read as a score. Judges read this and leave their part out.
+        backend.judge_not_measured = NOT_MEASURED  # type: ignore[attr-defined]
+    return backend
 
 
 def make_judge(
@@ -174,13 +186,14 @@ def make_judge(
     samples: int = 1,
     no_cache: bool = False,
     ledger: CostLedger | None = None,
+    measure: bool = False,
     **judge_options: Any,
 ) -> Judge:
     """The judge a command's --judge-* flags ask for, with the call cache unless --no-cache."""
     from ..judge import Judge
     from ..llm import CallCache, Client
 
-    backend = make_backend_for("judge", **flags)
+    backend = make_backend_for("judge", measure=measure, **flags)
     client = Client(backend, role="judge", cache=None if no_cache else CallCache(), ledger=ledger)
     return Judge(client, rubric, samples=samples, **judge_options)
 
@@ -199,7 +212,10 @@ def judge_calibration(
     from ..calibrate import CARDS_DIR, card_status
 
     status, _ = card_status(CARDS_DIR, rubric, judge.name, judge.model)
-    if announce:
+    not_measured = getattr(judge, "judge_not_measured", None)
+    if announce and not_measured:
+        err.print(Text(f"judge {not_measured}", style="yellow"), highlight=False, soft_wrap=True)
+    elif announce:
         style = "green" if status.state == "passed" else "yellow"
         err.print(Text(status.line(), style=style), highlight=False, soft_wrap=True)
     if require and status.state != "passed":

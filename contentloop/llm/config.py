@@ -71,6 +71,9 @@ class ModelChoice(BaseModel):
     base_url: str | None = None
     timeout: float = 120.0
     max_retries: int = 4
+    # The backend was named for this role (flag, environment or contentloop.toml), not
+    # inherited from the writer or picked by default.
+    explicit: bool = False
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -166,6 +169,7 @@ def resolve(role: Role, flags: RoleConfig, writer_flags: RoleConfig | None = Non
     """The backend and model for `role`. `writer_flags` lets the judge follow the writer."""
     file = _file_config(Path.cwd() / CONFIG_FILE)
     own = _merge(flags, _env(role), file.get(role, RoleConfig()))
+    explicit = own.backend is not None
     if role == "judge" and own.backend is None:
         writer = _merge(
             writer_flags or RoleConfig(), _env("writer"), file.get("writer", RoleConfig())
@@ -201,6 +205,7 @@ def resolve(role: Role, flags: RoleConfig, writer_flags: RoleConfig | None = Non
         base_url=own.base_url,
         timeout=own.timeout or 120.0,
         max_retries=own.max_retries if own.max_retries is not None else 4,
+        explicit=explicit,
     )
 
 

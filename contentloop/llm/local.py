@@ -28,6 +28,14 @@ NOTICE = (
     "judging is close to noise: use it to try the tool, not to trust a score. For real results "
     "set ANTHROPIC_API_KEY, or use --backend openai --base-url http://localhost:11434/v1 --model NAME."
 )
+# Measured by bench/embedded_judge_separation.py on the calibration set: see its figure in
+# bench/RESULTS.md. The judge is used only when asked for by name (--judge-backend local).
+NOT_MEASURED = (
+    "not measured: the embedded 135M model cannot tell a good draft from a degraded one "
+    "(bench/embedded_judge_separation.py), so this score is the rule checks alone. For a judge, "
+    "set ANTHROPIC_API_KEY or pass --judge-backend openai --judge-model NAME; "
+    "--judge-backend local forces the demo judge."
+)
 _N_CTX = 8192
 # A 135M model's post goes downhill long before 900 words, and every token costs about
 # 12 ms on 2 cores: replies stop at 600 tokens (about 450 words) and 120 s, whichever first.

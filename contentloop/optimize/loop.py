@@ -544,7 +544,8 @@ class OptimizeRun:
             "concurrency": self.concurrency,
             "batch": self.batch,
             "writer": ident(self.writer.backend),
-            "judge": ident(self.judge.client.backend),
+            "judge": ident(self.judge.client.backend)
+            | ({"not_measured": self.judge.not_measured} if self.judge.not_measured else {}),
             "optimizer": ident(self.optimizer.backend),
             "audit": ident(self.audit.client.backend) if self.audit else None,
         }

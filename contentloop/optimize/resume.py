@@ -78,6 +78,8 @@ def reopen_run(
 
     def backend(role: str) -> Backend:
         made = build(role, meta[role])
+        if meta[role].get("not_measured"):
+            made.judge_not_measured = meta[role]["not_measured"]  # type: ignore[attr-defined]
         # Drafts and verdicts go as batches again; the one proposal per experiment stays direct.
         return batched(made) if meta.get("batch") and role != "optimizer" else made
 

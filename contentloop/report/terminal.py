@@ -68,7 +68,9 @@ def render_card(console: Console, card: ScoreCard) -> None:
             jt.add_row(c.name, f"{c.score:g}{spread}", c.rationale)
         console.print(jt)
     line = Text(f"binary {_fmt(card.binary.score)}/{_fmt(card.binary.max)}", style="bold")
-    if card.judge is None:
+    if card.judge is None and card.judge_note:
+        line.append("   judge: not measured", style="yellow")
+    elif card.judge is None:
         line.append("   judge: not run (--no-judge)", style="dim")
     else:
         line.append(f"   judge {_fmt(card.judge.score)}/{_fmt(card.judge.max)}")
@@ -80,6 +82,8 @@ def render_card(console: Console, card: ScoreCard) -> None:
     line.append(f"   total {_fmt(card.total)}/{_fmt(card.max)}", style="bold cyan")
     line.append(f"   ({card.words} words, rubric {card.rubric_name})", style="dim")
     console.print(line)
+    if card.judge_note:
+        console.print(Text("judge " + card.judge_note, style="yellow"), soft_wrap=True)
     for r in card.binary.violations:
         if r.fix:
             console.print(Text(f"  fix {r.id}: ", style="yellow") + Text(r.fix))
@@ -157,7 +161,11 @@ def render_write_summary(console: Console, run: Any) -> None:
             )
     console.print(table)
     state = best.card.judge.calibration if best.card.judge else None
-    if state and state != "passed":
+    if best.card.judge_note:
+        console.print(
+            f"judge {best.card.judge_note}", style="yellow", soft_wrap=True, highlight=False
+        )
+    elif state and state != "passed":
         console.print(
             f"{TRUST[state]}: the judge's part of these totals is unmeasured on this rubric; "
             "read the rule checks first (contentloop calibrate measures the judge).",

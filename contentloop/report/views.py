@@ -15,13 +15,17 @@ from .diff import diff_cards, text_diff
 
 
 def judge_view(
-    calibration: dict[str, Any] | None, audit: dict[str, Any] | None = None
+    calibration: dict[str, Any] | None,
+    audit: dict[str, Any] | None = None,
+    not_measured: str | None = None,
 ) -> dict[str, Any]:
     """What the run knew of its judge: the calibration card's state when it started (with
-    the card's measures), and for an optimize run what the audit judge saw."""
+    the card's measures), why its verdicts were left out if they were, and for an optimize
+    run what the audit judge saw."""
     measures = (calibration or {}).get("measures") or []
     return {
         "calibration": calibration,
+        "not_measured": not_measured,
         "discrimination": [
             {"criterion": m["name"].split(".", 1)[1], "value": m["value"], "passed": m["passed"]}
             for m in measures
@@ -112,7 +116,10 @@ def draft_views(run: DraftRun) -> dict[str, Any]:
         "text_diff": text_diff(first.text, best.text, f"v{first.number}.md", f"v{best.number}.md")
         if first and best
         else [],
-        "judge": judge_view(run.meta.get("calibration")),
+        "judge": judge_view(
+            run.meta.get("calibration"),
+            not_measured=(run.meta.get("judge") or {}).get("not_measured"),
+        ),
     }
 
 
@@ -149,7 +156,9 @@ def optimize_views(run: OptimizeRun) -> dict[str, Any]:
         or ((run.confirmation or {}).get("audit_gain")),
         "audit_judge": (summary.get("audit") or {}).get("judge"),
         "judge": judge_view(
-            summary.get("calibration") or run.meta.get("calibration"), summary.get("audit")
+            summary.get("calibration") or run.meta.get("calibration"),
+            summary.get("audit"),
+            not_measured=(run.meta.get("judge") or {}).get("not_measured"),
         ),
         "checks": [
             {
