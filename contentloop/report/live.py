@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.console import Console
@@ -12,22 +13,36 @@ from rich.table import Table
 class WriteView:
     def __init__(self, console: Console, slugs: list[str], cycles: int, target: float) -> None:
         self.cycles, self.target = cycles, target
+        self.started = time.monotonic()
         self.rows: dict[str, dict[str, Any]] = {
-            s: {"phase": "waiting", "version": "", "best": "", "last": "", "asked": ""}
+            s: {
+                "phase": "waiting",
+                "since": None,
+                "version": "",
+                "best": "",
+                "last": "",
+                "asked": "",
+            }
             for s in slugs
         }
-        self.live = Live(self._table(), console=console, refresh_per_second=4, transient=False)
+        # A callable, not a table: the elapsed times tick on every refresh, also while one
+        # long model call is running and no event arrives.
+        self.live = Live(
+            console=console, refresh_per_second=4, transient=False, get_renderable=self._table
+        )
 
     def __enter__(self) -> WriteView:
         self.live.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.live.update(self._table())
+        self.live.refresh()
         self.live.__exit__(*exc)  # type: ignore[arg-type]
 
     def event(self, ev: dict[str, Any]) -> None:
         row = self.rows[ev["topic"]]
+        if ev["phase"] != row["phase"] or "version" in ev:
+            row["since"] = time.monotonic()
         row["phase"] = ev["phase"]
         if "version" in ev:
             row["version"] = f"v{ev['version']}/{self.cycles}"
@@ -40,17 +55,22 @@ class WriteView:
             row["asked"] = (
                 ", ".join([*asked.get("violations", []), *asked.get("criteria", [])]) or "-"
             )
-        self.live.update(self._table())
+        self.live.refresh()
 
     def _table(self) -> Table:
+        now = time.monotonic()
         t = Table(
-            title=f"contentloop write: {self.cycles} cycle(s), target {self.target:g}",
+            title=f"contentloop write: {self.cycles} cycle(s), target {self.target:g}, "
+            f"{now - self.started:.0f} s",
             title_justify="left",
         )
         for col in ("topic", "version", "phase", "last", "best", "last cycle targeted"):
             t.add_column(col)
         for slug, r in self.rows.items():
-            t.add_row(slug, r["version"], r["phase"], r["last"], r["best"], r["asked"])
+            phase = r["phase"]
+            if r["since"] is not None and phase in ("writing", "scoring"):
+                phase += f" {now - r['since']:.0f} s"
+            t.add_row(slug, r["version"], phase, r["last"], r["best"], r["asked"])
         return t
 
 
