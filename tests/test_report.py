@@ -271,3 +271,26 @@ def test_a_run_made_before_the_sequential_gate_still_reads(tmp_path):
     assert (row["first"], row["best"]) == (59.0, 94.0)
     r = CliRunner().invoke(app, ["optimize-skill", "--runs", str(runs), "--resume", "old"])
     assert r.exit_code == 2 and "before the sequential gate" in r.stderr
+
+
+def test_bar_chart_draws_negative_values_left_of_a_zero_line():
+    import re
+
+    from contentloop.report.svg import bar_chart
+
+    svg = bar_chart("v", "gain per section", [("voice", 3.0), ("examples", -1.5), ("lead", None)])
+    rects = {
+        m["label"]: (float(m["x"]), float(m["w"]))
+        for m in re.finditer(
+            r'<rect x="(?P<x>[\d.]+)" y="[\d.]+" width="(?P<w>[\d.]+)"[^>]*data-series="(?P<label>\w+)"',
+            svg,
+        )
+    }
+    (zero,) = {float(x) for x in re.findall(r'<line x1="([\d.]+)" x2="\1"', svg)}
+    voice, examples = rects["voice"], rects["examples"]
+    assert voice[0] == zero and examples[0] + examples[1] == pytest.approx(zero, abs=0.1)
+    assert voice[1] == pytest.approx(2 * examples[1], rel=0.01)  # lengths keep proportion
+    assert "lead" not in rects and "n/a" in svg
+    # All positive: no zero line, bars start at the left edge.
+    plain = bar_chart("v", "t", [("a", 1.0), ("b", 2.0)])
+    assert "<line" not in plain

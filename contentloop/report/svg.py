@@ -15,6 +15,7 @@ from html import escape
 W, H = 520, 250
 PAD_L, PAD_R, PAD_T, PAD_B = 44, 14, 36, 36
 PALETTE = ["#2563eb", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d"]
+NEGATIVE = "#dc2626"  # a bar below zero (a loss), whatever the chart's colour
 # How each experiment status is drawn: shape and colour, so kept, discarded, explored and
 # crashed tries are told apart without relying on colour alone.
 STATUS_MARK = {
@@ -156,8 +157,18 @@ def bar_chart(
         return _empty(view, title)
     row, label_w = 26, min(210, 12 + 8 * max(len(b[0]) for b in bars))
     height = PAD_T + row * len(bars) + 10
-    top = max((v for _, v in bars if v is not None), default=0) or 1
+    values = [v for _, v in bars if v is not None]
+    # The scale spans zero and every value, so a negative bar grows left of the zero line
+    # instead of collapsing to a sliver at the left edge (or drawing with a negative width).
+    lo, hi = min(0.0, *values), max(0.0, *values)
+    span = (hi - lo) or 1.0
+    room = W - label_w - 110  # space for the value labels on both sides
+    zero = label_w + 50 * (lo < 0) + (-lo) / span * room
     out = [_open(view, title, height)]
+    if lo < 0:
+        out.append(
+            f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{PAD_T}" y2="{height - 6}" stroke="#6b7280"/>'
+        )
     for i, (label, value) in enumerate(bars):
         y = PAD_T + i * row
         out.append(
@@ -166,11 +177,17 @@ def bar_chart(
         if value is None:
             out.append(f'<text x="{label_w}" y="{y + 17}" class="tick">n/a</text>')
             continue
-        width = max(value / top * (W - label_w - 70), 1)
+        width = max(abs(value) / span * room, 1)
+        left = zero if value >= 0 else zero - width
+        fill = color or PALETTE[0]
+        if value < 0:
+            fill = NEGATIVE
+        text_x, anchor = (left + width + 6, "start") if value >= 0 else (left - 6, "end")
         out.append(
-            f'<rect x="{label_w}" y="{y + 4}" width="{width:.1f}" height="{row - 9}" rx="2" '
-            f'fill="{color or PALETTE[0]}" data-series="{escape(label)}" data-y="{value:g}"/>'
-            f'<text x="{label_w + width + 6:.1f}" y="{y + 17}" class="tick">{_fmt(value)}{escape(unit)}</text>'
+            f'<rect x="{left:.1f}" y="{y + 4}" width="{width:.1f}" height="{row - 9}" rx="2" '
+            f'fill="{fill}" data-series="{escape(label)}" data-y="{value:g}"/>'
+            f'<text x="{text_x:.1f}" y="{y + 17}" text-anchor="{anchor}" class="tick">'
+            f"{_fmt(value)}{escape(unit)}</text>"
         )
     out.append("</svg>")
     return "".join(out)
