@@ -43,3 +43,23 @@ def write_text(path: Path, text: str, *, overwrite: bool = True) -> None:
             # write() errors carry no file name; name the file the user cares about.
             raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one whole record and fsync it: a ledger line survives a crash or is absent."""
+    # Unbuffered, so a failed write leaves nothing queued to be flushed later.
+    data = line.encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except OSError as exc:
+            # Disk full mid-line: cut back to the last whole record rather than leave half of one.
+            os.ftruncate(fd, size)
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    finally:
+        os.close(fd)

@@ -59,3 +59,19 @@ def test_unknown_price_is_null_not_zero():
     ledger = CostLedger()
     ledger.record("writer", Response("x", "openai", "mystery-model", Usage(10, 10)))
     assert ledger.totals()["cost_usd"] is None
+
+
+def test_each_call_record_is_fsynced_before_record_returns(tmp_path, monkeypatch):
+    import os
+
+    synced: list[str] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    ledger = CostLedger(tmp_path / "calls.jsonl")
+    ledger.record("writer", Response("x", "local", "smollm2-135m", Usage(10, 5)))
+    assert synced == [str(tmp_path / "calls.jsonl")]

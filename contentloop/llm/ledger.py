@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from ..atomic import append_line
 from .types import Response
 
 _MILLION = 1_000_000
@@ -108,9 +109,10 @@ class CostLedger:
         with self._lock:
             self.records.append(rec)
             if self.path is not None:
+                # fsynced like the run's other ledgers: after a crash the spend on record
+                # (which --resume counts against the budget) is what was spent.
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(asdict(rec)) + "\n")
+                append_line(self.path, json.dumps(asdict(rec)) + "\n")
         return rec
 
     def since(self, before: dict[str, Any]) -> dict[str, Any]:

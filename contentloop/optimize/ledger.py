@@ -8,12 +8,11 @@ row, and `repair()` (on --resume) drops a torn last line and rebuilds results.ts
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from .. import faults
-from ..atomic import write_text
+from ..atomic import append_line, write_text
 from ..errors import ContentloopError
 
 TSV_COLUMNS = [
@@ -35,25 +34,6 @@ TSV_COLUMNS = [
     "rule",
     "best",
 ]
-
-
-def append_line(path: Path, line: str) -> None:
-    # Unbuffered, so a failed write leaves nothing queued to be flushed later.
-    data = line.encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        size = os.fstat(fd).st_size
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        except OSError as exc:
-            # Disk full mid-line: cut back to the last whole record rather than leave half of one.
-            os.ftruncate(fd, size)
-            raise OSError(exc.errno, exc.strerror, str(path)) from exc
-    finally:
-        os.close(fd)
 
 
 def _tsv_line(row: dict[str, Any]) -> str:

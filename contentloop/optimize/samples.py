@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ..atomic import append_line
 from ..checks import Draft
 from ..judge import Judge
 from ..llm import Client
@@ -33,7 +34,7 @@ from ..scoring import ScoreCard, judge_cards, score_drafts
 from ..skill import Skill
 from ..topic import Topic
 from ..writer import clean_reply, draft_request
-from .ledger import append_line, cut_torn_tail, read_jsonl
+from .ledger import cut_torn_tail, read_jsonl
 
 Role = Literal["baseline", "candidate", "best", "verify", "confirm", "holdout"]
 
