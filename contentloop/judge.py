@@ -12,15 +12,16 @@ import functools
 import json
 import re
 import statistics
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from .errors import ContentloopError
 from .jsonreply import json_object
 from .llm import Client, Message, Request
 from .rubric import Rubric
+from .schemas import reply_schema_of
 
 MAX_RATIONALE = 300
 _env = jinja2.Environment(
@@ -65,23 +66,23 @@ class JudgeReplyError(ContentloopError):
     """The judge's reply was unusable even after one repair request."""
 
 
+class CriterionVerdict(BaseModel):
+    """One criterion's part of a judge reply: the schema the judge is asked for is generated
+    from this model, and replies are validated by it."""
+
+    model_config = ConfigDict(extra="forbid")
+    rationale: str = Field(max_length=MAX_RATIONALE)
+    score: Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+
+
+@functools.lru_cache(maxsize=16)
+def _reply_model(names: tuple[str, ...]) -> type[BaseModel]:
+    fields: dict[str, Any] = {n: (CriterionVerdict, ...) for n in names}
+    return create_model("JudgeReply", __config__=ConfigDict(extra="forbid"), **fields)
+
+
 def reply_schema(rubric: Rubric) -> dict[str, Any]:
-    item = {
-        "type": "object",
-        "properties": {
-            "rationale": {"type": "string", "maxLength": MAX_RATIONALE},
-            "score": {"type": "integer", "enum": list(range(1, 11))},
-        },
-        "required": ["rationale", "score"],
-        "additionalProperties": False,
-    }
-    names = [c.name for c in rubric.judge.criteria]
-    return {
-        "type": "object",
-        "properties": {n: item for n in names},
-        "required": names,
-        "additionalProperties": False,
-    }
+    return reply_schema_of(_reply_model(tuple(c.name for c in rubric.judge.criteria)))
 
 
 @functools.lru_cache(maxsize=16)
@@ -134,15 +135,31 @@ def parse_reply(text: str, rubric: Rubric) -> dict[str, tuple[str, int]]:
             problems.append(f"{name} is not an object with rationale and score")
             continue
         score = item.get("score")
-        if isinstance(score, float) and score.is_integer():
-            score = int(score)
-        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 10:
+        if isinstance(score, bool):  # True == 1 to Python, not a score
             problems.append(f"{name}.score must be an integer from 1 to 10 (got {score!r})")
             continue
-        out[name] = (str(item.get("rationale", "")).strip(), score)
+        if isinstance(score, float) and score.is_integer():
+            item = item | {"score": int(score)}  # 7.0 is a fine 7
+        if isinstance(item.get("rationale"), str):
+            item = item | {"rationale": item["rationale"].strip()}
+        try:
+            verdict = CriterionVerdict.model_validate(item, strict=True)
+        except ValidationError as exc:
+            problems.extend(_problem(name, e, item) for e in exc.errors())
+            continue
+        out[name] = (verdict.rationale, verdict.score)
     if problems:
         raise ValueError("; ".join(problems))
     return out
+
+
+def _problem(name: str, error: Any, item: dict[str, Any]) -> str:
+    field = ".".join(str(p) for p in error["loc"]) or "?"
+    if field == "score":
+        return f"{name}.score must be an integer from 1 to 10 (got {item.get('score')!r})"
+    if error["type"] == "string_too_long":
+        return f"{name}.{field} is {len(item.get(field, ''))} characters (at most {MAX_RATIONALE})"
+    return f"{name}.{field}: {error['msg'].lower()}"
 
 
 class Judge:

@@ -7,7 +7,14 @@ import pytest
 from conftest import ROOT
 
 from contentloop import score_text
-from contentloop.judge import Judge, JudgeReplyError, parse_reply, system_prompt, user_prompt
+from contentloop.judge import (
+    Judge,
+    JudgeReplyError,
+    parse_reply,
+    reply_schema,
+    system_prompt,
+    user_prompt,
+)
 from contentloop.llm import CallCache, Client, CostLedger, ScriptedBackend
 
 EXAMPLE = (ROOT / "drafts" / "example-private-5g.md").read_text()
@@ -160,3 +167,23 @@ def test_no_cache_always_calls(imagine):
     score_text(EXAMPLE, imagine, judge)
     score_text(EXAMPLE, imagine, judge)
     assert len(backend.requests) == 2
+
+
+def test_reply_schema_and_validator_agree_on_every_bound(imagine):
+    """The schema the judge is asked for comes from the model that checks its reply: a
+    rationale over the schema's maxLength is refused, not silently accepted."""
+    schema = reply_schema(imagine)
+    item = schema["properties"]["lead_quality"]
+    limit = item["properties"]["rationale"]["maxLength"]
+    assert item["properties"]["score"]["enum"] == list(range(1, 11))
+    assert schema["required"] == [c.name for c in imagine.judge.criteria]
+    assert "$defs" not in json.dumps(schema) and "$ref" not in json.dumps(schema)
+    data = json.loads(verdict(imagine, 5))
+    data["lead_quality"]["rationale"] = "x" * limit
+    assert parse_reply(json.dumps(data), imagine)["lead_quality"][1] == 5
+    data["lead_quality"]["rationale"] = "x" * (limit + 1)
+    with pytest.raises(ValueError, match=f"lead_quality.rationale is {limit + 1} characters"):
+        parse_reply(json.dumps(data), imagine)
+    data["lead_quality"] = {"rationale": "fine", "score": True}
+    with pytest.raises(ValueError, match="lead_quality.score must be an integer"):
+        parse_reply(json.dumps(data), imagine)

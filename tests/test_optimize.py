@@ -269,6 +269,9 @@ def test_no_git_keeps_snapshots(tmp_path, imagine, plain_skill):
         (edit("tone", "x"), "not one of the skill's sections"),
         (edit("voice", "   "), "new_text is empty"),
         ("prose, no json", "not JSON"),
+        # The bounds of the schema the optimizer is asked for are the ones enforced.
+        (edit("voice", "x" * 6001), "new_text is 6001 characters .limit 6000."),
+        (edit("voice", "New voice.", "why " * 80), "hypothesis is 319 characters .limit 300."),
     ],
 )
 def test_proposals_outside_the_skill_are_refused(reply, message):

@@ -10,19 +10,23 @@ says why, and the loop logs it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from ..checks.evaluator_address import find_evaluator_address
 from ..jsonreply import json_object
 from ..llm import Client, Message, Request
+from ..schemas import reply_schema_of
 from ..skill import Skill
 
 MAX_SECTION_CHARS = 6000
+MAX_HYPOTHESIS = 300
 _HARNESS = re.compile(r"rubric|topic|judge|prompt|scor|criteri", re.IGNORECASE)
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("contentloop", "templates"),
@@ -42,17 +46,21 @@ class ProposalRefused(ValueError):
     """The optimizer's reply is not an acceptable edit; the message says why (for the ledger)."""
 
 
+@functools.lru_cache(maxsize=16)
+def _reply_model(sections: tuple[str, ...]) -> type[BaseModel]:
+    """The reply the optimizer is asked for and the one accepted: its schema is generated
+    from this model, and replies are validated by it."""
+    return create_model(
+        "ProposalReply",
+        __config__=ConfigDict(extra="forbid"),
+        section=(Literal[sections], ...),  # type: ignore[valid-type]
+        new_text=(str, Field(max_length=MAX_SECTION_CHARS)),
+        hypothesis=(str, Field(max_length=MAX_HYPOTHESIS)),
+    )
+
+
 def proposal_schema(skill: Skill) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {
-            "section": {"type": "string", "enum": list(skill.spec.sections)},
-            "new_text": {"type": "string", "maxLength": MAX_SECTION_CHARS},
-            "hypothesis": {"type": "string", "maxLength": 300},
-        },
-        "required": ["section", "new_text", "hypothesis"],
-        "additionalProperties": False,
-    }
+    return reply_schema_of(_reply_model(tuple(skill.spec.sections)))
 
 
 def parse_proposal(text: str, skill: Skill) -> Proposal:
@@ -83,8 +91,19 @@ def parse_proposal(text: str, skill: Skill) -> Proposal:
     new_text = str(data.get("new_text", "")).strip()
     if not new_text:
         raise ProposalRefused("new_text is empty")
-    if len(new_text) > MAX_SECTION_CHARS:
-        raise ProposalRefused(f"new_text is {len(new_text)} characters (limit {MAX_SECTION_CHARS})")
+    hypothesis = re.sub(r"\s+", " ", str(data.get("hypothesis", ""))).strip()
+    try:
+        _reply_model(tuple(skill.spec.sections)).model_validate(
+            {"section": section, "new_text": new_text, "hypothesis": hypothesis}
+        )
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        field = ".".join(str(p) for p in e["loc"])
+        limit = (e.get("ctx") or {}).get("max_length")
+        if limit is not None:
+            size = len(new_text if field == "new_text" else hypothesis)
+            raise ProposalRefused(f"{field} is {size} characters (limit {limit})") from None
+        raise ProposalRefused(f"{field}: {e['msg'].lower()}") from None
     aimed = find_evaluator_address(new_text, strict=True)
     if aimed:
         quoted = ", ".join(repr(t) for _, t in aimed[:3])
@@ -94,10 +113,7 @@ def parse_proposal(text: str, skill: Skill) -> Proposal:
         )
     if new_text == skill.sections[section].strip():
         raise ProposalRefused("new_text is identical to the current section")
-    hypothesis = (
-        re.sub(r"\s+", " ", str(data.get("hypothesis", ""))).strip() or "(no hypothesis given)"
-    )
-    return Proposal(section, new_text + "\n", hypothesis[:300])
+    return Proposal(section, new_text + "\n", hypothesis or "(no hypothesis given)")
 
 
 async def propose(
