@@ -15,6 +15,7 @@ from contentloop import ContentloopError
 from contentloop.llm.openai_api import OpenAIBackend
 from contentloop.optimize import Budget, GatePlan, OptimizeRun
 from contentloop.optimize.proposer import ProposalRefused, parse_proposal
+from contentloop.optimize.records import parse_records, replay
 from contentloop.skill import load_skill
 from contentloop.testing import OpenAIServer
 from contentloop.topic import load_topics
@@ -797,3 +798,23 @@ def test_the_audit_judge_rescores_the_confirmation_and_flags_a_gain_only_the_jud
     assert (
         json.loads((repo / "runs" / "t1" / "run.json").read_text())["audit"]["model"] == "auditor"
     )
+
+
+def test_after_an_explore_step_the_run_ends_on_the_best_it_measured(repo, imagine):
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    proposals = [
+        edit("voice", voice + "\n- MAGIC: lead with the pivot.\n", "raises the score"),
+        edit("voice", voice + "\n- Plain again.\n", "explored: drops MAGIC"),
+    ]
+    with OpenAIServer(World(imagine, proposals)) as server:
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=2), explore_every=2)
+        summary = asyncio.run(run.run())
+    rows = run.ledger.rows()
+    assert [r["status"] for r in rows] == ["keep", "keep", "explore"]
+    assert summary["best_commit"] == rows[1]["commit"]  # not the explored, worse skill
+    assert summary["best"] > summary["baseline"]
+    assert "MAGIC" in (repo / "runs" / "t1" / "best-skill" / "voice.md").read_text()
+    settled = [r for r in run.ledger.records() if r["kind"] == "verify"]
+    assert settled[-1]["status"] == "rollback" and "after exploration" in settled[-1]["description"]
+    # --resume derives the same best from the records alone.
+    assert replay(parse_records(run.ledger.records(), "x")).best_commit == rows[1]["commit"]

@@ -54,6 +54,41 @@ async def drift_check(run: OptimizeRun, n: int) -> None:
     )
 
 
+def settle_best(run: OptimizeRun) -> None:
+    """An explore step keeps an edit the gate did not show better, and the loop builds on it;
+    if no later keep climbed back, the run would end on (and report) a skill that measured
+    worse than an earlier best. Before the confirmation, the run goes back to the best it
+    measured among every skill it held as best."""
+    st, m = run.state, run.measure
+    if not any(r.status == "explore" for r in run.records) or not st.best_skill:
+        return
+    held = {r.best_skill: r.best_commit for r in run.records if r.best_skill}
+    top = max(held, key=m.mean_of)
+    if top == st.best_skill or m.mean_of(top) <= m.mean_of(st.best_skill):
+        return
+    n = st.last_experiment
+    text = (
+        f"after exploration: {held[top]} measured {m.mean_of(top):.2f}, above the explored "
+        f"best {st.best_commit} at {m.mean_of(st.best_skill):.2f}; back to {held[top]}"
+    )
+    run.ws.rollback(held[top])
+    run.append_record(
+        run.new_record(
+            "verify",
+            n,
+            "rollback",
+            commit=st.best_commit,
+            skill=st.best_skill,
+            best_commit=held[top],
+            best_skill=top,
+            description=text,
+            before=run.costs.totals(),
+            seconds=0.0,
+        ),
+        tsv=False,
+    )
+
+
 async def confirm(run: OptimizeRun) -> None:
     """The honest headline: baseline and best measured again with fresh drafts (and on the
     held-out topics), paired on topics. The best was chosen because its drafts scored

@@ -30,7 +30,7 @@ from ..rubric import Rubric
 from ..skill import Skill, load_skill
 from ..topic import Topic
 from .gate import GatePlan, StageVerdict, judge_stage
-from .guard import confirm, drift_check
+from .guard import confirm, drift_check, settle_best
 from .harness import harness_sha256
 from .ledger import RunLedger
 from .measure import Measure
@@ -311,6 +311,7 @@ class OptimizeRun:
             self.ws.restore(self.state.best_commit, last)
         await self._loop()
         if self.stop_reason != "Ctrl-C" and "consecutive crashes" not in self.stop_reason:
+            settle_best(self)
             await confirm(self)
         summary = self.summary()
         write_text(self.run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
