@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from test_optimize import World, repo  # noqa: F401 - repo is a fixture
+from helpers import World
 
 from contentloop.llm import CostLedger, Message, Request
 from contentloop.llm.anthropic_api import AnthropicBackend

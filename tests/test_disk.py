@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 import pytest
-from test_write import BAD, TOPIC, Script
+from helpers import BAD, TOPIC, Script
 
 from contentloop.atomic import write_text
 from contentloop.checks.nlp import textstat_ready

@@ -11,16 +11,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_optimize import (  # noqa: F401 - repo is a fixture
-    SeededWorld,
-    World,
-    comparable,
-    edit,
-    git,
-    make_run,
-    repo,
-    seeded_proposals,
-)
+from helpers import SeededWorld, World, comparable, edit, git, make_run, seeded_proposals
 from typer.testing import CliRunner
 
 from contentloop.cli import app

@@ -8,8 +8,7 @@ import json
 
 import pytest
 from conftest import ROOT
-from helpers import hits
-from test_optimize import World, edit, make_run, repo  # noqa: F401 - repo is a fixture
+from helpers import World, edit, hits, make_run
 
 from contentloop.checks.evaluator_address import find_evaluator_address
 from contentloop.optimize import Budget

@@ -5,6 +5,7 @@ import statistics
 
 import pytest
 from conftest import ROOT
+from helpers import verdict
 
 from contentloop import score_text
 from contentloop.judge import (
@@ -18,18 +19,6 @@ from contentloop.judge import (
 from contentloop.llm import CallCache, Client, CostLedger, ScriptedBackend
 
 EXAMPLE = (ROOT / "drafts" / "example-private-5g.md").read_text()
-
-
-def verdict(rubric, scores, rationale="because") -> str:
-    names = [c.name for c in rubric.judge.criteria]
-    if isinstance(scores, int):
-        scores = [scores] * len(names)
-    return json.dumps(
-        {
-            n: {"rationale": f"{rationale} {n}", "score": s}
-            for n, s in zip(names, scores, strict=False)
-        }
-    )
 
 
 def judge_with(backend, rubric, tmp_path=None, **kw) -> Judge:

@@ -8,81 +8,28 @@ import subprocess
 
 import pytest
 from conftest import ROOT
-from test_judge import verdict
-from test_write import BAD, GOOD
+from helpers import (
+    BAD,
+    GOOD,
+    SMALL,
+    SeededWorld,
+    World,
+    comparable,
+    edit,
+    git,
+    make_run,
+    seeded_proposals,
+    verdict,
+)
 
 from contentloop import ContentloopError
 from contentloop.llm.openai_api import OpenAIBackend
-from contentloop.optimize import Budget, GatePlan, OptimizeRun
+from contentloop.optimize import Budget, OptimizeRun
 from contentloop.optimize.proposer import ProposalRefused, parse_proposal
 from contentloop.optimize.records import parse_records, replay
 from contentloop.skill import load_skill
 from contentloop.testing import OpenAIServer
 from contentloop.topic import load_topics
-
-
-def git(*args, cwd):
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
-@pytest.fixture
-def repo(tmp_path):
-    """A git repo with the imagine skill and two short topics, committed."""
-    root = tmp_path / "repo"
-    shutil.copytree(ROOT / "skills" / "imagine", root / "skills" / "imagine")
-    (root / "topics").mkdir()
-    for slug in ("alpha", "beta"):
-        (root / "topics" / f"{slug}.yaml").write_text(
-            f"title: Topic {slug}\naudience: plant managers\nangle: it matters\ntarget_words: 300\n"
-        )
-    git("init", "-q", "-b", "main", cwd=root)
-    git("-c", "user.name=t", "-c", "user.email=t@t", "add", "-A", cwd=root)
-    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "init", cwd=root)
-    return root
-
-
-def edit(section, text, hypothesis="h"):
-    return json.dumps({"section": section, "new_text": text, "hypothesis": hypothesis})
-
-
-class World:
-    """Writer: a good draft when the skill says MAGIC. Judge: likes GOODMARK. Optimizer: scripted."""
-
-    def __init__(self, rubric, proposals):
-        self.rubric = rubric
-        self.proposals = list(proposals)
-
-    def __call__(self, body):
-        system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
-        if system.startswith("You are an exacting editor"):
-            return verdict(self.rubric, 9 if "GOODMARK" in user else 5)
-        if system.startswith("You improve a writing style guide"):
-            return self.proposals.pop(0)
-        return GOOD if "MAGIC" in system else BAD
-
-
-# A small gate for a noiseless scripted world: 2 baseline drafts per topic, up to 3 stages,
-# 1 confirmation draft per topic. The defaults are measured in bench/gate_power.py.
-SMALL = GatePlan(best_min=2, max_stages=3, confirm_stages=1)
-
-
-def make_run(repo, server, rubric, **kw):
-    backend = OpenAIBackend("m", base_url=server.url + "/v1", max_retries=0)
-    kw.setdefault("budget", Budget(max_experiments=4))
-    kw.setdefault("gate", SMALL)
-    return OptimizeRun(
-        repo / "skills" / "imagine",
-        load_topics(repo / "topics"),
-        rubric,
-        writer_backend=backend,
-        judge_backend=backend,
-        optimizer_backend=backend,
-        run_dir=repo / "runs" / "t1",
-        tag="t1",
-        **kw,
-    )
 
 
 def test_kept_and_reverted_experiments_match_git_and_the_ledgers(repo, imagine):
@@ -324,35 +271,6 @@ def test_cli_optimize_skill_end_to_end(repo, imagine, monkeypatch):
     assert len(tsv) == 3
     r2 = CliRunner().invoke(app, args, catch_exceptions=False)
     assert r2.exit_code == 2 and "already exists" in r2.stderr
-
-
-class SeededWorld(World):
-    """Proposals chosen by experiment number (the request's seed), so a run that is killed and
-    resumed asks for, and gets, the same edits as a run that never stopped."""
-
-    def __call__(self, body):
-        system = body["messages"][0]["content"]
-        if system.startswith("You improve a writing style guide"):
-            return self.proposals[(body["seed"] - 1) % len(self.proposals)]
-        return super().__call__(body)
-
-
-def seeded_proposals(repo):
-    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
-    final_check = (repo / "skills" / "imagine" / "final_check.md").read_text()
-    return [
-        edit("examples", "A longer example that changes nothing. " * 20, "longer examples"),
-        edit("voice", voice + "\n- MAGIC: lead with the pivot.\n", "pivot rule"),
-        edit("../rubrics/imagine", "x", "escape"),
-        edit("final_check", final_check.splitlines()[0], "shorter"),
-    ]
-
-
-def comparable(run_dir):
-    rows = (run_dir / "results.tsv").read_text().splitlines()
-    keep = ("score", "stdev", "status", "description", "section", "delta", "noise")
-    header = rows[0].split("\t")
-    return [tuple(dict(zip(header, r.split("\t"), strict=True))[k] for k in keep) for r in rows[1:]]
 
 
 @pytest.mark.slow

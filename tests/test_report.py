@@ -3,21 +3,15 @@ optimize code produced (scripted models over the OpenAI wire), checked against t
 
 from __future__ import annotations
 
-import asyncio
 import json
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
-from test_optimize import World, edit, make_run, repo  # noqa: F401 - repo is a fixture
-from test_write import BAD, GOOD, WORSE, Script, run_write, the_run
+from helpers import BAD, GOOD, WORSE
 from typer.testing import CliRunner
 
 from contentloop.cli import app
-from contentloop.optimize import Budget
 from contentloop.report import DRAFT_VIEWS, OPTIMIZE_VIEWS, build_report
-from contentloop.testing import OpenAIServer
-from contentloop.topic import load_topics
 
 
 class Page(HTMLParser):
@@ -65,14 +59,6 @@ def points(page: Page, view: str, series: str | None = None) -> list[tuple[float
     ]
 
 
-@pytest.fixture
-def draft_run(imagine, tmp_path) -> Path:
-    with OpenAIServer(Script(imagine, [BAD, WORSE, GOOD])) as server:
-        r = run_write(server, tmp_path / "drafts", "--cycles", "2")
-    assert r.exit_code == 0, r.output
-    return the_run(tmp_path / "drafts")
-
-
 def test_draft_report_numbers_match_the_run_folder(draft_run):
     views, html = build_report(draft_run)
     run = json.loads((draft_run / "run.json").read_text())
@@ -109,34 +95,6 @@ def test_report_cli_terminal_json_and_html(draft_run, tmp_path):
     assert json.loads(j.stdout)["kind"] == "draft"
     bad = CliRunner().invoke(app, ["report", str(tmp_path)])
     assert bad.exit_code == 2 and "contentloop runs" in " ".join(bad.stderr.split())
-
-
-@pytest.fixture
-def optimize_run(repo, imagine, tmp_path):  # noqa: F811
-    holdout = tmp_path / "holdout"
-    holdout.mkdir()
-    (holdout / "gamma.yaml").write_text(
-        "title: Topic gamma\naudience: plant managers\nangle: it matters\n"
-    )
-    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
-    final_check = (repo / "skills" / "imagine" / "final_check.md").read_text()
-    proposals = [
-        edit("voice", voice + "\n- MAGIC: lead with the pivot.\n", "pivot rule"),
-        edit("examples", "A longer example that changes nothing. " * 20, "longer examples"),
-        "not json",
-        edit("final_check", final_check.splitlines()[0], "shorter final check"),
-    ]
-    with OpenAIServer(World(imagine, proposals)) as server:
-        run = make_run(
-            repo,
-            server,
-            imagine,
-            budget=Budget(max_experiments=4),
-            holdout=load_topics(holdout),
-            explore_every=2,
-        )
-        asyncio.run(run.run())
-    return repo / "runs" / "t1"
 
 
 def test_optimize_report_numbers_match_the_ledgers(optimize_run):

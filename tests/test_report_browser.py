@@ -8,8 +8,6 @@ from __future__ import annotations
 import struct
 
 import pytest
-from test_optimize import repo  # noqa: F401 - fixtures
-from test_report import draft_run, optimize_run  # noqa: F401
 
 from contentloop.report import build_report
 from contentloop.report.browser import find_chromium, screenshot

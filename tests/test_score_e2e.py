@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from test_judge import verdict
+from helpers import verdict
 from typer.testing import CliRunner
 
 from contentloop.cli import app

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_optimize import World, edit, repo  # noqa: F401 - repo is a fixture
+from helpers import World, edit
 from typer.testing import CliRunner
 
 from contentloop.cli import app

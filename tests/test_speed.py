@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_optimize import World, make_run, repo  # noqa: F401 - repo is a fixture
+from helpers import World, make_run
 
 from contentloop.llm import CallCache, Client, CostLedger, Message, Request
 from contentloop.llm.anthropic_api import AnthropicBackend

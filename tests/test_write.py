@@ -6,86 +6,11 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from test_judge import verdict
+from helpers import BAD, GOOD, TOPIC, WORSE, Script, run_write, the_run, verdict
 from typer.testing import CliRunner
 
 from contentloop.cli import app
 from contentloop.testing import OpenAIServer, Reply
-
-TOPIC = str(ROOT / "topics" / "private-5g.yaml")
-
-BAD = """# Private 5G
-
-Plants leverage Wi-Fi everywhere! It drops when forklifts pass.
-
-> **Key insight:** scheduling matters.
-
-> **Industrial application:** a press line.
-
-## Next steps
-
-Run a pilot.
-"""
-GOOD = """# Private 5G
-
-Plants run Wi-Fi everywhere, and it drops when forklifts pass. But here's the shift: a
-private cell schedules every device.
-
-> **Key insight:** scheduling matters. GOODMARK
-
-> **Industrial application:** a press line.
-
-## Next steps
-
-Run a pilot.
-"""
-WORSE = BAD.replace("Run a pilot.", "My team will leverage synergy and disrupt everything!")
-
-
-class Script:
-    """A writer that answers from a list, and a judge that likes GOODMARK."""
-
-    def __init__(self, rubric, drafts):
-        self.rubric = rubric
-        self.drafts = list(drafts)
-        self.writer_requests = []
-
-    def __call__(self, body):
-        system = body["messages"][0]["content"]
-        user = body["messages"][-1]["content"]
-        if system.startswith("You are an exacting editor"):
-            if "GOODMARK" in user:
-                return verdict(self.rubric, 9)
-            return verdict(self.rubric, [6, 3, 6, 6, 5, 6], rationale="weak because")
-        self.writer_requests.append(body)
-        nxt = self.drafts.pop(0)
-        return nxt if isinstance(nxt, Reply) else Reply(text=nxt)
-
-
-def run_write(server, out: Path, *extra: str):
-    args = [
-        "write",
-        "--topic",
-        TOPIC,
-        "--out",
-        str(out),
-        "--no-cache",
-        "--backend",
-        "openai",
-        "--base-url",
-        server.url + "/v1",
-        "--model",
-        "writer-m",
-        "--judge-model",
-        "judge-m",
-        *extra,
-    ]
-    return CliRunner().invoke(app, args, catch_exceptions=False)
-
-
-def the_run(out: Path) -> Path:
-    (folder,) = [p for p in (out / "private-5g").iterdir() if p.is_dir()]
-    return folder
 
 
 def test_violations_and_weakest_criterion_reach_the_revision(imagine, tmp_path):
