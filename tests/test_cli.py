@@ -142,3 +142,21 @@ def test_console_script_exit_code_and_stderr(tmp_path):
     assert proc.returncode == 2
     assert "nope.md: no such draft" in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+def test_help_loads_no_language_tools_no_backend_sdk_and_no_rich_console():
+    """--help prints within 1.5x of importing typer and rich (bench/cli_startup.py) because
+    none of these load; a command that checks prose loads them when it needs them."""
+    import subprocess
+    import sys
+
+    heavy = ["spacy", "lemminflect", "textstat", "llama_cpp", "anthropic", "openai"]
+    heavy += ["rich.console", "rich.markdown", "pydantic", "jinja2"]
+    probe = (
+        "import sys\nfrom contentloop.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {heavy!r} if m in sys.modules], file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and "Commands:" in proc.stdout, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "[]"

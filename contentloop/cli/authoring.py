@@ -67,8 +67,8 @@ def rubric_check(
 
     Examples:
 
+    \b
       contentloop rubric check rubrics/techdocs.yaml
-
       contentloop rubric check rubrics/mine.yaml --sample drafts/example-private-5g.md
     """
     from ..report.terminal import render_card, render_rubric
@@ -85,8 +85,8 @@ def rubric_check(
             data["sample"] = card.to_json()
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
-    render_rubric(out, loaded)
+    render_rubric(out.console, loaded)
     out.print("[green]ok[/]: the rubric is valid.")
     if card is not None:
         out.print()
-        render_card(out, card)
+        render_card(out.console, card)

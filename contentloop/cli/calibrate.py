@@ -77,10 +77,9 @@ def calibrate(
 
     Examples:
 
+    \b
       contentloop calibrate --judge-backend anthropic --judge-model claude-haiku-4-5
-
       contentloop calibrate --rubric techdocs --judge-backend openai --judge-base-url http://localhost:11434/v1 --judge-model qwen2.5:7b
-
       contentloop calibrate --drafts 3 --json
     """
     import asyncio
@@ -113,7 +112,7 @@ def calibrate(
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=err,
+            console=err.console,
             transient=True,
             disable=not err.is_terminal,
         ) as bar:
@@ -134,7 +133,7 @@ def calibrate(
     if as_json:
         sys.stdout.write(json.dumps({**card.to_json(), "path": str(path)}) + "\n")
     else:
-        render_card(out, card, path)
+        render_card(out.console, card, path)
     raise typer.Exit(0 if card.passed else 1)
 
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from ..errors import ContentloopError, from_os_error
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ..calibrate import CardStatus
     from ..judge import Judge
     from ..llm import Backend, CostLedger
@@ -24,7 +26,9 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    # Plain click help: typer's rich help imports rich.markdown and markdown-it and drew
+    # --help in 2.3x the time of importing typer and rich (bench/cli_startup.py).
+    rich_markup_mode=None,
     help="Measure and improve LLM-written content against a rubric.",
 )
 rubric_app = typer.Typer(no_args_is_help=True, help="Validate and inspect rubrics.")
@@ -32,8 +36,26 @@ app.add_typer(rubric_app, name="rubric")
 skill_app = typer.Typer(no_args_is_help=True, help="Inspect skills (the editable style guides).")
 app.add_typer(skill_app, name="skill")
 
-out = Console()
-err = Console(stderr=True)
+
+class _LazyConsole:
+    """A rich Console made on first use, so `contentloop --help` never imports rich.console
+    (a fifth of its start-up); everything else reaches the real Console through it."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self._stderr = stderr
+
+    @functools.cached_property
+    def console(self) -> Console:
+        import rich.console
+
+        return rich.console.Console(stderr=self._stderr)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+
+out = _LazyConsole()
+err = _LazyConsole(stderr=True)
 
 
 @contextlib.contextmanager

@@ -161,14 +161,11 @@ def optimize_skill(
 
     Examples:
 
+    \b
       contentloop optimize-skill --topics topics/ --max-experiments 3
-
       contentloop optimize-skill --topics topics/ --dry-run --noise 5
-
       contentloop optimize-skill --topics topics/ --repeats 2 --max-cost-usd 5 --alpha 0.02
-
       contentloop optimize-skill --topics topics/ --audit-judge-backend openai --audit-judge-base-url http://localhost:11434/v1 --audit-judge-model qwen2.5:7b
-
       contentloop optimize-skill --resume 20261122-2130
     """
     import asyncio
@@ -184,7 +181,7 @@ def optimize_skill(
     from ..skill import resolve_skill
     from ..topic import load_topics
 
-    view = OptimizeView(err, resume or tag or "")
+    view = OptimizeView(err.console, resume or tag or "")
     show = view.event
 
     with user_errors():
@@ -291,7 +288,7 @@ def optimize_skill(
                 audit_backend=batched(audit_backend) if batch and audit_backend else audit_backend,
             )
             est = run.estimate()
-            render_plan(err, est, len(todo), repeats, max_experiments)
+            render_plan(err.console, est, len(todo), repeats, max_experiments)
             if dry_run:
                 if as_json:
                     sys.stdout.write(json.dumps(est) + "\n")
@@ -322,6 +319,6 @@ def optimize_skill(
     if as_json:
         sys.stdout.write(json.dumps(summary) + "\n")
         raise typer.Exit(code)
-    render_optimize_summary(out, summary, run_dir)
+    render_optimize_summary(out.console, summary, run_dir)
     if code:
         raise typer.Exit(code)

@@ -33,8 +33,8 @@ def report(
 
     Examples:
 
+    \b
       contentloop report drafts/private-5g/20261122-101500
-
       contentloop report runs/nov22 --html nov22.html --open
     """
     from ..report import build_report
@@ -48,9 +48,9 @@ def report(
     if as_json:
         sys.stdout.write(json.dumps(views, ensure_ascii=False) + "\n")
     elif views["kind"] == "draft":
-        render_draft_report(out, views)
+        render_draft_report(out.console, views)
     else:
-        render_optimize_report(out, views)
+        render_optimize_report(out.console, views)
     if target is not None:
         err.print(f"HTML report: {target}", highlight=False)
         if open_:
@@ -76,8 +76,8 @@ def diff(
 
     Examples:
 
+    \b
       contentloop diff drafts/private-5g/RUN/v0.score.json drafts/private-5g/RUN/v2.score.json
-
       contentloop diff old.md new.md
     """
     from ..report import diff_cards, load_card
@@ -88,7 +88,7 @@ def diff(
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     else:
-        render_diff(out, result)
+        render_diff(out.console, result)
 
 
 @app.command()
@@ -114,4 +114,4 @@ def runs(
         return
     from ..report.tables import render_runs
 
-    render_runs(out, rows)
+    render_runs(out.console, rows)

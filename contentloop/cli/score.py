@@ -61,16 +61,16 @@ def score(
 ) -> None:
     """Score drafts against a rubric: rule checks (40) + an independent LLM judge (60).
 
-    With no key and no server configured, the judge is the embedded demo model.
+    With no key and no server configured, there is no judge to measure with: the embedded
+    demo model's verdicts are left out (the score is the rule checks) unless you pass
+    --judge-backend local.
 
     Examples:
 
+    \b
       contentloop score drafts/example-private-5g.md
-
       contentloop score drafts/ --no-judge --json --fail-under 35
-
       contentloop score post.md --backend openai --base-url http://localhost:11434/v1 --model llama3.1:8b
-
       ANTHROPIC_API_KEY=... contentloop score post.md --judge-samples 3
     """
     from ..llm import CostLedger
@@ -101,9 +101,9 @@ def score(
         if as_json:
             sys.stdout.write(json.dumps(card.to_json(), ensure_ascii=False) + "\n")
         else:
-            render_card(out, card)
+            render_card(out.console, card)
     if judge is not None:
-        render_usage(err, ledger.totals())
+        render_usage(err.console, ledger.totals())
     if fail_under is not None and any(c.total < fail_under for c in cards):
         if not as_json:
             err.print(f"score below --fail-under {fail_under:g}")

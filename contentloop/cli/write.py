@@ -74,10 +74,9 @@ def write(
 
     Examples:
 
+    \b
       contentloop write --topic topics/private-5g.yaml --cycles 3
-
       contentloop write --topics topics/ --concurrency 3 --json
-
       contentloop write --topic topics/techdocs/install-cli.yaml --skill techdocs
     """
     import asyncio
@@ -100,7 +99,7 @@ def write(
         calibration = judge_calibration(
             loaded_rubric, judge_backend_obj, require=require_calibrated
         )
-        view = WriteView(err if as_json else out, [t.slug for t in todo], cycles, target)
+        view = WriteView((err if as_json else out).console, [t.slug for t in todo], cycles, target)
         with view:
             results = asyncio.run(
                 write_many(
@@ -127,7 +126,7 @@ def write(
             sys.stdout.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
         else:
             out.print()
-            render_write_summary(out, r)
+            render_write_summary(out.console, r)
     for exc in failed:
         if isinstance(exc, KeyboardInterrupt):
             raise typer.Exit(130)
