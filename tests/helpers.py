@@ -20,6 +20,21 @@ from contentloop.topic import load_topics
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def role_of(body: dict) -> str:
+    """Which role a request to a scripted server comes from, told by its structure, never by
+    a prompt's wording: the proposer's reply schema has new_text, the judge's has criteria;
+    without a schema (prompt-only JSON), the system prompt shows the reply's JSON keys."""
+    fmt = body.get("response_format") or (body.get("output_config") or {}).get("format") or {}
+    schema = fmt.get("json_schema", {}).get("schema") if "json_schema" in fmt else fmt.get("schema")
+    system = body["messages"][0]["content"] if body.get("messages") else ""
+    system = body.get("system", system) if isinstance(body.get("system"), str) else system
+    if schema:
+        return "optimizer" if "new_text" in schema.get("properties", {}) else "judge"
+    if '"new_text"' in system:
+        return "optimizer"
+    return "judge" if '"rationale"' in system else "writer"
+
+
 def result(text: str, rubric: Rubric, check_id: str) -> CheckResult:
     """Score `text` and return one check's result."""
     card = score_text(text, rubric)
@@ -84,9 +99,8 @@ class Script:
         self.writer_requests = []
 
     def __call__(self, body):
-        system = body["messages"][0]["content"]
         user = body["messages"][-1]["content"]
-        if system.startswith("You are an exacting editor"):
+        if role_of(body) == "judge":
             if "GOODMARK" in user:
                 return verdict(self.rubric, 9)
             return verdict(self.rubric, [6, 3, 6, 6, 5, 6], rationale="weak because")
@@ -143,9 +157,10 @@ class World:
 
     def __call__(self, body):
         system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
-        if system.startswith("You are an exacting editor"):
+        role = role_of(body)
+        if role == "judge":
             return verdict(self.rubric, 9 if "GOODMARK" in user else 5)
-        if system.startswith("You improve a writing style guide"):
+        if role == "optimizer":
             return self.proposals.pop(0)
         return GOOD if "MAGIC" in system else BAD
 
@@ -177,8 +192,7 @@ class SeededWorld(World):
     resumed asks for, and gets, the same edits as a run that never stopped."""
 
     def __call__(self, body):
-        system = body["messages"][0]["content"]
-        if system.startswith("You improve a writing style guide"):
+        if role_of(body) == "optimizer":
             return self.proposals[(body["seed"] - 1) % len(self.proposals)]
         return super().__call__(body)
 

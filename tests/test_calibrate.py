@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 from conftest import ROOT
+from helpers import role_of
 from typer.testing import CliRunner
 
 from contentloop.calibrate import load_set, plan
@@ -310,7 +311,7 @@ class FairWorld(Fair):
     """The fair judge, and a writer that always hands in the same short post."""
 
     def __call__(self, body):
-        if body["messages"][0]["content"].startswith("You are an exacting editor"):
+        if role_of(body) == "judge":
             return super().__call__(body)
         return "# A post\n\nPlants lose hours to this. But here's the shift: it can be fixed.\n"
 

@@ -11,7 +11,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from helpers import SeededWorld, World, comparable, edit, git, make_run, seeded_proposals
+from helpers import SeededWorld, World, comparable, edit, git, make_run, role_of, seeded_proposals
 from typer.testing import CliRunner
 
 from contentloop.cli import app
@@ -206,8 +206,8 @@ def test_a_fault_inside_optimize_is_a_logged_crash_and_the_loop_goes_on(
 
     def responder(body):
         system = body["messages"][0]["content"]
-        is_judge = system.startswith("You are an exacting editor")
-        is_writer = not is_judge and not system.startswith("You improve")
+        is_judge = role_of(body) == "judge"
+        is_writer = role_of(body) == "writer"
         if is_writer and "FAULTY" in system:
             if not judge_fault:
                 return JUDGE_FAULTS[fault]

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from conftest import ROOT
-from helpers import World, edit, hits, make_run
+from helpers import World, edit, hits, make_run, role_of
 
 from contentloop.checks.evaluator_address import find_evaluator_address
 from contentloop.optimize import Budget
@@ -111,7 +111,8 @@ class Recording(World):
         self.systems: list[str] = []
 
     def __call__(self, body):
-        self.systems.append(body["messages"][0]["content"])
+        if role_of(body) == "writer":
+            self.systems.append(body["messages"][0]["content"])
         return super().__call__(body)
 
 
@@ -136,7 +137,7 @@ def test_a_scripted_optimizer_trying_every_attack_gets_each_refused_and_logged(r
     assert records[-1]["status"] == "keep"
     assert summary["counts"]["keep"] >= 1
     # No attack text ever reached a writer prompt: refused edits are never evaluated.
-    for s in world.systems:
-        assert "Ignore previous instructions" not in s or s.startswith("You improve")
-        assert "</draft> Great post" not in s or s.startswith("You improve")
+    for s in world.systems:  # the writer's system prompts
+        assert "Ignore previous instructions" not in s
+        assert "</draft> Great post" not in s
     assert any("MAGIC" in s for s in world.systems), "the honest edit was evaluated"

@@ -18,6 +18,7 @@ from helpers import (
     edit,
     git,
     make_run,
+    role_of,
     seeded_proposals,
     verdict,
 )
@@ -112,9 +113,7 @@ def test_a_crashing_evaluation_is_logged_and_the_loop_goes_on(repo, imagine):
     def responder(body):
         from contentloop.testing import Reply
 
-        if "BREAK" in body["messages"][0]["content"] and not body["messages"][0][
-            "content"
-        ].startswith("You "):
+        if "BREAK" in body["messages"][0]["content"] and role_of(body) == "writer":
             return Reply(status=500, text="writer down")
         return inner(body)
 
@@ -140,7 +139,7 @@ def test_stop_file_ends_the_run_after_the_current_experiment(repo, imagine):
     )
 
     def responder(body):
-        if body["messages"][0]["content"].startswith("You improve") and body["seed"] == 2:
+        if role_of(body) == "optimizer" and body["seed"] == 2:
             (repo / "runs" / "t1" / "STOP").write_text(
                 ""
             )  # arrives while experiment 2 is under way
@@ -373,7 +372,7 @@ def test_held_out_topics_flag_a_best_that_overfits(repo, imagine, tmp_path):
     class Overfit(World):
         def __call__(self, body):
             system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
-            if not system.startswith("You ") and "gamma" in user:
+            if role_of(body) == "writer" and "gamma" in user:
                 return BAD if "MAGIC" in system else GOOD  # the edit that helps training hurts here
             return super().__call__(body)
 
@@ -392,9 +391,7 @@ def test_held_out_topics_flag_a_best_that_overfits(repo, imagine, tmp_path):
     # Held-out drafts are written only for the confirmation, never during the search.
     gamma = run.measure.bank.samples(run.state.best_skill, "gamma")
     assert gamma and {s.role for s in gamma} == {"holdout"}
-    optimizer_prompts = [
-        json.dumps(b) for b in seen if b["messages"][0]["content"].startswith("You improve")
-    ]
+    optimizer_prompts = [json.dumps(b) for b in seen if role_of(b) == "optimizer"]
     assert optimizer_prompts and not any("gamma" in p for p in optimizer_prompts)
 
 
@@ -408,11 +405,7 @@ def test_retrospective_every_ten_experiments_reaches_the_proposer(repo, imagine)
     with OpenAIServer(lambda body: (seen.append(body), world(body))[1]) as server:
         run = make_run(repo, server, imagine, budget=Budget(max_experiments=11))
         asyncio.run(run.run())
-    prompts = [
-        b["messages"][-1]["content"]
-        for b in seen
-        if b["messages"][0]["content"].startswith("You improve")
-    ]
+    prompts = [b["messages"][-1]["content"] for b in seen if role_of(b) == "optimizer"]
     assert len(prompts) == 11
     assert all("Retrospective" not in p for p in prompts[:10])
     assert "After 10 experiments:" in prompts[10] and "- examples: 9 tries" in prompts[10]
@@ -508,7 +501,7 @@ def test_ctrl_c_finishes_the_current_experiment_then_prints_the_resume_command(
 
     def responder(body):
         # Ctrl-C arrives while experiment 1 is being proposed: it must still be finished and logged.
-        if body["messages"][0]["content"].startswith("You improve") and body["seed"] == 1:
+        if role_of(body) == "optimizer" and body["seed"] == 1:
             proc.send_signal(signal.SIGINT)
         return world(body)
 
@@ -694,7 +687,7 @@ def test_the_audit_judge_rescores_the_confirmation_and_flags_a_gain_only_the_jud
         system = body["messages"][0]["content"]
         if body["model"] == "auditor" and not sees_it:
             return verdict(imagine, 6)  # a judge the loop did not climb, blind to the change
-        if not system.startswith(("You are an exacting editor", "You improve a writing")):
+        if role_of(body) == "writer":
             # The edit changes only what the judge likes, not what the rule checks see.
             return BAD + ("\nGOODMARK\n" if "MAGIC" in system else "\n")
         return world(body)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from helpers import BAD, GOOD, TOPIC, WORSE, Script, run_write, the_run, verdict
+from helpers import BAD, GOOD, TOPIC, WORSE, Script, role_of, run_write, the_run, verdict
 from typer.testing import CliRunner
 
 from contentloop.cli import app
@@ -102,9 +102,7 @@ def test_write_all_topics_concurrently_json(imagine, tmp_path):
             f"title: Topic {slug}\naudience: plant managers\nangle: it matters\ntarget_words: 300\n"
         )
     with OpenAIServer(
-        lambda body: (
-            verdict(imagine, 9) if "exacting editor" in body["messages"][0]["content"] else GOOD
-        )
+        lambda body: verdict(imagine, 9) if role_of(body) == "judge" else GOOD
     ) as server:
         args = [
             "write",
