@@ -85,6 +85,15 @@ def reply_schema(rubric: Rubric) -> dict[str, Any]:
     return reply_schema_of(_reply_model(tuple(c.name for c in rubric.judge.criteria)))
 
 
+def reply_tokens(rubric: Rubric) -> int:
+    """Room for the longest reply the schema allows: per criterion its name, a rationale of
+    MAX_RATIONALE characters (about 3 per token in English; 2 leaves room for quotes and
+    odd words) and the score; then 10% slack. A reply that cannot fit is a loop, not a
+    verdict, and stopping it early is what keeps a small judge's call bounded."""
+    per = MAX_RATIONALE // 2 + 30
+    return int(1.1 * (len(rubric.judge.criteria) * per + 20))
+
+
 @functools.lru_cache(maxsize=16)
 def _system_prompt(rubric_json: str) -> str:
     data = json.loads(rubric_json)
@@ -172,7 +181,7 @@ class Judge:
         *,
         samples: int = 1,
         temperature: float = 0.7,
-        max_tokens: int = 1500,
+        max_tokens: int | None = None,
     ) -> None:
         if samples < 1:
             raise ContentloopError("--judge-samples must be at least 1.")
@@ -180,7 +189,7 @@ class Judge:
         self.rubric = rubric
         self.samples = samples
         self.temperature = temperature
-        self.max_tokens = max_tokens
+        self.max_tokens = max_tokens or reply_tokens(rubric)
         self.sample_offset = 0
         # Why this judge's verdicts are left out of scores (the embedded demo model unless
         # named); None for a judge that scores.

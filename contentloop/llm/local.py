@@ -148,7 +148,12 @@ class LocalBackend:
     def complete(self, request: Request) -> Response:
         started = time.perf_counter()
         prompt = chatml(request)
-        max_tokens = min(request.max_tokens, self.max_tokens_cap)
+        # Free text is capped (a 135M model's post does not improve after 450 words); a JSON
+        # reply's size is bounded by its grammar and the caller's max_tokens, which knows it.
+        if request.json_schema is None:
+            max_tokens = min(request.max_tokens, self.max_tokens_cap)
+        else:
+            max_tokens = request.max_tokens
         with _lock:
             # Loading happens under the lock too: llama-cpp redirects fds 1 and 2 to /dev/null
             # while it loads, and concurrent first calls interleaving those redirections left
