@@ -105,6 +105,17 @@ def share(wins: list[float]) -> float:
     return statistics.fmean(wins) if wins else float("nan")
 
 
+def wilson(wins: list[float], z: float = 1.96) -> tuple[float, float]:
+    """95% interval of the share (ties count half, as in `calibrate`)."""
+    n = len(wins)
+    if not n:
+        return (float("nan"), float("nan"))
+    p = share(wins)
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return (round(centre - half, 3), round(centre + half, 3))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -169,19 +180,24 @@ def main() -> None:
     seconds["json"] = time.perf_counter() - t
 
     print(f"embedded judge (smollm2-135m, {os.cpu_count()} cores) on calibration/imagine")
-    print(f"{'method':10} {'pairs':>5} {'discrimination':>15} {'seconds':>8}   per criterion")
+    print(
+        f"{'method':10} {'pairs':>5} {'discrimination':>15} {'95% CI':>12} {'seconds':>8}   per criterion"
+    )
     summary = {}
     for method, per in wins.items():
         pooled = [w for ws in per.values() for w in ws]
         summary[method] = {
             "pairs": len(pooled),
             "discrimination": round(share(pooled), 3),
+            "ci95": wilson(pooled),
             "seconds": round(seconds[method], 1),
             "criteria": {c: round(share(ws), 2) for c, ws in per.items()},
         }
         crit_text = "  ".join(f"{c} {share(ws):.2f}" for c, ws in per.items())
+        low, high = wilson(pooled)
         print(
-            f"{method:10} {len(pooled):5d} {share(pooled):15.2f} {seconds[method]:8.0f}   {crit_text}"
+            f"{method:10} {len(pooled):5d} {share(pooled):15.2f} {low:5.2f}-{high:<6.2f} "
+            f"{seconds[method]:8.0f}   {crit_text}"
         )
     print("chance is 0.50; `contentloop calibrate` asks 0.75 per criterion")
     if args.json:

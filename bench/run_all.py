@@ -18,6 +18,12 @@ Figures:
      (bench/calibrate_cost.py)
   8. calibration cards of simulated judges with known faults, 20 seeds each: how often each
      passes, and how often its fault is caught (bench/calibrate_power.py)
+  9. the embedded model as judge on the calibration set: discrimination (chance 0.50) of its
+     JSON verdicts, of G-Eval's probability-weighted scores and of pairwise A/B questions
+     (bench/embedded_judge_separation.py)
+ 10. the embedded model with 2 threads, 1 thread and the adaptive choice, on an idle machine
+     and with 1 and 2 other processes spinning (bench/embedded_threads.py)
+ 11. contentloop --help against python -c "import typer, rich" (bench/cli_startup.py)
 """
 
 from __future__ import annotations
@@ -144,10 +150,13 @@ def main() -> None:
 
     sc = run("speed_cost.py", "--latency", args.latency)
     sp = run("score_speed.py")
-    ew = eo = None
+    st = run("cli_startup.py")
+    ew = eo = es = et = None
     if not args.skip_embedded:
         ew = run("embedded_write.py", "--cycles", "3")
         eo = run("embedded_optimize.py", "--experiments", "1")
+        et = run("embedded_threads.py")
+        es = run("embedded_judge_separation.py", "--json-drafts", "2", "--pair-drafts", "4")
 
     gp = None if args.skip_gate else run("gate_power.py", "--runs", args.gate_runs)
     cc = run("calibrate_cost.py")
@@ -241,6 +250,38 @@ def main() -> None:
         )
         for r in cp["rows"]
     ]
+
+    if es and et:
+        rows += [
+            (
+                "9",
+                f"embedded judge, {name}: good draft above its degraded copy",
+                f"{r['discrimination']:.2f} of {r['pairs']} pairs (95% CI {r['ci95'][0]:.2f}-"
+                f"{r['ci95'][1]:.2f}), {r['seconds']:.0f} s",
+                ">= 0.75 to be used",
+            )
+            for name, r in es.items()
+        ]
+        rows += [
+            (
+                "10",
+                f"embedded model with {r['others']} other process(es) spinning: 2 / 1 / adaptive threads",
+                f"{r['two']:.1f} / {r['one']:.1f} / {r['auto']:.1f} s ({r['auto_threads']} thread(s))",
+                "",
+            )
+            for r in et
+        ]
+    else:
+        rows.append(("9-10", "embedded judge and threads", "skipped (--skip-embedded)", ""))
+    rows.append(
+        (
+            "11",
+            "contentloop --help / python -c 'import typer, rich'",
+            f"{st['ratio']:.2f}x ({st['help_s']:.3f} s / {st['baseline_s']:.3f} s); "
+            f"heavy modules loaded: {', '.join(st['heavy_loaded']) or 'none'}",
+            "<= 1.5x",
+        )
+    )
 
     table = ["| # | figure | result | target |", "| --- | --- | --- | --- |"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
