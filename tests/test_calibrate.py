@@ -506,7 +506,8 @@ def test_the_embedded_demo_model_fails_calibration(tmp_path, cards):
     card = json.loads(result.stdout)
     assert card["passed"] is False and card["judge"]["model"] == "smollm2-135m"
     assert failed(card)
-    assert card["calls"]["calls"] == 2 * 3 * 2
+    # 12 verdicts, each one call, plus one repair request for each unusable reply.
+    assert 2 * 3 * 2 <= card["calls"]["calls"] <= 2 * 2 * 3 * 2
     assert "demo model" in result.stderr
 
 
