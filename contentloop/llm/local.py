@@ -147,7 +147,6 @@ class LocalBackend:
 
     def complete(self, request: Request) -> Response:
         started = time.perf_counter()
-        prompt = chatml(request)
         # Free text is capped (a 135M model's post does not improve after 450 words); a JSON
         # reply's size is bounded by its grammar and the caller's max_tokens, which knows it.
         if request.json_schema is None:
@@ -161,7 +160,7 @@ class LocalBackend:
             llm = _load()
             n = threads_now()
             llama_set_n_threads(llm._ctx.ctx, n, n)
-            tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
+            tokens = chatml_tokens(llm, request)
             if len(tokens) + max_tokens > _N_CTX:
                 raise BackendError(
                     f"the prompt is {len(tokens)} tokens; the embedded model's window is {_N_CTX}.",
@@ -206,6 +205,18 @@ def chatml(request: Request) -> str:
     turns = [("system", request.system)] + [(m.role, m.content) for m in request.messages]
     body = "".join(f"<|im_start|>{role}\n{content}{_END}\n" for role, content in turns)
     return body + "<|im_start|>assistant\n"
+
+
+def chatml_tokens(llm: Llama, request: Request) -> list[int]:
+    """chatml(request) as tokens, with only the template's own markers read as special
+    tokens: a draft that contains "<|im_end|>" stays text and cannot close its turn."""
+    turns = [("system", request.system)] + [(m.role, m.content) for m in request.messages]
+    out: list[int] = []
+    for role, content in turns:
+        out += llm.tokenize(f"<|im_start|>{role}\n".encode(), add_bos=False, special=True)
+        out += llm.tokenize(content.encode(), add_bos=False, special=False)
+        out += llm.tokenize(f"{_END}\n".encode(), add_bos=False, special=True)
+    return out + llm.tokenize(b"<|im_start|>assistant\n", add_bos=False, special=True)
 
 
 class Guard:
