@@ -122,10 +122,11 @@ class World:
         )
 
 
-def make_repo(where: Path) -> Path:
+def make_repo(where: Path, code: Path) -> Path:
     repo = where / "repo"
     shutil.copytree(ROOT / "skills" / "imagine", repo / "skills" / "imagine")
-    shutil.copytree(ROOT / "rubrics", repo / "rubrics")
+    # The rubrics the code under test reads: an old ref does not know newer check types.
+    shutil.copytree(code / "rubrics", repo / "rubrics")
     (repo / "topics").mkdir()
     for t in sorted((ROOT / "topics").glob("*.yaml")):
         shutil.copy(t, repo / "topics" / t.name)
@@ -146,7 +147,7 @@ def one_run(gate: str, code: Path, run: int, work: Path, rubric) -> dict:
     rng = random.Random(1000 + run)
     order = MIX[:]
     rng.shuffle(order)
-    repo = make_repo(work / f"{gate}-{run}")
+    repo = make_repo(work / f"{gate}-{run}", code)
     world = World(rubric, order, run)
     with OpenAIServer(world) as server:
         env = {
