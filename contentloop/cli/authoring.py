@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.text import Text
 
 from .common import (
     out,
@@ -45,6 +44,8 @@ def skill_show(
         }
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
+    from rich.text import Text
+
     out.print(loaded.prompt, markup=False, highlight=False)
     out.print(
         Text(

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.text import Text
 
 from ..errors import ContentloopError, from_os_error
 
@@ -61,6 +60,8 @@ err = _LazyConsole(stderr=True)
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Bad input → one paragraph on stderr and exit 2; Ctrl-C → exit 130. Never a traceback."""
+    from rich.text import Text  # here, not at the top: --help never needs it
+
     try:
         yield
     except ContentloopError as exc:
@@ -158,6 +159,8 @@ def demo_notice(backend_name: str) -> None:
     """Say once per process that the embedded demo model writes poorly, whichever role uses it."""
     global _notice_shown
     if backend_name == "local" and not _notice_shown:
+        from rich.text import Text
+
         from ..llm.local import NOTICE
 
         _notice_shown = True
@@ -231,6 +234,8 @@ def judge_calibration(
 ) -> CardStatus:
     """Say how far the judge is known to be trusted on this rubric (its calibration card), and
     refuse with --require-calibrated unless the card passed."""
+    from rich.text import Text
+
     from ..calibrate import CARDS_DIR, card_status
 
     status, _ = card_status(CARDS_DIR, rubric, judge.name, judge.model)

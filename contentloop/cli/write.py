@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.text import Text
 
 from ..errors import ContentloopError, from_os_error
 from .common import (
@@ -127,6 +126,8 @@ def write(
         else:
             out.print()
             render_write_summary(out.console, r)
+    from rich.text import Text
+
     for exc in failed:
         if isinstance(exc, KeyboardInterrupt):
             raise typer.Exit(130)
