@@ -36,18 +36,16 @@ from contentloop.calibrate.calset import load_set  # noqa: E402
 from contentloop.calibrate.degrade import DEGRADATIONS  # noqa: E402
 from contentloop.calibrate.markdown import canonical  # noqa: E402
 from contentloop.judge import Judge  # noqa: E402
-from contentloop.llm import Client  # noqa: E402
-from contentloop.llm.local import LocalBackend, _load  # noqa: E402
+from contentloop.llm import Client, Message, Request  # noqa: E402
+from contentloop.llm.local import LocalBackend, _load, chatml  # noqa: E402
 from contentloop.rubric import load_rubric  # noqa: E402
 
 SYSTEM = "You are an exacting editor. You score drafts against one criterion at a time."
 
 
-def chatml(system: str, user: str, reply_prefix: str) -> str:
-    return (
-        f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"
-        f"<|im_start|>assistant\n{reply_prefix}"
-    )
+def prompt_for(user: str, reply_prefix: str) -> str:
+    """The backend's own chat template, with the start of the reply written in."""
+    return chatml(Request(SYSTEM, (Message("user", user),))) + reply_prefix
 
 
 def next_token_probs(llm, prompt: str) -> list[float]:
@@ -79,7 +77,7 @@ def geval(llm, draft: str, c) -> float:
         f"<draft>\n{draft.strip()}\n</draft>\n\n{criterion_block(c)}\n\n"
         "Score the draft on this criterion from 1 to 10. Reply with the number only."
     )
-    prompt = chatml(SYSTEM, user, "Score: ")
+    prompt = prompt_for(user, "Score: ")
     p = next_token_probs(llm, prompt)
     mass = {d: p[digit[d]] for d in range(1, 10)}
     ten = next_token_probs(llm, prompt + "1")[digit[0]]  # "10" is "1" then "0"
@@ -97,7 +95,7 @@ def pairwise(llm, first: str, second: str, c) -> float:
         f"</draft>\n\n{criterion_block(c)}\n\nWhich draft is better on this criterion? "
         "Answer A or B."
     )
-    p = next_token_probs(llm, chatml(SYSTEM, user, "Answer:"))
+    p = next_token_probs(llm, prompt_for(user, "Answer:"))
     return p[a] / (p[a] + p[b])
 
 

@@ -199,24 +199,29 @@ class LocalBackend:
 _END = "<|im_end|>"
 
 
-def chatml(request: Request) -> str:
-    """SmolLM2's chat template (ChatML), written out so the prompt's tokens are known and a
-    shared system prompt is a shared prefix that llama.cpp keeps in its KV cache."""
+def _pieces(request: Request) -> list[tuple[str, bool]]:
+    """SmolLM2's chat template (ChatML) as (text, is_template_marker) pieces: one source for
+    the prompt as text and as tokens."""
     turns = [("system", request.system)] + [(m.role, m.content) for m in request.messages]
-    body = "".join(f"<|im_start|>{role}\n{content}{_END}\n" for role, content in turns)
-    return body + "<|im_start|>assistant\n"
+    pieces: list[tuple[str, bool]] = []
+    for role, content in turns:
+        pieces += [(f"<|im_start|>{role}\n", True), (content, False), (f"{_END}\n", True)]
+    return pieces + [("<|im_start|>assistant\n", True)]
+
+
+def chatml(request: Request) -> str:
+    """The prompt as text, written out so its tokens are known and a shared system prompt is
+    a shared prefix that llama.cpp keeps in its KV cache."""
+    return "".join(text for text, _ in _pieces(request))
 
 
 def chatml_tokens(llm: Llama, request: Request) -> list[int]:
     """chatml(request) as tokens, with only the template's own markers read as special
     tokens: a draft that contains "<|im_end|>" stays text and cannot close its turn."""
-    turns = [("system", request.system)] + [(m.role, m.content) for m in request.messages]
     out: list[int] = []
-    for role, content in turns:
-        out += llm.tokenize(f"<|im_start|>{role}\n".encode(), add_bos=False, special=True)
-        out += llm.tokenize(content.encode(), add_bos=False, special=False)
-        out += llm.tokenize(f"{_END}\n".encode(), add_bos=False, special=True)
-    return out + llm.tokenize(b"<|im_start|>assistant\n", add_bos=False, special=True)
+    for text, marker in _pieces(request):
+        out += llm.tokenize(text.encode(), add_bos=False, special=marker)
+    return out
 
 
 class Guard:
