@@ -7,8 +7,11 @@ import tempfile
 from pathlib import Path
 
 from .faults import crash_point
+from .redact import redact
 
 TEMP_GLOB = ".*.tmp"  # what write_text's temp files look like
+_UMASK = os.umask(0o022)  # reading the umask means setting it; put it straight back
+os.umask(_UMASK)
 
 
 def sweep_temp(folder: Path) -> int:
@@ -24,10 +27,15 @@ def write_text(path: Path, text: str, *, overwrite: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not overwrite and path.exists():
         raise FileExistsError(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        # The temp file's random name would mean nothing to the user; the file they asked for does.
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; a user's file follows their umask
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            fh.write(redact(text))
             fh.flush()
             os.fsync(fh.fileno())
         crash_point("replace")
@@ -48,7 +56,7 @@ def write_text(path: Path, text: str, *, overwrite: bool = True) -> None:
 def append_line(path: Path, line: str) -> None:
     """Append one whole record and fsync it: a ledger line survives a crash or is absent."""
     # Unbuffered, so a failed write leaves nothing queued to be flushed later.
-    data = line.encode("utf-8")
+    data = redact(line).encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         size = os.fstat(fd).st_size

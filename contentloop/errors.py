@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
+from .redact import redact
+
 
 class ContentloopError(Exception):
     """Bad input or a failed external call that the user can fix.
@@ -39,7 +41,7 @@ class ContentloopError(Exception):
         text = f"{where}: {self.message}" if where else self.message
         if self.fix:
             text += f" Fix: {self.fix}"
-        return text
+        return redact(text)
 
 
 _FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}

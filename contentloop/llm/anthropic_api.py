@@ -165,15 +165,15 @@ def _error(exc: anthropic.APIError, backend: AnthropicBackend) -> BackendError:
         what = {429: "rate limited", 529: "overloaded", 400: "rejected the request"}.get(
             status, "failed"
         )
-        detail = backend.redact(_detail(exc))
+        detail = backend.clip(_detail(exc))
         fix = (
             "retry later or lower --concurrency." if status in (429, 529) or status >= 500 else None
         )
         return BackendError(f"Anthropic {what} ({status}) {tries}: {detail}", fix=fix)
-    return BackendError(backend.redact(f"Anthropic call failed: {exc}"))
+    return BackendError(backend.clip(f"Anthropic call failed: {exc}", 600))
 
 
 def _detail(exc: anthropic.APIStatusError) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}
     err = body.get("error") if isinstance(body.get("error"), dict) else {}
-    return str(err.get("message") or exc.message)[:300]
+    return str(err.get("message") or exc.message)

@@ -94,7 +94,7 @@ def _error(exc: openai.APIError, backend: OpenAIBackend) -> BackendError:
         )
     if isinstance(exc, openai.APIStatusError):
         body = exc.body if isinstance(exc.body, dict) else {}
-        detail = backend.redact(str(body.get("message") or exc.message)[:300])
+        detail = backend.clip(str(body.get("message") or exc.message))
         status = exc.status_code
         fix = (
             "retry later or lower --concurrency."
@@ -102,4 +102,4 @@ def _error(exc: openai.APIError, backend: OpenAIBackend) -> BackendError:
             else "check --model and --base-url; the server's message above says what it rejected."
         )
         return BackendError(f"{where} answered {status} {tries}: {detail}", fix=fix)
-    return BackendError(backend.redact(f"call to {where} failed: {exc}"))
+    return BackendError(backend.clip(f"call to {where} failed: {exc}", 600))

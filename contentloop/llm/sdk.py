@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from ..redact import clip, remember
 from .ratelimit import Pacer
 from .types import BackendError, SyncFromAsync
 
@@ -39,6 +39,7 @@ class SDKBackend(SyncFromAsync):
     ) -> None:
         self.model = model
         self.api_key = api_key
+        remember(api_key)
         self.base_url = base_url
         self.timeout = timeout
         self.max_retries = max_retries
@@ -60,12 +61,9 @@ class SDKBackend(SyncFromAsync):
         """A new async SDK client for the running event loop."""
         raise TypeError(f"{type(self).__name__} must define make_client()")
 
-    def redact(self, text: str) -> str:
-        """`text` without the API key: servers sometimes echo it in error messages."""
-        for key in (self.api_key, os.environ.get(self.key_env) if self.key_env else None):
-            if key and len(key) >= 8:
-                text = text.replace(key, "[API key]")
-        return text
+    def clip(self, text: str, limit: int = 300) -> str:
+        """A server's text for a message: the key masked first, then shortened (see redact)."""
+        return clip(text, limit)
 
     async def resend_garbled(self, send: Callable[[], Awaitable[T]], where: str) -> T:
         """Call `send`, again when the reply body is not JSON (cut off by a proxy or a dropped
