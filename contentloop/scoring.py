@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .checks import CheckResult, Draft, run_check
-from .checks.base import REGEX_TIMEOUT_S
+from .checks.base import CHECK_BUDGET_S
 from .checks.nlp import parse
 from .errors import ContentloopError
 from .judge import Judge, JudgeScore
@@ -89,7 +89,7 @@ def _binary(draft: Draft, rubric: Rubric) -> BinaryScore:
             results.append(run_check(cfg, draft))
         except TimeoutError:
             raise ContentloopError(
-                f"check {cfg.id!r} ran over {REGEX_TIMEOUT_S:g} s on {draft.path or 'the draft'}: "
+                f"check {cfg.id!r} ran over its {CHECK_BUDGET_S:g} s on {draft.path or 'the draft'}: "
                 "its regular expression backtracks catastrophically.",
                 path=rubric.path,
                 field=f"binary.checks[{i}]",
@@ -151,13 +151,7 @@ def score_text(
 
 def read_draft(path: Path) -> Draft:
     """Read a Markdown draft, refusing what cannot be a draft (missing, binary, empty, huge)."""
-    if path.exists() and path.is_file() and path.stat().st_size > MAX_DRAFT_BYTES:
-        raise ContentloopError(
-            f"is {path.stat().st_size / 1e6:.1f} MB; drafts over {MAX_DRAFT_BYTES / 1e6:.0f} MB are refused.",
-            path=path,
-            fix="split it into separate posts.",
-        )
-    text = read_text(path, "draft")
+    text = read_text(path, "draft", MAX_DRAFT_BYTES)
     if not text.strip():
         raise ContentloopError(
             "is empty; there is nothing to score.", path=path, fix="write the draft first."
@@ -165,12 +159,19 @@ def read_draft(path: Path) -> Draft:
     return Draft(text, path=str(path))
 
 
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files as given; folders become their *.md files, sorted."""
+def expand_paths(paths: Sequence[Path], skipped: list[Path] | None = None) -> list[Path]:
+    """Files as given; folders become their *.md files, sorted. In a folder, what is not a
+    regular file (a dangling link, a FIFO, a link to a device) is not a draft: it is left out
+    and added to `skipped`, so one such entry does not stop the folder."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found = sorted(p.rglob("*.md"))
+            found = []
+            for f in sorted(p.rglob("*.md")):
+                if f.is_file():  # follows links: a link to a device or nowhere is not a file
+                    found.append(f)
+                elif skipped is not None and not f.is_dir():
+                    skipped.append(f)
             if not found:
                 raise ContentloopError(
                     "holds no .md files.", path=p, fix="name Markdown files or a folder of them."
@@ -182,8 +183,13 @@ def expand_paths(paths: Sequence[Path]) -> list[Path]:
 
 
 def score_files(
-    paths: Sequence[Path], rubric: Rubric, judge: Judge | None = None, concurrency: int = 4
+    paths: Sequence[Path],
+    rubric: Rubric,
+    judge: Judge | None = None,
+    concurrency: int = 4,
+    skipped: list[Path] | None = None,
 ) -> list[ScoreCard]:
-    """Read every file first (so bad input fails before any output), then score them together."""
-    drafts = [read_draft(p) for p in expand_paths(paths)]
+    """Read every file first (so bad input fails before any output), then score them together.
+    Entries of a folder that are not regular files are left out (see expand_paths)."""
+    drafts = [read_draft(p) for p in expand_paths(paths, skipped)]
     return score_drafts(drafts, rubric, judge, concurrency)

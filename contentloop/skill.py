@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from .errors import ContentloopError
@@ -61,21 +63,35 @@ class Skill(BaseModel):
     def prompt(self) -> str:
         """The writer's system prompt, assembled by the skill's template."""
         if self._prompt is None:
+            where = self.folder / self.spec.template
             try:
-                template = jinja2.Environment(
-                    undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
-                ).from_string(self.template_text)
+                template = _sandbox().from_string(self.template_text)
                 ordered = [(n, self.sections[n].strip()) for n in self.spec.sections]
-                self._prompt = (
-                    template.render(
-                        skill=self.spec, sections=dict(ordered), ordered_sections=ordered
-                    ).strip()
-                    + "\n"
-                )
+                parts, size = [], 0
+                for part in template.generate(
+                    skill=self.spec, sections=dict(ordered), ordered_sections=ordered
+                ):
+                    size += len(part)
+                    if size > MAX_PROMPT_CHARS:
+                        raise ContentloopError(
+                            f"renders a prompt of more than {MAX_PROMPT_CHARS:,} characters.",
+                            path=where,
+                            fix="render each section once; a loop in the template repeats text.",
+                        )
+                    parts.append(part)
+                self._prompt = "".join(parts).strip() + "\n"
+            except SecurityError as exc:
+                raise ContentloopError(
+                    f"the template tried something a skill template may not do ({exc}).",
+                    path=where,
+                    fix="a template only places sections: use {{ sections.NAME }} or loop over "
+                    "ordered_sections; attributes starting with '_' and calls that change data "
+                    "are blocked, since skills are shared.",
+                ) from None
             except jinja2.TemplateError as exc:
                 raise ContentloopError(
                     f"the template cannot be rendered: {exc}.",
-                    path=self.folder / self.spec.template,
+                    path=where,
                     line=getattr(exc, "lineno", None),
                     fix="use {{ sections.NAME }} for a section, or loop over ordered_sections.",
                 ) from exc
@@ -88,6 +104,20 @@ class Skill(BaseModel):
     @property
     def chars(self) -> int:
         return sum(len(t) for t in self.sections.values())
+
+
+# A skill is meant to be shared, so its template is untrusted code: the sandbox refuses
+# attribute paths into Python internals (`''.__class__.__mro__`, `cycler.__init__.__globals__`)
+# and calls that mutate data, and caps range() at 100,000 items. The prompt is also capped, so
+# a template cannot fill memory by repeating text.
+MAX_PROMPT_CHARS = 500_000
+
+
+@functools.cache
+def _sandbox() -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
+    )
 
 
 def _search_dirs() -> list[Path]:

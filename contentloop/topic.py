@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .errors import ContentloopError
+from .paths import safe_stem
 from .yamlio import load_model
 
 
@@ -29,9 +30,10 @@ class Topic(BaseModel):
 
     @property
     def slug(self) -> str:
+        from_title = re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")[:60] or "topic"
         if self._path is not None:
-            return self._path.stem
-        return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")[:60]
+            return safe_stem(self._path.stem, from_title)
+        return from_title
 
 
 def load_topic(path: str | Path) -> Topic:

@@ -6,6 +6,8 @@ Rubrics, topics and skills are all hand-edited YAML; a typo must come back as
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,26 +20,72 @@ M = TypeVar("M", bound=BaseModel)
 Loc = tuple[str | int, ...]
 
 
-def read_text(path: Path, what: str = "file") -> str:
-    """Read a UTF-8 text file, turning OS and decoding problems into ContentloopError."""
-    if not path.exists():
-        raise ContentloopError(
-            f"no such {what}.",
-            path=path,
-            fix="check the path (it is relative to the current folder).",
-        )
-    if path.is_dir():
-        raise ContentloopError(f"is a folder, expected a {what}.", path=path, fix="name a file.")
+# What a hand-written YAML file (rubric, topic, skill.yaml) may weigh. The largest shipped one is
+# 6 KB; a file 150 times that is a mistake or an attack, and would only slow every command.
+MAX_YAML_BYTES = 1_000_000
+# A YAML alias repeats a whole subtree: nine levels of nine aliases ("billion laughs") make a
+# file of 1 KB stand for 10^9 values. Hand-written configuration has a few hundred.
+MAX_YAML_VALUES = 100_000
+
+
+def read_text(path: Path, what: str = "file", limit: int = MAX_YAML_BYTES) -> str:
+    """Read a UTF-8 text file of at most `limit` bytes, turning OS, size and decoding problems
+    into ContentloopError. Only regular files are read: a device (/dev/zero) or a FIFO, even
+    behind a symlink, would never end."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens without a writer
+    except FileNotFoundError:
+        dangling = path.is_symlink()
+        raise ContentloopError(
+            f"is a symbolic link to {os.readlink(path)}, which does not exist."
+            if dangling
+            else f"no such {what}.",
+            path=path,
+            fix="fix or remove the link."
+            if dangling
+            else "check the path (it is relative to the current folder).",
+        ) from None
+    except IsADirectoryError:
+        raise ContentloopError(
+            f"is a folder, expected a {what}.", path=path, fix="name a file."
+        ) from None
     except OSError as exc:
-        raise ContentloopError(f"cannot be read ({exc.strerror}).", path=path) from exc
+        raise ContentloopError(f"cannot be read ({exc.strerror}).", path=path) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ContentloopError(
+                f"is a folder, expected a {what}.", path=path, fix="name a file."
+            )
+        if not stat.S_ISREG(info.st_mode):
+            raise ContentloopError(
+                f"is not a regular file (a device, a pipe or a socket), expected a {what}.",
+                path=path,
+                fix="name a text file on disk.",
+            )
+        if info.st_size > limit:
+            raise ContentloopError(
+                f"is {info.st_size / 1e6:.1f} MB; a {what} over {limit / 1e6:g} MB is refused.",
+                path=path,
+                fix="split it into smaller files."
+                if what == "draft"
+                else "check that this is the file you meant.",
+            )
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)  # a file that grew since fstat is still cut at the limit
+    except OSError as exc:
+        raise ContentloopError(f"cannot be read ({exc.strerror}).", path=path) from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ContentloopError(f"grew past {limit / 1e6:g} MB while it was read.", path=path)
     if b"\x00" in data[:8192]:
         raise ContentloopError(
             f"looks binary, expected a UTF-8 text {what}.", path=path, fix="pass a text file."
         )
     try:
-        return data.decode("utf-8-sig").replace("\r\n", "\n")
+        return newlines(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ContentloopError(
@@ -46,6 +94,11 @@ def read_text(path: Path, what: str = "file") -> str:
             line=line,
             fix="re-save the file as UTF-8.",
         ) from exc
+
+
+def newlines(text: str) -> str:
+    """Windows (CRLF) and old Mac (CR) line ends as LF: every line count assumes LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _line_map(node: yaml.Node, loc: Loc = (), out: dict[Loc, int] | None = None) -> dict[Loc, int]:
@@ -82,7 +135,21 @@ def _line_for(loc: Loc, lines: dict[Loc, int]) -> int | None:
 def parse_yaml(text: str, path: Path) -> tuple[Any, dict[Loc, int]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None and _expanded_size(node, {}) > MAX_YAML_VALUES:
+            raise ContentloopError(
+                f"stands for more than {MAX_YAML_VALUES:,} values once its aliases (*name) are "
+                "expanded.",
+                path=path,
+                fix="write the values out, or use fewer nested aliases; this looks like a "
+                "'billion laughs' file.",
+            )
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise ContentloopError(
+            "nests lists or mappings too deeply to read.",
+            path=path,
+            fix="flatten the structure; hand-written YAML needs a few levels, not hundreds.",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -98,10 +165,27 @@ def parse_yaml(text: str, path: Path) -> tuple[Any, dict[Loc, int]]:
     return data, (_line_map(node) if node is not None else {})
 
 
-def validation_error(exc: ValidationError, path: Path, lines: dict[Loc, int]) -> ContentloopError:
+def _expanded_size(node: yaml.Node, seen: dict[int, int]) -> int:
+    """How many values `node` stands for with every alias expanded, counted without expanding
+    (an alias is the same node object, so each node is sized once)."""
+    key = id(node)
+    if key not in seen:
+        seen[key] = 1  # a node that contains itself (a recursive alias) counts once
+        if isinstance(node, yaml.MappingNode):
+            seen[key] += sum(
+                _expanded_size(k, seen) + _expanded_size(v, seen) for k, v in node.value
+            )
+        elif isinstance(node, yaml.SequenceNode):
+            seen[key] += sum(_expanded_size(v, seen) for v in node.value)
+    return seen[key]
+
+
+def validation_error(
+    exc: ValidationError, path: Path, lines: dict[Loc, int], data: Any = None
+) -> ContentloopError:
     """Turn the first pydantic error into a ContentloopError with file, line and field."""
     err = exc.errors()[0]
-    loc = tuple(err["loc"])
+    loc = _without_tags(tuple(err["loc"]), data)
     yaml_loc = _yaml_loc(loc, lines)
     line = _line_for(yaml_loc, lines)
     if loc and yaml_loc[-1:] != loc[-1:] and err["type"] == "missing":
@@ -166,6 +250,23 @@ def _fix_for(kind: str, ctx: dict[str, Any]) -> str:
     return "correct this value as the message says, then run the command again."
 
 
+def _without_tags(loc: Loc, data: Any) -> Loc:
+    """`loc` without the union tags pydantic puts in it: a part that names the `type` of the
+    mapping it stands in (binary.checks[0].pattern.id is the id of a pattern check)."""
+    out: Loc = ()
+    for i, part in enumerate(loc):
+        if isinstance(data, dict) and data.get("type") == part and i + 1 < len(loc):
+            continue
+        out += (part,)
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            data = None
+    return out
+
+
 def _yaml_loc(loc: Loc, lines: dict[Loc, int]) -> Loc:
     # pydantic puts union-member tags (e.g. 'pattern') into locations; keep only real YAML keys.
     # A tag can also be a key name ("pattern" is a field of the pattern check), so a part is a
@@ -193,4 +294,4 @@ def load_model(path: Path, model: type[M], what: str, context: dict[str, Any] | 
     try:
         return model.model_validate(data, context={"path": path, "lines": lines, **(context or {})})
     except ValidationError as exc:
-        raise validation_error(exc, path, lines) from exc
+        raise validation_error(exc, path, lines, data) from exc

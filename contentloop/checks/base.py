@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal, TypeVar, get_args
 
@@ -71,8 +73,13 @@ def register(config: type[C]) -> Callable[[CheckFn[C]], CheckFn[C]]:
 
 
 def run_check(cfg: CheckConfig, draft: Draft) -> CheckResult:
+    """Run one check; TimeoutError when its matching takes over CHECK_BUDGET_S in all."""
     _, fn = REGISTRY[cfg.type]
-    finding = fn(draft, cfg)
+    token = _deadline.set(time.monotonic() + CHECK_BUDGET_S)
+    try:
+        finding = fn(draft, cfg)
+    finally:
+        _deadline.reset(token)
     count = len(finding.hits)
     deduction = 0.0
     if count:
@@ -92,16 +99,38 @@ def run_check(cfg: CheckConfig, draft: Draft) -> CheckResult:
 
 
 # A rubric regex is user input run against every draft: `(a+)+$` on a long line would backtrack
-# for hours with `re`. The `regex` module takes a timeout per call; a check over it fails the
-# score with an error naming the rubric field (see scoring._binary).
-REGEX_TIMEOUT_S = 1.0
+# for hours with `re`. The `regex` module takes a timeout per call, and per match in finditer,
+# so 200 paragraphs could each spend it; instead one check on one draft has this much for all
+# its matching together (`search`, `finditer` below). A check over it fails the score with an
+# error naming the rubric field (see scoring._binary).
+CHECK_BUDGET_S = 2.0
 IGNORECASE = regex.IGNORECASE
+_deadline: ContextVar[float] = ContextVar("check_deadline", default=float("inf"))
+
+
+def _time_left() -> float:
+    left = _deadline.get() - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    return min(left, CHECK_BUDGET_S)
+
+
+def search(rx: regex.Pattern[str], text: str) -> regex.Match[str] | None:
+    """`rx.search(text)` within what is left of the running check's time budget."""
+    return rx.search(text, timeout=_time_left())
+
+
+def finditer(rx: regex.Pattern[str], text: str) -> Iterator[regex.Match[str]]:
+    """`rx.finditer(text)` within what is left of the running check's time budget."""
+    for m in rx.finditer(text, timeout=_time_left()):
+        yield m
+        _time_left()
 
 
 def compile_regex(value: str, flags: int = 0) -> regex.Pattern[str]:
     """Compile a rubric regex, raising ValueError (which pydantic turns into a located error).
 
-    Callers match with `timeout=REGEX_TIMEOUT_S`.
+    Callers match through `search` and `finditer`, which bound the time.
     """
     try:
         return regex.compile(value, flags)

@@ -20,7 +20,16 @@ from typing import Literal
 import regex
 from pydantic import Field, PrivateAttr, model_validator
 
-from .base import IGNORECASE, CheckConfig, Evidence, Finding, compile_regex, context_of, register
+from .base import (
+    IGNORECASE,
+    CheckConfig,
+    Evidence,
+    Finding,
+    compile_regex,
+    context_of,
+    finditer,
+    register,
+)
 from .prose import Draft
 
 _WHO = r"(?:judge|evaluator|grader|reviewer|assessor|scorer|ai|llm|language model|model|assistant)"
@@ -52,7 +61,7 @@ def find_evaluator_address(text: str, *, strict: bool = False) -> list[tuple[int
     found = [
         (m.start(), m.group(0))
         for rx in (_STRICT_RX if strict else _DRAFT_RX)
-        for m in rx.finditer(text, timeout=1.0)
+        for m in finditer(rx, text)
     ]
     return sorted(set(found))
 
@@ -77,7 +86,7 @@ def evaluator_address(draft: Draft, cfg: EvaluatorAddressConfig) -> Finding:
     # block still reaches the judge, which reads the whole file.
     text = draft.source
     spots = find_evaluator_address(text)
-    spots += [(m.start(), m.group(0)) for rx in cfg._extra for m in rx.finditer(text, timeout=1.0)]
+    spots += [(m.start(), m.group(0)) for rx in cfg._extra for m in finditer(rx, text)]
     hits = []
     for offset, matched in sorted(set(spots)):
         line = draft.line_of(offset)

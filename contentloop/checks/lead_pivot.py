@@ -9,12 +9,12 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from .base import (
     IGNORECASE,
-    REGEX_TIMEOUT_S,
     CheckConfig,
     Evidence,
     Finding,
     compile_regex,
     register,
+    search,
 )
 from .prose import Draft
 
@@ -54,7 +54,7 @@ def lead_pivot(draft: Draft, cfg: LeadPivotConfig) -> Finding:
     for start, end in windows:
         text = _normal(draft.prose[start:end])
         for rx in cfg._compiled:
-            if rx.search(text, timeout=REGEX_TIMEOUT_S):
+            if search(rx, text):
                 return Finding([], f"lead pivots: {text[:90]!r}")
     snippet = _normal(lead.content)
     return Finding(

@@ -27,6 +27,10 @@ def nlp() -> Language:
 
     pipeline = spacy.blank("en")
     pipeline.add_pipe("sentencizer")
+    # spaCy refuses texts over 1,000,000 characters (E088) to protect the memory of a parser or
+    # NER, which this pipeline does not have: a tokenizer and a sentencizer use about 1 KB
+    # per sentence. Files are capped by size before this (scoring.MAX_DRAFT_BYTES).
+    pipeline.max_length = 50_000_000
     return pipeline
 
 

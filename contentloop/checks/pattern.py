@@ -9,12 +9,12 @@ from pydantic import PrivateAttr, model_validator
 
 from .base import (
     IGNORECASE,
-    REGEX_TIMEOUT_S,
     CheckConfig,
     Evidence,
     Finding,
     compile_regex,
     context_of,
+    finditer,
     plural,
     register,
 )
@@ -41,7 +41,7 @@ class PatternConfig(CheckConfig):
 @register(PatternConfig)
 def pattern(draft: Draft, cfg: PatternConfig) -> Finding:
     hits = []
-    for m in cfg._compiled.finditer(draft.prose, timeout=REGEX_TIMEOUT_S):
+    for m in finditer(cfg._compiled, draft.prose):
         if m.end() == m.start():
             continue  # an empty match marks nothing
         line = draft.line_of(m.start())

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Literal
 
 from markdown_it import MarkdownIt
 
+from ..yamlio import newlines
+
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
@@ -73,6 +75,8 @@ class Draft:
     doc: Doc | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Markdown reads a lone \r as a line end; the line numbers here count \n only.
+        self.source = newlines(self.source)
         self.prose, self.blocks = _analyse(self.source)
 
     @cached_property

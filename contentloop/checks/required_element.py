@@ -9,12 +9,12 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from .base import (
     IGNORECASE,
-    REGEX_TIMEOUT_S,
     CheckConfig,
     Evidence,
     Finding,
     compile_regex,
     register,
+    search,
 )
 from .prose import Draft
 
@@ -49,7 +49,7 @@ def required_element(draft: Draft, cfg: RequiredElementConfig) -> Finding:
         if where not in cfg.where:
             continue
         content = block.content.strip()
-        if any(rx.search(content, timeout=REGEX_TIMEOUT_S) for rx in cfg._compiled):
+        if any(search(rx, content) for rx in cfg._compiled):
             return Finding([], f"{cfg.label} found at line {block.line}")
     places = " or ".join(cfg.where)
     return Finding(
