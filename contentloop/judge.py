@@ -10,7 +10,6 @@ import asyncio
 import copy
 import functools
 import json
-import re
 import statistics
 from typing import Any, Literal
 
@@ -18,6 +17,7 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from .errors import ContentloopError
+from .fence import defuse
 from .jsonreply import json_object
 from .llm import Client, Message, Request
 from .rubric import Rubric
@@ -118,10 +118,7 @@ def system_prompt(rubric: Rubric) -> str:
 
 def user_prompt(draft: str) -> str:
     # A draft cannot close its own delimiter and smuggle text outside it.
-    safe = re.sub(
-        r"</?\s*draft\s*>", lambda m: m.group(0).replace("draft", "draft\u200b"), draft, flags=re.I
-    )
-    return _env.get_template("judge_user.jinja").render(draft=safe.strip())
+    return _env.get_template("judge_user.jinja").render(draft=defuse(draft).strip())
 
 
 def parse_reply(text: str, rubric: Rubric) -> dict[str, tuple[str, int]]:

@@ -19,12 +19,14 @@ import jinja2
 from .atomic import write_text
 from .checks import Draft
 from .errors import ContentloopError
+from .fence import defuse
 from .judge import Judge
 from .llm import TOKEN_KINDS, Backend, CallCache, Client, CostLedger, Message, Request
 from .rubric import Rubric
 from .scoring import ScoreCard, judge_cards, score_drafts
 from .skill import Skill
 from .topic import Topic
+from .yamlio import newlines
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("contentloop", "templates"),
@@ -32,6 +34,7 @@ _env = jinja2.Environment(
     keep_trailing_newline=True,
     autoescape=False,
 )
+_env.filters["defuse"] = defuse  # draft-derived text outside the fence (evidence, notes)
 Event = Callable[[dict[str, Any]], None]
 
 
@@ -64,7 +67,7 @@ def revision_request(
     violations = card.binary.violations
     weakest = weakest_criteria(card, rubric)
     user = _env.get_template("revise_user.jinja").render(
-        draft=draft.strip(), violations=violations, weakest=weakest
+        draft=defuse(draft).strip(), violations=violations, weakest=weakest
     )
     asked = {"violations": [v.id for v in violations], "criteria": [c["name"] for c in weakest]}
     # The cycle number is the sample index: when a revision is not kept, the next cycle sends
@@ -77,7 +80,7 @@ def revision_request(
 
 def clean_reply(text: str) -> str:
     """The post itself: drop a code fence the model wrapped it in, and surrounding blank lines."""
-    body = text.strip()
+    body = newlines(text).strip()  # saved as scored: line numbers in the report must match
     fenced = re.fullmatch(r"```(?:markdown|md)?\s*\n(.*?)\n```", body, re.S)
     return (fenced.group(1) if fenced else body).strip() + "\n"
 
