@@ -25,8 +25,10 @@ from ..atomic import sweep_temp, write_text
 from ..errors import ContentloopError
 from ..faults import crash_point
 from ..judge import Judge
-from ..llm import TOKEN_KINDS, Backend, CallCache, Client, CostLedger
+from ..llm import TOKEN_KINDS, Backend, BackendError, CallCache, Client, CostLedger
+from ..paths import plain_name
 from ..rubric import Rubric
+from ..runlock import run_lock
 from ..skill import Skill, load_skill
 from ..topic import Topic
 from .gate import GatePlan, StageVerdict, judge_stage
@@ -36,7 +38,7 @@ from .ledger import RunLedger
 from .measure import Measure
 from .planner import plan_run
 from .proposer import ProposalRefused, propose, retrospective
-from .records import Record, RunState, parse_records, replay
+from .records import Record, RunState, check_sequence, parse_records, replay
 from .samples import SampleBank, gather_all, skill_hash
 from .stats import Noise
 from .summary import summarize
@@ -102,7 +104,7 @@ class OptimizeRun:
         self.budget = budget or Budget()
         self.explore_every = explore_every
         self.batch = batch  # recorded so --resume sends through Message Batches again
-        self.run_dir, self.tag = run_dir, tag
+        self.run_dir, self.tag = run_dir, plain_name(tag, "tag")
         self.concurrency = concurrency
         self.on_event = on_event or (lambda e: None)
         self.harness = harness_sha256(rubric, topics, self.holdout)
@@ -141,8 +143,12 @@ class OptimizeRun:
     # --- opening the run folder ------------------------------------------------------------
     def _open(self) -> None:
         run_dir = self.run_dir
-        # exist_ok: on resume, or a folder left by a start killed before run.json was written.
-        run_dir.mkdir(parents=True, exist_ok=self.resumed or not (run_dir / "run.json").exists())
+        # The run lock made the folder; a fresh start over a run another process finished
+        # meanwhile must not write into it.
+        if not self.resumed and (run_dir / "run.json").exists():
+            raise ContentloopError(
+                "already exists.", path=run_dir, fix="pick another --tag, or --resume it."
+            )
         if self.resumed:
             self.costs.load()
             sweep_temp(run_dir)
@@ -282,7 +288,8 @@ class OptimizeRun:
         except (NotImplementedError, RuntimeError):
             pass  # not the main thread (e.g. a test harness): Ctrl-C keeps its default meaning
         try:
-            return await self._run()
+            with run_lock(self.run_dir):
+                return await self._run()
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGINT)
@@ -291,6 +298,7 @@ class OptimizeRun:
         self._open()
         raw = self.ledger.repair() if self.resumed else []
         self._records = parse_records(raw, str(self.ledger.jsonl))
+        check_sequence(self._records, str(self.ledger.jsonl))
         if self._records and self._records[0].harness_sha256 != self.harness:
             raise ContentloopError(
                 "the eval harness (rubric, judge prompt or topics) changed since this run started, so "
@@ -393,9 +401,7 @@ class OptimizeRun:
                     "crash",
                     commit=self.ws.head(),
                     skill=self.state.best_skill,
-                    description=f"proposal refused: {exc}"
-                    if isinstance(exc, (ProposalRefused, ContentloopError))
-                    else f"proposal failed: {type(exc).__name__}: {exc}",
+                    description=_proposal_failure(exc),
                     before=before,
                     seconds=time.monotonic() - t,
                     reason=str(exc),
@@ -556,3 +562,15 @@ class OptimizeRun:
 
 
 __all__ = ["Budget", "Event", "OptimizeRun", "retrospective"]
+
+
+def _proposal_failure(exc: Exception) -> str:
+    """What the ledger says about a try that never got an edit: the optimizer's reply was
+    refused, or the call itself failed (a 529 is the provider's state, not a bad proposal)."""
+    if isinstance(exc, ProposalRefused):
+        return f"proposal refused: {exc}"
+    if isinstance(exc, BackendError):
+        return f"optimizer call failed: {exc}"
+    if isinstance(exc, ContentloopError):
+        return f"proposal failed: {exc}"
+    return f"proposal failed: {type(exc).__name__}: {exc}"

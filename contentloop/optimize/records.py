@@ -161,6 +161,29 @@ def parse_records(raw: list[dict[str, Any]], source: str) -> list[Record]:
     return [Record.model_validate(r) for r in raw]
 
 
+def check_sequence(records: list[Record], source: str) -> None:
+    """One baseline, then experiments numbered upward: anything else is two processes having
+    written the run at once (possible before the run lock), and no replay of it can be trusted."""
+    seen: dict[tuple[str, int], int] = {}
+    last = 0
+    for i, r in enumerate(records, 1):
+        if r.kind not in ("baseline", "experiment"):
+            continue
+        key = (r.kind, 0 if r.kind == "baseline" else r.experiment)
+        if key in seen or (r.kind == "experiment" and r.experiment <= last):
+            first = seen.get(key)
+            twice = f"records {first} and {i}" if first else f"record {i}, after experiment {last}"
+            raise ContentloopError(
+                f"{r.kind} {r.experiment} is recorded out of order ({twice}): two processes "
+                "wrote this run at once, so its keep/revert history cannot be replayed.",
+                path=source,
+                fix="`contentloop report` still shows it; start a new run with another --tag.",
+            )
+        seen[key] = i
+        if r.kind == "experiment":
+            last = r.experiment
+
+
 def history_entry(r: Record) -> dict[str, Any]:
     return {
         "n": r.experiment,

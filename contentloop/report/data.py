@@ -185,7 +185,7 @@ def _load_draft(folder: Path) -> DraftRun:
 def _load_optimize(folder: Path) -> OptimizeRun:
     from ..optimize.ledger import RunLedger  # the ledger knows how to read a torn last line
 
-    records = RunLedger.read_records(folder / "experiments.jsonl")
+    records = _checked(RunLedger.read_records(folder / "experiments.jsonl"), folder)
     meta = _read_json(folder / "run.json") if (folder / "run.json").exists() else {}
     summary = _read_json(folder / "summary.json") if (folder / "summary.json").exists() else None
     # Read as a resumed run reads it, and counted as the run's own summary counts.
@@ -193,6 +193,37 @@ def _load_optimize(folder: Path) -> OptimizeRun:
     ledger.load()
     calls = ledger.totals()["calls"] if ledger.records else None
     return OptimizeRun(folder, meta, records, summary, calls)
+
+
+def _checked(records: list[Any], folder: Path) -> list[dict[str, Any]]:
+    """Records as the run wrote them, or an error naming the line a hand edit broke (rather
+    than a traceback from whichever chart first reads the bad field)."""
+    from pydantic import ValidationError
+
+    from ..optimize.records import Record
+    from ..yamlio import format_loc
+
+    path = folder / "experiments.jsonl"
+    for i, r in enumerate(records, 1):
+        problem = None
+        if not isinstance(r, dict):
+            problem = f"is a JSON {type(r).__name__}, not an object"
+        elif r.get("schema_version") == 2:
+            try:
+                Record.model_validate(r)
+            except ValidationError as exc:
+                e = exc.errors()[0]
+                problem = f"field {format_loc(tuple(e['loc']))}: {e['msg'].lower()}"
+        elif not isinstance(r.get("experiment"), int):
+            problem = "has no whole-number field experiment"
+        if problem:
+            raise ContentloopError(
+                f"record {i} {problem}.",
+                path=path,
+                fix="undo the hand edit (the run's own lines are whole); "
+                "`git diff` or a backup shows what changed.",
+            )
+    return records
 
 
 def _folder_time(folder: Path) -> datetime:
