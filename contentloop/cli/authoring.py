@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
 
 from .common import (
+    emit_json,
     out,
     rubric_app,
     skill_app,
@@ -42,7 +41,7 @@ def skill_show(
             "tokens": tokens,
             "sha256": loaded.sha256,
         }
-        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        emit_json(data)
         return
     from rich.text import Text
 
@@ -72,6 +71,8 @@ def rubric_check(
       contentloop rubric check rubrics/techdocs.yaml
       contentloop rubric check rubrics/mine.yaml --sample drafts/example-private-5g.md
     """
+    from rich.text import Text
+
     from ..report.terminal import render_card, render_rubric
     from ..rubric import load_rubric
     from ..scoring import read_draft, score_drafts
@@ -84,10 +85,10 @@ def rubric_check(
         data["sha256"] = loaded.sha256
         if card is not None:
             data["sample"] = card.to_json()
-        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        emit_json(data)
         return
     render_rubric(out.console, loaded)
-    out.print("[green]ok[/]: the rubric is valid.")
+    out.print(Text("ok", style="green") + ": the rubric is valid.")
     if card is not None:
         out.print()
         render_card(out.console, card)

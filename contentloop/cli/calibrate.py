@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from .common import BACKEND_HELP, PANEL_HELP, app, backend_flags, err, make_judge, out, user_errors
+from .common import (
+    BACKEND_HELP,
+    PANEL_HELP,
+    app,
+    backend_flags,
+    emit_json,
+    err,
+    make_judge,
+    out,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from ..calibrate import CalibrationSet
@@ -131,7 +139,7 @@ def calibrate(
         path = card_path(cards, loaded, backend.name, backend.model)
         save_card(card, path)
     if as_json:
-        sys.stdout.write(json.dumps({**card.to_json(), "path": str(path)}) + "\n")
+        emit_json({**card.to_json(), "path": str(path)})
     else:
         render_card(out.console, card, path)
     raise typer.Exit(0 if card.passed else 1)

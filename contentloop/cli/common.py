@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
 from ..errors import ContentloopError, from_os_error
+from ..redact import redact
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -36,9 +39,32 @@ skill_app = typer.Typer(no_args_is_help=True, help="Inspect skills (the editable
 app.add_typer(skill_app, name="skill")
 
 
+class _Redacting:
+    """stdout or stderr (whichever is current, as pytest and CliRunner swap them) with API keys
+    masked in everything written through it."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr if self._stderr else sys.stdout
+
+    def write(self, text: str) -> int:
+        return self.stream.write(redact(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 class _LazyConsole:
     """A rich Console made on first use, so `contentloop --help` never imports rich.console
-    (a fifth of its start-up); everything else reaches the real Console through it."""
+    (a fifth of its start-up); everything else reaches the real Console through it.
+
+    Markup is off: what the consoles print includes model text (rationales, hypotheses), and a
+    "[/x]" in it must print as written, not end the command with a MarkupError. Styling is
+    done with Text and style= instead.
+    """
 
     def __init__(self, stderr: bool = False) -> None:
         self._stderr = stderr
@@ -47,7 +73,7 @@ class _LazyConsole:
     def console(self) -> Console:
         import rich.console
 
-        return rich.console.Console(stderr=self._stderr)
+        return rich.console.Console(file=_Redacting(self._stderr), markup=False)  # type: ignore[arg-type]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.console, name)
@@ -55,6 +81,11 @@ class _LazyConsole:
 
 out = _LazyConsole()
 err = _LazyConsole(stderr=True)
+
+
+def emit_json(data: Any) -> None:
+    """One JSON document on stdout (for scripts), keys masked like everything else printed."""
+    sys.stdout.write(redact(json.dumps(data, ensure_ascii=False)) + "\n")
 
 
 @contextlib.contextmanager

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
@@ -16,6 +14,7 @@ from .common import (
     app,
     backend_flags,
     demo_notice,
+    emit_json,
     err,
     judge_calibration,
     make_backend_for,
@@ -176,6 +175,7 @@ def optimize_skill(
     from ..optimize import Budget, GatePlan, OptimizeRun
     from ..optimize.planner import planned_noise
     from ..optimize.resume import ROLES, reopen_run
+    from ..paths import plain_name
     from ..report.live import OptimizeView
     from ..report.terminal import render_optimize_summary, render_plan
     from ..skill import resolve_skill
@@ -187,13 +187,15 @@ def optimize_skill(
     with user_errors():
         cache = None if no_cache else CallCache()
         if resume:
-            run_dir = runs_root / resume
+            run_dir = runs_root / plain_name(resume, "--resume")
             run = reopen_run(run_dir, cache=cache, on_event=show, timeout=timeout)
             for role, ident in run.meta().items():
                 if role in ROLES:
                     demo_notice(ident["backend"])
             run_tag = run.tag
         else:
+            if tag:
+                plain_name(tag, "--tag")  # before anything is loaded or written
             todo = load_topics(topics)
             skill_dir = resolve_skill(skill)
             wflags = backend_flags(backend, model, base_url, timeout)
@@ -291,7 +293,7 @@ def optimize_skill(
             render_plan(err.console, est, len(todo), repeats, max_experiments)
             if dry_run:
                 if as_json:
-                    sys.stdout.write(json.dumps(est) + "\n")
+                    emit_json(est)
                 raise typer.Exit(0)
         view.tag = run_tag
         try:
@@ -317,7 +319,7 @@ def optimize_skill(
     # An unattended run that gave up on failures exits 1, so cron or CI notices.
     code = 130 if summary["stop_reason"] == "Ctrl-C" else 1 if crashed else 0
     if as_json:
-        sys.stdout.write(json.dumps(summary) + "\n")
+        emit_json(summary)
         raise typer.Exit(code)
     render_optimize_summary(out.console, summary, run_dir)
     if code:

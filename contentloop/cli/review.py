@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import webbrowser
 from pathlib import Path
 
 import typer
 
 from ..atomic import write_text
-from .common import app, err, out, user_errors
+from .common import app, emit_json, err, out, user_errors
 
 
 @app.command()
@@ -46,7 +44,7 @@ def report(
         if target is not None:
             write_text(target, page)
     if as_json:
-        sys.stdout.write(json.dumps(views, ensure_ascii=False) + "\n")
+        emit_json(views)
     elif views["kind"] == "draft":
         render_draft_report(out.console, views)
     else:
@@ -86,7 +84,7 @@ def diff(
     with user_errors():
         result = diff_cards(load_card(a, rubric), load_card(b, rubric))
     if as_json:
-        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        emit_json(result)
     else:
         render_diff(out.console, result)
 
@@ -107,7 +105,7 @@ def runs(
         rows = [run_row(r) for r in find_runs(drafts, runs_root)]
     if as_json:
         for row in rows:
-            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+            emit_json(row)
         return
     if not rows:
         err.print(f"no runs under {drafts}/ or {runs_root}/ yet.", highlight=False)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
@@ -13,6 +11,7 @@ from .common import (
     PANEL_HELP,
     app,
     backend_flags,
+    emit_json,
     err,
     judge_calibration,
     make_judge,
@@ -96,10 +95,17 @@ def score(
             judge.calibration = judge_calibration(
                 loaded, judge.client.backend, require=False, announce=False
             ).state
-        cards = score_files(paths, loaded, judge, concurrency)
+        skipped: list[Path] = []
+        cards = score_files(paths, loaded, judge, concurrency, skipped)
+    for path in skipped:
+        err.print(
+            f"skipped {path}: not a regular file (a dangling link, a pipe or a device)",
+            soft_wrap=True,
+            highlight=False,
+        )
     for card in cards:
         if as_json:
-            sys.stdout.write(json.dumps(card.to_json(), ensure_ascii=False) + "\n")
+            emit_json(card.to_json())
         else:
             render_card(out.console, card)
     if judge is not None:

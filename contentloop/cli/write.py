@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import typer
@@ -15,6 +13,7 @@ from .common import (
     REQUIRE_CALIBRATED_HELP,
     app,
     backend_flags,
+    emit_json,
     err,
     judge_calibration,
     out,
@@ -122,7 +121,7 @@ def write(
         if isinstance(r, BaseException):
             continue
         if as_json:
-            sys.stdout.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+            emit_json(r.to_json())
         else:
             out.print()
             render_write_summary(out.console, r)

@@ -221,7 +221,9 @@ def render_optimize_report(console: Console, v: dict[str, Any]) -> None:
 
 def render_diff(console: Console, d: dict[str, Any]) -> None:
     if not d["same_rubric"]:
-        console.print("[yellow]warning:[/] the two cards come from different rubrics.")
+        console.print(
+            Text("warning: ", style="yellow") + "the two cards come from different rubrics."
+        )
     t = Table(title=f"{d['a']} → {d['b']}", title_justify="left")
     for col in ("", "before", "after", "change"):
         t.add_column(col, justify="left" if not col else "right")

@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from ..checks import CheckResult
 from ..rubric import Rubric
 from ..scoring import ScoreCard
+
+WARNING = Text("warning: ", style="bold yellow")
 
 
 def _fmt(n: float) -> str:
@@ -189,7 +190,7 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
     if "verdict" in summary:  # schema 2: the sequential gate and a confirmation
         confirmed = summary.get("confirmed_gain")
         good = bool(confirmed) and confirmed["ci95_low"] > 0
-        console.print(f"[bold]{escape(summary['verdict'])}[/]", style="green" if good else "yellow")
+        console.print(Text(summary["verdict"], style="bold"), style="green" if good else "yellow")
         if summary.get("in_loop_gain"):
             console.print(
                 (f"confirmed on {confirmed['n']} fresh drafts; " if confirmed else "")
@@ -234,7 +235,7 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
     )
     if summary["overfit_warning"]:
         console.print(
-            "[bold yellow]warning:[/] the best skill rose on the training topics but fell on the held-out "
+            WARNING + "the best skill rose on the training topics but fell on the held-out "
             "topics; it may be overfitting them. Review it before adopting."
         )
     cost = summary["cost_usd"]
@@ -281,4 +282,4 @@ def render_plan(
         highlight=False,
     )
     if est["warning"]:
-        console.print(f"[bold yellow]warning:[/] {escape(est['warning'])}", soft_wrap=True)
+        console.print(WARNING + est["warning"], soft_wrap=True)
