@@ -3,6 +3,7 @@ and nothing written. The ids come from the table, so the doc and the tests canno
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -87,6 +88,50 @@ def regex_backtracks(tmp: Path):
     return args, ["bad.yaml", f"binary.checks[{n_checks()}]", "d.md", "backtracks", "Fix:"]
 
 
+def regex_slow_everywhere(tmp: Path):
+    # Each paragraph alone is quick (about 25 ms); three hundred of them are not.
+    paragraph = "a" * 24 + "b"
+    args = score_with_rubric(
+        tmp,
+        "    - id: extra\n      type: required_element\n      label: slow box\n"
+        '      where: [paragraph]\n      patterns: ["^(a|aa)+$"]\n      deduction: 1\n',
+        draft="# Title\n\n" + "\n\n".join([paragraph] * 300) + "\n",
+    )
+    return args, ["bad.yaml", f"binary.checks[{n_checks()}]", "d.md", "2 s", "Fix:"]
+
+
+def yaml_billion_laughs(tmp: Path):
+    levels = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 9):
+        levels.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    path = tmp / "bad.yaml"
+    path.write_text("\n".join(levels) + "\nname: laughs\n", encoding="utf-8")
+    (tmp / "d.md").write_text(GOOD_DRAFT)
+    args = ["score", str(tmp / "d.md"), "--rubric", str(path), "--no-judge", "--json"]
+    return args, ["bad.yaml", "aliases", "Fix:"]
+
+
+def yaml_too_deep(tmp: Path):
+    path = tmp / "bad.yaml"
+    path.write_text("name: deep\nbinary: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    (tmp / "d.md").write_text(GOOD_DRAFT)
+    args = ["score", str(tmp / "d.md"), "--rubric", str(path), "--no-judge", "--json"]
+    return args, ["bad.yaml", "too deeply", "Fix:"]
+
+
+def yaml_too_large(tmp: Path):
+    path = tmp / "bad.yaml"
+    path.write_text("name: big\n" + "# padding\n" * 120_000, encoding="utf-8")
+    (tmp / "d.md").write_text(GOOD_DRAFT)
+    args = ["score", str(tmp / "d.md"), "--rubric", str(path), "--no-judge", "--json"]
+    return args, ["bad.yaml", "MB", "Fix:"]
+
+
+def check_missing_id(tmp: Path):
+    args = score_with_rubric(tmp, '    - type: pattern\n      pattern: "x"\n      deduction: 1\n')
+    return args, ["bad.yaml", f"binary.checks[{n_checks()}].id", "Fix:"]
+
+
 def write_args(tmp: Path, topic: Path, skill: Path | None = None) -> list[str]:
     args = ["write", "--topic", str(topic), "--out", str(tmp / "out"), "--cycles", "0"]
     return args + (["--skill", str(skill)] if skill else [])
@@ -137,6 +182,36 @@ def draft_empty(tmp: Path):
     return draft(tmp, b"  \n\n\t\n"), ["d.md", "empty", "Fix:"]
 
 
+def draft_device(tmp: Path):
+    (tmp / "d.md").symlink_to("/dev/zero")
+    return ["score", str(tmp / "d.md"), "--no-judge", "--json"], ["d.md", "regular file", "Fix:"]
+
+
+def draft_fifo(tmp: Path):
+    os.mkfifo(tmp / "d.md")  # no writer ever comes: reading it would wait forever
+    return ["score", str(tmp / "d.md"), "--no-judge", "--json"], ["d.md", "regular file", "Fix:"]
+
+
+def draft_dangling_link(tmp: Path):
+    (tmp / "d.md").symlink_to(tmp / "gone.md")
+    return ["score", str(tmp / "d.md"), "--no-judge", "--json"], ["d.md", "gone.md", "Fix:"]
+
+
+def tag_escapes_runs(tmp: Path):
+    return optimize_args(tmp, "../elsewhere"), ["--tag", "../elsewhere", "Fix:"]
+
+
+def tag_absolute(tmp: Path):
+    return optimize_args(tmp, str(tmp / "abs")), ["--tag", "Fix:"]
+
+
+def optimize_args(tmp: Path, tag: str) -> list[str]:
+    topics = tmp / "topics"
+    topics.mkdir()
+    (topics / "t.yaml").write_text("title: Private 5G\naudience: plant managers\n")
+    return ["optimize-skill", "--topics", str(topics), "--tag", tag, "--max-experiments", "1"]
+
+
 CASES: dict[str, Case] = {
     "malformed-yaml": malformed_yaml,
     "unknown-check-type": unknown_check_type,
@@ -144,6 +219,11 @@ CASES: dict[str, Case] = {
     "empty-banned-list": empty_banned_list,
     "regex-does-not-compile": regex_does_not_compile,
     "regex-backtracks": regex_backtracks,
+    "regex-slow-everywhere": regex_slow_everywhere,
+    "yaml-billion-laughs": yaml_billion_laughs,
+    "yaml-too-deep": yaml_too_deep,
+    "yaml-too-large": yaml_too_large,
+    "check-missing-id": check_missing_id,
     "topic-missing-title": topic_missing_title,
     "skill-section-missing": skill_section_missing,
     "draft-missing": draft_missing,
@@ -151,6 +231,11 @@ CASES: dict[str, Case] = {
     "draft-binary": draft_binary,
     "draft-5mb": draft_5mb,
     "draft-empty": draft_empty,
+    "draft-device": draft_device,
+    "draft-fifo": draft_fifo,
+    "draft-dangling-link": draft_dangling_link,
+    "tag-escapes-runs": tag_escapes_runs,
+    "tag-absolute": tag_absolute,
 }
 
 
@@ -163,7 +248,7 @@ def test_bad_input_exits_2_with_a_located_message_and_writes_nothing(case, tmp_p
     work = tmp_path / "work"
     work.mkdir()
     args, fragments = CASES[case](work)
-    before = {p: p.stat().st_mtime_ns for p in work.rglob("*")}
+    before = {p: p.lstat().st_mtime_ns for p in work.rglob("*")}
     r = CliRunner().invoke(app, args, catch_exceptions=False)
     assert r.exit_code == 2, r.output
     message = " ".join(r.stderr.split())
@@ -171,5 +256,5 @@ def test_bad_input_exits_2_with_a_located_message_and_writes_nothing(case, tmp_p
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} missing from: {message}"
     assert r.stdout == "", "no partial output on stdout"
-    after = {p: p.stat().st_mtime_ns for p in work.rglob("*")}
+    after = {p: p.lstat().st_mtime_ns for p in work.rglob("*")}
     assert after == before, "nothing written, nothing changed"
