@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from markdown_it import MarkdownIt
 
 from ..yamlio import newlines
+from . import dialects
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -34,18 +35,25 @@ _INLINE_NOT_PROSE = [
     re.compile(r"(?<!`)(`+)(?!`)(?:[^`\n]|`(?!\1)|\n(?![ \t]*\n))+?(?<!`)\1(?!`)"),
     re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>"),  # autolinks
     re.compile(r"(?<=\]\()[^)\s]*(?:\s+\"[^\"]*\")?(?=\))"),  # link/image destinations
-    re.compile(r"^[ ]{0,3}\[[^\]]+\]:\s*\S+.*$", re.M),  # reference definitions
+    re.compile(r"^[ ]{0,3}\[(?!\^)[^\]]+\]:\s*\S+.*$", re.M),  # reference definitions
     re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]`]+[^\s<>()\[\]`.,;:!?'\"]"),  # bare URLs
     re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"),  # inline HTML tags
     re.compile(r"!(?=\[)"),  # the bang of image syntax is markup, not an exclamation
 ]
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]")
+_EMPTY_LINK = re.compile(r"\[\s*\](?:\([^)]*\)|\[[^\]]*\])")
+# A byline or a dateline is short and says who, when or how long: not the lead.
+_BYLINE = re.compile(
+    r"""^[*_\s]*(?:(?:written\s+|posted\s+|published\s+)?by\s+(?-i:[A-Z])
+      |(?:posted|published|updated|last\s+updated)(?:\s+on)?\s*:?\s*(?:[A-Z][a-z]+\.?\s+)?\d
+      |(?:date|author)\s*:)(?=.{0,160}$)
+    |^[*_\s]*(?:[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Z][a-z]+\s+\d{4})[*_\s]*$
+    |^.{0,80}\b\d+\s*min(?:ute)?s?\s+read\b.{0,40}$""",
+    re.X | re.I,
+)
 
 
-def _blank(chars: list[str], start: int, end: int) -> None:
-    for i in range(start, end):
-        if chars[i] != "\n":
-            chars[i] = " "
+_blank = dialects.blank
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,9 @@ class Block:
 
     @property
     def is_image_only(self) -> bool:
-        return not re.search(r"[A-Za-z0-9]", _IMAGE.sub("", self.content))
+        """Only images, or images that are links (a row of badges)."""
+        rest = _EMPTY_LINK.sub("", _IMAGE.sub("", self.content))
+        return not re.search(r"[A-Za-z0-9]", rest)
 
 
 @dataclass
@@ -77,7 +87,8 @@ class Draft:
     def __post_init__(self) -> None:
         # Markdown reads a lone \r as a line end; the line numbers here count \n only.
         self.source = newlines(self.source)
-        self.prose, self.blocks = _analyse(self.source)
+        mdx = (self.path or "").lower().endswith(".mdx")
+        self.prose, self.blocks = _analyse(self.source, mdx)
 
     @cached_property
     def _line_starts(self) -> list[int]:
@@ -94,9 +105,14 @@ class Draft:
 
     @property
     def lead(self) -> Block | None:
-        """The first top-level paragraph with words in it (headings and lone images skipped)."""
+        """The first top-level paragraph a reader reads as the start of the post: headings,
+        lone images, badge rows, template tags and bylines ("By Ana Ruiz · 5 min read") are
+        what comes before it."""
         for block in self.blocks:
-            if block.kind == "paragraph" and block.container == "root" and not block.is_image_only:
+            if block.kind != "paragraph" or block.container != "root" or block.is_image_only:
+                continue
+            words = " ".join(self.prose[block.start : block.end].split())
+            if re.search(r"[A-Za-z]", words) and not _BYLINE.search(words):
                 return block
         return None
 
@@ -123,7 +139,7 @@ class Draft:
         return len(re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", self.prose))
 
 
-def _analyse(source: str) -> tuple[str, list[Block]]:
+def _analyse(source: str, mdx: bool = False) -> tuple[str, list[Block]]:
     chars = list(source)
     fm = _FRONT_MATTER.match(source)
     if fm:
@@ -144,9 +160,11 @@ def _analyse(source: str) -> tuple[str, list[Block]]:
     blocks: list[Block] = []
     containers: list[Container] = []
     pending: BlockKind | None = None
-    for tok in _md.parse(text):
-        if tok.type in ("fence", "code_block", "html_block") and tok.map:
+    for tok in _md.parse(dialects.parser_view(text)):
+        if tok.type in ("fence", "code_block") and tok.map:
             _blank(chars, *span(tok.map))
+        elif tok.type == "html_block" and tok.map:
+            dialects.blank_html_markup(text, chars, *span(tok.map))
         elif tok.type == "blockquote_open":
             containers.append("blockquote")
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
@@ -166,8 +184,12 @@ def _analyse(source: str) -> tuple[str, list[Block]]:
             blocks.append(Block(pending, container, start, end, tok.map[0] + 1, tok.content))
             pending = None
 
+    dialects.blank_markers(text, chars)
     text = "".join(chars)
-    for pattern in _INLINE_NOT_PROSE:
+    for pattern in (
+        _INLINE_NOT_PROSE + dialects.TEMPLATE_NOT_PROSE + (dialects.MDX_NOT_PROSE if mdx else [])
+    ):
         for m in pattern.finditer(text):
             _blank(chars, m.start(), m.end())
+    dialects.decode_and_fold(chars)
     return "".join(chars), blocks
