@@ -11,6 +11,7 @@ matching those on spaCy's lowercased tokens is exact, fast, and offline: "levera
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
@@ -61,7 +62,12 @@ def _forms(word: str, last: bool) -> set[str]:
         for upos in ("NOUN", "VERB"):
             for infl in getAllInflectionsOOV(word, upos).values():
                 forms.update(infl)
-    return {f.lower() for f in forms}
+    forms = {f.lower() for f in forms}
+    # British and Oxford spellings: "revolutionise", "analysed", "organisation".
+    return forms | {_BRITISH.sub(r"\1s\2", f) for f in forms}
+
+
+_BRITISH = re.compile(r"(?<=\w{3})([iy])z(e|es|ed|er|ers|ing|ation|ations)$")
 
 
 @functools.lru_cache(maxsize=64)

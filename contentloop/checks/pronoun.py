@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from .base import CheckConfig, Evidence, Finding, context_of, plural, register
 from .prose import Draft
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
 
 # "a mine", "the mine": the noun, not the pronoun. A blank pipeline has no part-of-speech
 # tags, so the word before decides.
@@ -32,6 +35,65 @@ _NOUN_MINE_BEFORE = {
     "underground",
 }
 
+_JOINERS = {"/", "-"}
+# "World War I", "Part I", "Type I error": a Roman numeral after the thing it numbers.
+_NUMBERED = {
+    "war",
+    "part",
+    "chapter",
+    "phase",
+    "type",
+    "class",
+    "stage",
+    "level",
+    "grade",
+    "act",
+    "volume",
+    "vol",
+    "book",
+    "section",
+    "article",
+    "appendix",
+    "tier",
+    "category",
+    "schedule",
+    "title",
+    "figure",
+    "table",
+    "step",
+    "round",
+    "season",
+    "series",
+    "mark",
+    "model",
+    "division",
+    "henry",
+    "elizabeth",
+    "louis",
+    "charles",
+    "george",
+    "james",
+    "william",
+    "richard",
+    "edward",
+}
+
+
+def _not_the_pronoun_i(tok: Token, prev: Token | None, nxt: Token | None) -> bool:
+    # spaCy splits the word "id" into "i" + "d" (its rule for "I'd" without the apostrophe):
+    # "user id" and "ID" are identifiers. "Id say" stays a pronoun.
+    if nxt is not None and not tok.whitespace_ and nxt.lower_ == "d":
+        return tok.text + nxt.text != "Id"
+    if prev is None or tok.text not in ("I", "I."):
+        return False
+    if prev.lower_ in _NUMBERED:
+        return True
+    # A capitalized word that does not start its sentence, right before "I" at the end of a
+    # clause, names something numbered ("Richard I.", "Apollo I,"); "Then I" starts a sentence.
+    return (
+        prev.is_title and not prev.is_sent_start and (nxt is None or nxt.is_punct or nxt.is_space)
+    )
+
 
 class PronounConfig(CheckConfig):
     type: Literal["pronoun"]
@@ -45,19 +107,23 @@ def pronoun(draft: Draft, cfg: PronounConfig) -> Finding:
     doc = draft.doc
     hits = []
     for tok in doc:
-        if tok.lower_ not in wanted:
+        # spaCy keeps "I." whole at the end of a sentence ("Mary and I.").
+        word = tok.lower_[:-1] if tok.lower_ == "i." else tok.lower_
+        if word not in wanted:
             continue
         prev = doc[tok.i - 1] if tok.i > 0 else None
         nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
-        # "I/O", "A/B/I": a letter in a slash compound, not a pronoun.
-        if (nxt is not None and not tok.whitespace_ and nxt.text == "/") or (
-            prev is not None and not prev.whitespace_ and prev.text == "/"
+        # "I/O", "A/B/I", "I-beam", "I-5": a letter in a compound, not a pronoun.
+        if (nxt is not None and not tok.whitespace_ and nxt.text in _JOINERS) or (
+            prev is not None and not prev.whitespace_ and prev.text in _JOINERS
         ):
+            continue
+        if word == "i" and _not_the_pronoun_i(tok, prev, nxt):
             continue
         if tok.lower_ == "mine" and prev is not None and prev.lower_ in _NOUN_MINE_BEFORE:
             continue
         line = draft.line_of(tok.idx)
-        hits.append(Evidence(text=tok.text, line=line, context=context_of(draft, line)))
+        hits.append(Evidence(text=tok.text.rstrip("."), line=line, context=context_of(draft, line)))
     if not hits:
         return Finding(hits, "no first-person singular pronoun")
     found = sorted({h.text for h in hits})
