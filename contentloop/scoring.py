@@ -6,6 +6,7 @@ Total = binary part (max_points minus deductions, floored at 0) + judge part (wh
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -159,27 +160,43 @@ def read_draft(path: Path) -> Draft:
     return Draft(text, path=str(path))
 
 
+MARKDOWN_SUFFIXES = (".md", ".mdx", ".markdown")
+# Folders a documentation repository holds that are not its documents.
+_NOT_DOCS = {"node_modules", "site-packages", "__pycache__"}
+
+
 def expand_paths(paths: Sequence[Path], skipped: list[Path] | None = None) -> list[Path]:
-    """Files as given; folders become their *.md files, sorted. In a folder, what is not a
-    regular file (a dangling link, a FIFO, a link to a device) is not a draft: it is left out
-    and added to `skipped`, so one such entry does not stop the folder."""
+    """Files as given; folders become their Markdown files (.md, .mdx, .markdown), sorted,
+    leaving out hidden folders (.git) and node_modules. In a folder, what is not a regular file
+    (a dangling link, a FIFO, a link to a device) is not a draft: it is left out and added to
+    `skipped`, so one such entry does not stop the folder."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
             found = []
-            for f in sorted(p.rglob("*.md")):
+            for f in sorted(_markdown_under(p)):
                 if f.is_file():  # follows links: a link to a device or nowhere is not a file
                     found.append(f)
                 elif skipped is not None and not f.is_dir():
                     skipped.append(f)
             if not found:
                 raise ContentloopError(
-                    "holds no .md files.", path=p, fix="name Markdown files or a folder of them."
+                    "holds no Markdown files (.md, .mdx, .markdown).",
+                    path=p,
+                    fix="name Markdown files or a folder of them.",
                 )
             out.extend(found)
         else:
             out.append(p)
     return out
+
+
+def _markdown_under(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _NOT_DOCS]
+        found += [Path(root) / f for f in files if f.lower().endswith(MARKDOWN_SUFFIXES)]
+    return found
 
 
 def score_files(
@@ -188,8 +205,19 @@ def score_files(
     judge: Judge | None = None,
     concurrency: int = 4,
     skipped: list[Path] | None = None,
+    failed: list[tuple[Path, ContentloopError]] | None = None,
 ) -> list[ScoreCard]:
-    """Read every file first (so bad input fails before any output), then score them together.
-    Entries of a folder that are not regular files are left out (see expand_paths)."""
-    drafts = [read_draft(p) for p in expand_paths(paths, skipped)]
+    """Read every file first, then score them together. Entries of a folder that are not
+    regular files are left out (see expand_paths). A file that cannot be a draft (not UTF-8,
+    binary, empty, too large) stops the call when it is the only one; among several, it goes
+    to `failed` if that list is given, so one bad file does not cost the others their scores."""
+    files = expand_paths(paths, skipped)
+    drafts = []
+    for path in files:
+        try:
+            drafts.append(read_draft(path))
+        except ContentloopError as exc:
+            if failed is None or len(files) == 1:
+                raise
+            failed.append((path, exc))
     return score_drafts(drafts, rubric, judge, concurrency)

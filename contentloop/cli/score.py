@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,6 +19,9 @@ from .common import (
     out,
     user_errors,
 )
+
+if TYPE_CHECKING:
+    from ..errors import ContentloopError
 
 
 @app.command()
@@ -96,7 +100,8 @@ def score(
                 loaded, judge.client.backend, require=False, announce=False
             ).state
         skipped: list[Path] = []
-        cards = score_files(paths, loaded, judge, concurrency, skipped)
+        failed: list[tuple[Path, ContentloopError]] = []
+        cards = score_files(paths, loaded, judge, concurrency, skipped, failed)
     for path in skipped:
         err.print(
             f"skipped {path}: not a regular file (a dangling link, a pipe or a device)",
@@ -110,6 +115,11 @@ def score(
             render_card(out.console, card)
     if judge is not None:
         render_usage(err.console, ledger.totals())
+    for _, exc in failed:
+        err.print("error: " + str(exc), soft_wrap=True, highlight=False)
+    if failed:
+        err.print(f"{len(failed)} of {len(failed) + len(cards)} files could not be scored.")
+        raise typer.Exit(2)
     if fail_under is not None and any(c.total < fail_under for c in cards):
         if not as_json:
             err.print(f"score below --fail-under {fail_under:g}")
