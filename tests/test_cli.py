@@ -37,9 +37,11 @@ def test_score_json_contract():
     v = {x["check"]: x for x in card["binary"]["violations"]}
     assert set(v) == {"exclamation", "banned_terms", "first_person_singular"}
     assert v["banned_terms"]["count"] == 1 and v["banned_terms"]["deduction"] == 3
+    line17 = EXAMPLE.read_text(encoding="utf-8").splitlines()[16]
     assert v["banned_terms"]["evidence"][0] == {
         "text": "leverage",
         "line": 17,
+        "column": line17.lower().index("leverage") + 1,
         "context": v["banned_terms"]["evidence"][0]["context"],
         "suggestions": ["use", "apply", "build on"],
     }

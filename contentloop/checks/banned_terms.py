@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 
-from .base import CheckConfig, Evidence, Finding, context_of, plural, register
+from .base import CheckConfig, Finding, evidence_at, plural, register
 from .nlp import nlp
 from .prose import Draft
 
@@ -104,14 +104,12 @@ def banned_terms(draft: Draft, cfg: BannedTermsConfig) -> Finding:
     matches = matcher(draft.doc, as_spans=True)
     hits = []
     for span in sorted(filter_spans(matches), key=lambda s: s.start):
-        line = draft.line_of(span.start_char)
-        term = span.label_
         hits.append(
-            Evidence(
-                text=" ".join(span.text.split()),
-                line=line,
-                context=context_of(draft, line),
-                suggestions=cfg.terms[term] or None,
+            evidence_at(
+                draft,
+                span.start_char,
+                " ".join(span.text.split()),
+                suggestions=cfg.terms[span.label_] or None,
             )
         )
     if not hits:

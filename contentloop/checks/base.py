@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Literal, TypeVar, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 import regex
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +19,7 @@ class Evidence(BaseModel):
 
     text: str
     line: int | None = None
+    column: int | None = None  # 1-based, in characters; for editors and CI annotations
     context: str | None = None
     suggestions: list[str] | None = None
 
@@ -136,6 +137,13 @@ def compile_regex(value: str, flags: int = 0) -> regex.Pattern[str]:
         return regex.compile(value, flags)
     except regex.error as exc:
         raise ValueError(f"invalid regular expression {value!r}: {exc}") from exc
+
+
+def evidence_at(draft: Draft, offset: int, text: str, **extra: Any) -> Evidence:
+    """Evidence for a hit at a character offset of the draft: its line, column and context."""
+    line = draft.line_of(offset)
+    column = offset - draft.line_start(line) + 1
+    return Evidence(text=text, line=line, column=column, context=context_of(draft, line), **extra)
 
 
 def context_of(draft: Draft, line: int, width: int = 100) -> str:

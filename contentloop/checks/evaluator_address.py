@@ -23,10 +23,9 @@ from pydantic import Field, PrivateAttr, model_validator
 from .base import (
     IGNORECASE,
     CheckConfig,
-    Evidence,
     Finding,
     compile_regex,
-    context_of,
+    evidence_at,
     finditer,
     register,
 )
@@ -89,8 +88,7 @@ def evaluator_address(draft: Draft, cfg: EvaluatorAddressConfig) -> Finding:
     spots += [(m.start(), m.group(0)) for rx in cfg._extra for m in finditer(rx, text)]
     hits = []
     for offset, matched in sorted(set(spots)):
-        line = draft.line_of(offset)
-        hits.append(Evidence(text=matched, line=line, context=context_of(draft, line)))
+        hits.append(evidence_at(draft, offset, matched))
     reason = (
         f"{len(hits)} phrase(s) aimed at the evaluator rather than the reader"
         if hits

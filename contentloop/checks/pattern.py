@@ -10,10 +10,9 @@ from pydantic import PrivateAttr, model_validator
 from .base import (
     IGNORECASE,
     CheckConfig,
-    Evidence,
     Finding,
     compile_regex,
-    context_of,
+    evidence_at,
     finditer,
     plural,
     register,
@@ -44,8 +43,7 @@ def pattern(draft: Draft, cfg: PatternConfig) -> Finding:
     for m in finditer(cfg._compiled, draft.prose):
         if m.end() == m.start():
             continue  # an empty match marks nothing
-        line = draft.line_of(m.start())
-        hits.append(Evidence(text=m.group(0), line=line, context=context_of(draft, line)))
+        hits.append(evidence_at(draft, m.start(), m.group(0)))
     name = cfg.label or repr(cfg.pattern)
     reason = (
         f"{plural(len(hits), 'occurrence')} of {name} in prose" if hits else f"no {name} in prose"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from .base import CheckConfig, Evidence, Finding, context_of, plural, register
+from .base import CheckConfig, Finding, evidence_at, plural, register
 from .prose import Draft
 
 if TYPE_CHECKING:
@@ -122,8 +122,7 @@ def pronoun(draft: Draft, cfg: PronounConfig) -> Finding:
             continue
         if tok.lower_ == "mine" and prev is not None and prev.lower_ in _NOUN_MINE_BEFORE:
             continue
-        line = draft.line_of(tok.idx)
-        hits.append(Evidence(text=tok.text.rstrip("."), line=line, context=context_of(draft, line)))
+        hits.append(evidence_at(draft, tok.idx, tok.text.rstrip(".")))
     if not hits:
         return Finding(hits, "no first-person singular pronoun")
     found = sorted({h.text for h in hits})

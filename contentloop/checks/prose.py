@@ -98,6 +98,10 @@ class Draft:
         """1-based line number of a character offset."""
         return bisect.bisect_right(self._line_starts, offset)
 
+    def line_start(self, line: int) -> int:
+        """Offset of the first character of a 1-based line."""
+        return self._line_starts[line - 1]
+
     def line_text(self, line: int) -> str:
         starts = self._line_starts
         end = starts[line] - 1 if line < len(starts) else len(self.source)
