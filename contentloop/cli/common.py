@@ -85,7 +85,12 @@ err = _LazyConsole(stderr=True)
 
 def emit_json(data: Any) -> None:
     """One JSON document on stdout (for scripts), keys masked like everything else printed."""
-    sys.stdout.write(redact(json.dumps(data, ensure_ascii=False)) + "\n")
+    emit_line(json.dumps(data, ensure_ascii=False))
+
+
+def emit_line(line: str) -> None:
+    """One line of machine-read output on stdout, keys masked, no styling or wrapping."""
+    sys.stdout.write(redact(line) + "\n")
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from .common import (
     app,
     backend_flags,
     emit_json,
+    emit_line,
     err,
     judge_calibration,
     make_judge,
@@ -22,6 +24,16 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..errors import ContentloopError
+    from ..rubric import Rubric
+    from ..scoring import ScoreCard
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    rdjsonl = "rdjsonl"
+    github = "github"
 
 
 @app.command()
@@ -33,9 +45,21 @@ def score(
     no_judge: bool = typer.Option(
         False, "--no-judge", help="Deterministic checks only (the binary part)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per draft, one per line."),
+    as_json: bool = typer.Option(
+        False, "--json", help="One JSON object per draft, one per line (--format json)."
+    ),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.text,
+        "--format",
+        "-f",
+        help="text; json (one object per draft); sarif (SARIF 2.1.0, for code scanning); "
+        "rdjsonl (reviewdog); github (workflow annotations).",
+    ),
     fail_under: float | None = typer.Option(
-        None, "--fail-under", help="Exit 1 when any draft's total is below this."
+        None,
+        "--fail-under",
+        help="Exit 1 when any draft's total is below this. With --no-judge, "
+        "--fail-under 40 fails on any rule violation.",
     ),
     judge_backend: str | None = typer.Option(
         None, "--judge-backend", "--backend", help=BACKEND_HELP
@@ -64,6 +88,9 @@ def score(
 ) -> None:
     """Score drafts against a rubric: rule checks (40) + an independent LLM judge (60).
 
+    Exit codes: 0 scored; 1 a draft scored below --fail-under; 2 bad input (a rubric that
+    does not load, a file that cannot be read; other files are still scored).
+
     With no key and no server configured, there is no judge to measure with: the embedded
     demo model's verdicts are left out (the score is the rule checks) unless you pass
     --judge-backend local.
@@ -73,11 +100,13 @@ def score(
     \b
       contentloop score drafts/example-private-5g.md
       contentloop score drafts/ --no-judge --json --fail-under 35
+      contentloop score docs/ --no-judge --format sarif > contentloop.sarif
+      contentloop score docs/ --no-judge --format github --fail-under 40
       contentloop score post.md --backend openai --base-url http://localhost:11434/v1 --model llama3.1:8b
       ANTHROPIC_API_KEY=... contentloop score post.md --judge-samples 3
     """
     from ..llm import CostLedger
-    from ..report.terminal import render_card, render_usage
+    from ..report.terminal import render_usage
     from ..rubric import load_rubric
     from ..scoring import score_files
 
@@ -108,11 +137,9 @@ def score(
             soft_wrap=True,
             highlight=False,
         )
-    for card in cards:
-        if as_json:
-            emit_json(card.to_json())
-        else:
-            render_card(out.console, card)
+    if as_json:
+        fmt = OutputFormat.json
+    emit(fmt, cards, loaded, [(str(p), str(exc)) for p, exc in failed])
     if judge is not None:
         render_usage(err.console, ledger.totals())
     for _, exc in failed:
@@ -121,6 +148,30 @@ def score(
         err.print(f"{len(failed)} of {len(failed) + len(cards)} files could not be scored.")
         raise typer.Exit(2)
     if fail_under is not None and any(c.total < fail_under for c in cards):
-        if not as_json:
+        if fmt is OutputFormat.text:
             err.print(f"score below --fail-under {fail_under:g}")
         raise typer.Exit(1)
+
+
+def emit(
+    fmt: OutputFormat, cards: list[ScoreCard], rubric: Rubric, failures: list[tuple[str, str]]
+) -> None:
+    """Print the cards in the chosen format on stdout."""
+    from .. import __version__
+    from ..report import ci_formats
+    from ..report.terminal import render_card
+
+    if fmt is OutputFormat.text:
+        for card in cards:
+            render_card(out.console, card)
+    elif fmt is OutputFormat.json:
+        for card in cards:
+            emit_json(card.to_json())
+    elif fmt is OutputFormat.sarif:
+        emit_json(ci_formats.sarif(cards, rubric, __version__, failures))
+    else:
+        lines = (ci_formats.rdjsonl if fmt is OutputFormat.rdjsonl else ci_formats.github)(
+            cards, failures
+        )
+        for line in lines:
+            emit_line(line)
