@@ -102,10 +102,15 @@ def _binary(draft: Draft, rubric: Rubric) -> BinaryScore:
 
 
 def score_drafts(
-    drafts: Sequence[Draft], rubric: Rubric, judge: Judge | None = None, concurrency: int = 4
+    drafts: Sequence[Draft],
+    rubric: Rubric,
+    judge: Judge | None = None,
+    concurrency: int = 4,
+    cache: bool = False,
 ) -> list[ScoreCard]:
-    """Score many drafts: checks (spaCy parses all drafts in one stream), then the judge."""
-    cards = _check_all(drafts, rubric)
+    """Score many drafts: checks (spaCy parses all drafts in one stream), then the judge.
+    With `cache`, rule-check results are reused for unchanged drafts (see check_cache)."""
+    cards = _check_all(drafts, rubric, cache)
     if judge is not None:
         asyncio.run(judge_cards(cards, drafts, judge, concurrency))
     return cards
@@ -128,18 +133,41 @@ async def judge_cards(
     await asyncio.gather(*(one(c, d) for c, d in zip(cards, drafts, strict=True)))
 
 
-def _check_all(drafts: Sequence[Draft], rubric: Rubric) -> list[ScoreCard]:
-    for draft, doc in zip(drafts, parse(d.prose for d in drafts), strict=True):
-        draft.doc = doc
+def _check_all(drafts: Sequence[Draft], rubric: Rubric, cache: bool = False) -> list[ScoreCard]:
+    """Rule checks for every draft; with `cache`, results are looked up and stored by content
+    (check_cache) and only the misses are parsed."""
+    from . import check_cache
+
+    binaries: dict[int, BinaryScore] = {}
+    words: dict[int, int] = {}
+    keys = [check_cache.key(d, rubric.sha256) for d in drafts] if cache else []
+    for i, k in enumerate(keys):
+        stored = check_cache.load(k)
+        if stored is not None:
+            try:
+                binaries[i] = BinaryScore.model_validate(stored["binary"])
+                words[i] = int(stored["words"])
+            except (KeyError, TypeError, ValueError):
+                binaries.pop(i, None)  # an older or damaged entry: check again
+    todo = [i for i in range(len(drafts)) if i not in binaries]
+    docs = parse(drafts[i].prose for i in todo) if todo else []  # no hit-only spaCy import
+    for i, doc in zip(todo, docs, strict=True):
+        drafts[i].doc = doc
+        binaries[i] = _binary(drafts[i], rubric)
+        words[i] = drafts[i].word_count
+        if cache:
+            check_cache.store(
+                keys[i], {"binary": binaries[i].model_dump(mode="json"), "words": words[i]}
+            )
     return [
         ScoreCard(
             path=d.path,
             rubric_name=rubric.name,
             rubric_sha256=rubric.sha256,
-            binary=_binary(d, rubric),
-            words=d.word_count,
+            binary=binaries[i],
+            words=words[i],
         )
-        for d in drafts
+        for i, d in enumerate(drafts)
     ]
 
 
@@ -206,6 +234,7 @@ def score_files(
     concurrency: int = 4,
     skipped: list[Path] | None = None,
     failed: list[tuple[Path, ContentloopError]] | None = None,
+    cache: bool = False,
 ) -> list[ScoreCard]:
     """Read every file first, then score them together. Entries of a folder that are not
     regular files are left out (see expand_paths). A file that cannot be a draft (not UTF-8,
@@ -220,4 +249,4 @@ def score_files(
             if failed is None or len(files) == 1:
                 raise
             failed.append((path, exc))
-    return score_drafts(drafts, rubric, judge, concurrency)
+    return score_drafts(drafts, rubric, judge, concurrency, cache)

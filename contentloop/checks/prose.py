@@ -80,15 +80,26 @@ class Draft:
 
     source: str
     path: str | None = None
-    prose: str = field(init=False)
-    blocks: list[Block] = field(init=False)
     doc: Doc | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Markdown reads a lone \r as a line end; the line numbers here count \n only.
         self.source = newlines(self.source)
-        mdx = (self.path or "").lower().endswith(".mdx")
-        self.prose, self.blocks = _analyse(self.source, mdx)
+
+    @cached_property
+    def _analysed(self) -> tuple[str, list[Block]]:
+        # On first use, not in __init__: a draft whose checks come from the cache is never parsed.
+        return _analyse(self.source, (self.path or "").lower().endswith(".mdx"))
+
+    @property
+    def prose(self) -> str:
+        """The source with everything that is not prose blanked; same length and lines."""
+        return self._analysed[0]
+
+    @property
+    def blocks(self) -> list[Block]:
+        """The headings and paragraphs, in order."""
+        return self._analysed[1]
 
     @cached_property
     def _line_starts(self) -> list[int]:

@@ -83,7 +83,9 @@ def score(
     ),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="Drafts judged at once."),
     no_cache: bool = typer.Option(
-        False, "--no-cache", help="Always call the model; ignore cached answers."
+        False,
+        "--no-cache",
+        help="Always call the model and run every check; ignore cached answers and results.",
     ),
 ) -> None:
     """Score drafts against a rubric: rule checks (40) + an independent LLM judge (60).
@@ -106,7 +108,6 @@ def score(
       ANTHROPIC_API_KEY=... contentloop score post.md --judge-samples 3
     """
     from ..llm import CostLedger
-    from ..report.terminal import render_usage
     from ..rubric import load_rubric
     from ..scoring import score_files
 
@@ -130,7 +131,7 @@ def score(
             ).state
         skipped: list[Path] = []
         failed: list[tuple[Path, ContentloopError]] = []
-        cards = score_files(paths, loaded, judge, concurrency, skipped, failed)
+        cards = score_files(paths, loaded, judge, concurrency, skipped, failed, cache=not no_cache)
     for path in skipped:
         err.print(
             f"skipped {path}: not a regular file (a dangling link, a pipe or a device)",
@@ -141,6 +142,8 @@ def score(
         fmt = OutputFormat.json
     emit(fmt, cards, loaded, [(str(p), str(exc)) for p, exc in failed])
     if judge is not None:
+        from ..report.terminal import render_usage
+
         render_usage(err.console, ledger.totals())
     for _, exc in failed:
         err.print("error: " + str(exc), soft_wrap=True, highlight=False)
