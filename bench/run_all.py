@@ -24,6 +24,8 @@ Figures:
  10. the embedded model with 2 threads, 1 thread and the adaptive choice, on an idle machine
      and with 1 and 2 other processes spinning (bench/embedded_threads.py)
  11. contentloop --help against python -c "import typer, rich" (bench/cli_startup.py)
+ 12. the check cache: score DIR --no-judge on an unchanged tree / with --no-cache, and one
+     small file's wall time, cached and changed (bench/score_cache.py)
 """
 
 from __future__ import annotations
@@ -151,6 +153,7 @@ def main() -> None:
     sc = run("speed_cost.py", "--latency", args.latency)
     sp = run("score_speed.py")
     st = run("cli_startup.py")
+    ck = run("score_cache.py")
     ew = eo = es = et = None
     if not args.skip_embedded:
         ew = run("embedded_write.py", "--cycles", "3")
@@ -282,6 +285,20 @@ def main() -> None:
             "<= 1.5x",
         )
     )
+    rows += [
+        (
+            "12",
+            f"score DIR --no-judge, {ck['posts']} unchanged posts: --no-cache / cached",
+            f"{ck['speedup']:.1f}x ({ck['uncached_s']:.2f} s / {ck['cached_s']:.2f} s)",
+            "",
+        ),
+        (
+            "12",
+            "score FILE --no-judge wall time: cached; changed",
+            f"{ck['small_cached_s']:.2f} s; {ck['small_changed_s']:.2f} s",
+            "<= 0.5 s cached",
+        ),
+    ]
 
     table = ["| # | figure | result | target |", "| --- | --- | --- | --- |"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]

@@ -11,11 +11,15 @@ matching those on spaCy's lowercased tokens is exact, fast, and offline: "levera
 from __future__ import annotations
 
 import functools
+import json
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator
 
+from ..atomic import write_text
+from ..paths import home
 from .base import CheckConfig, Finding, evidence_at, plural, register
 from .nlp import nlp
 from .prose import Draft
@@ -48,6 +52,45 @@ class BannedTermsConfig(CheckConfig):
 
 
 def _forms(word: str, last: bool) -> set[str]:
+    """A word plus its inflections, from the inflection cache when it has them."""
+    known = _inflection_cache()
+    key = f"{word}|{int(last)}"
+    if key not in known:
+        known[key] = sorted(_inflect(word, last))
+        _unsaved.add(key)
+    return set(known[key])
+
+
+_unsaved: set[str] = set()
+
+
+def _save_inflections() -> None:
+    if _unsaved:
+        try:
+            write_text(_inflection_file(), json.dumps(_inflection_cache(), ensure_ascii=False))
+            _unsaved.clear()
+        except OSError:
+            pass  # the cache only saves the import next time
+
+
+def _inflection_file() -> Path:
+    from importlib.metadata import version
+
+    return home() / "inflections" / f"lemminflect-{version('lemminflect')}.json"
+
+
+@functools.cache
+def _inflection_cache() -> dict[str, list[str]]:
+    # lemminflect takes about 1.4 s to import and load its tables: more than the rest of a
+    # small `score`. A term's forms are the same on every run, so they are kept on disk.
+    try:
+        data = json.loads(_inflection_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _inflect(word: str, last: bool) -> set[str]:
     """A word plus its inflections (all of its lemmas' forms)."""
     # Imported here, not at the top: lemminflect takes about a second to import, and
     # loading a rubric or printing --help must not pay for it.
@@ -92,6 +135,7 @@ def _matcher(terms: tuple[str, ...]) -> Matcher:
             else:
                 pattern.append({"LOWER": tok.lower_})
         matcher.add(term, [pattern])
+    _save_inflections()
     return matcher
 
 
