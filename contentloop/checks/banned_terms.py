@@ -25,7 +25,7 @@ from .nlp import nlp
 from .prose import Draft
 
 if TYPE_CHECKING:
-    from spacy.matcher import Matcher
+    from spacy.tokens import Doc
 
 
 class BannedTermsConfig(CheckConfig):
@@ -113,47 +113,86 @@ def _inflect(word: str, last: bool) -> set[str]:
 _BRITISH = re.compile(r"(?<=\w{3})([iy])z(e|es|ed|er|ers|ing|ation|ations)$")
 
 
-@functools.lru_cache(maxsize=64)
-def _matcher(terms: tuple[str, ...]) -> Matcher:
-    from spacy.matcher import Matcher
+# A term is a sequence of steps over the draft's tokens (as LOWER hashes): a set of word forms,
+# an optional hyphen ("cutting-edge" also catches "cutting edge"), or one exact token.
+Step = tuple[str, frozenset[int]]
 
-    matcher = Matcher(nlp().vocab)
-    space = {"IS_SPACE": True, "OP": "*"}  # line breaks and blanked markup between words
+
+@functools.lru_cache(maxsize=64)
+def _steps(terms: tuple[str, ...]) -> dict[int, list[tuple[str, list[Step]]]]:
+    """Each term's steps, indexed by the hashes its first step accepts."""
+    strings = nlp().vocab.strings
+    by_first: dict[int, list[tuple[str, list[Step]]]] = {}
     for term in terms:
         tokens = [t for t in nlp().make_doc(term.lower()) if not t.is_space]
         words = [i for i, t in enumerate(tokens) if t.is_alpha]
-        pattern: list[dict[str, Any]] = []
+        steps: list[Step] = []
         for i, tok in enumerate(tokens):
-            if pattern:
-                pattern.append(space)
             if tok.is_alpha:
-                pattern.append({"LOWER": {"IN": sorted(_forms(tok.lower_, i == words[-1]))}})
+                forms = _forms(tok.lower_, i == words[-1])
+                steps.append(("forms", frozenset(strings.add(f) for f in forms)))
             elif tok.text == "-":
-                pattern.append(
-                    {"ORTH": "-", "OP": "?"}
-                )  # "cutting-edge" also catches "cutting edge"
+                steps.append(("hyphen", frozenset({strings.add("-")})))
             else:
-                pattern.append({"LOWER": tok.lower_})
-        matcher.add(term, [pattern])
+                steps.append(("forms", frozenset({strings.add(tok.lower_)})))
+        for first in steps[0][1]:
+            by_first.setdefault(first, []).append((term, steps))
     _save_inflections()
-    return matcher
+    return by_first
+
+
+def _match(steps: list[Step], lowers: list[int], spaces: list[int], i: int) -> int | None:
+    """The end (exclusive) of `steps` matched from token i, or None. Whitespace tokens (line
+    breaks, blanked markup) between the words of a term are skipped."""
+    j, n = i, len(lowers)
+    for k, (kind, accepted) in enumerate(steps):
+        if k:
+            while j < n and spaces[j]:
+                j += 1
+        if j < n and lowers[j] in accepted:
+            j += 1
+        elif kind != "hyphen":
+            return None
+    return j
+
+
+def find_terms(doc: Doc, terms: tuple[str, ...]) -> list[tuple[int, int, str]]:
+    """(start, end, term) token spans of every banned term, longest first where they overlap."""
+    from spacy.attrs import IS_SPACE, LOWER
+
+    by_first = _steps(terms)
+    # Token objects are slow to create; the scan reads two integer columns instead.
+    columns = doc.to_array([LOWER, IS_SPACE]).tolist() if len(doc) else []
+    lowers = [c[0] for c in columns]
+    spaces = [c[1] for c in columns]
+    found = []
+    for i, low in enumerate(lowers):
+        for term, steps in by_first.get(low, ()):
+            end = _match(steps, lowers, spaces, i)
+            if end is not None:
+                found.append((i, end, term))
+    taken: set[int] = set()
+    kept = []
+    for start, end, term in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
+        if not taken.intersection(range(start, end)):
+            taken.update(range(start, end))
+            kept.append((start, end, term))
+    return sorted(kept)
 
 
 @register(BannedTermsConfig)
 def banned_terms(draft: Draft, cfg: BannedTermsConfig) -> Finding:
-    from spacy.util import filter_spans
-
-    assert draft.doc is not None, "score() parses the draft before running checks"
-    matcher = _matcher(tuple(cfg.terms))
-    matches = matcher(draft.doc, as_spans=True)
+    doc = draft.doc
+    assert doc is not None, "score() parses the draft before running checks"
     hits = []
-    for span in sorted(filter_spans(matches), key=lambda s: s.start):
+    for start, end, term in find_terms(doc, tuple(cfg.terms)):
+        span = doc[start:end]
         hits.append(
             evidence_at(
                 draft,
                 span.start_char,
                 " ".join(span.text.split()),
-                suggestions=cfg.terms[span.label_] or None,
+                suggestions=cfg.terms[term] or None,
             )
         )
     if not hits:
