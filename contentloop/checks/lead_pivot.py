@@ -46,8 +46,8 @@ def lead_pivot(draft: Draft, cfg: LeadPivotConfig) -> Finding:
     # Sentences come from the whole-document parse, clipped to the lead; pivots such as
     # "That's not X. That's Y." span two sentences, so adjacent pairs are tried too.
     sents = []
-    for sent in draft.doc.sents:
-        start, end = max(sent.start_char, lead.start), min(sent.end_char, lead.end)
+    for sent_start, sent_end in draft.sentences:
+        start, end = max(sent_start, lead.start), min(sent_end, lead.end)
         if start < end and draft.prose[start:end].strip():
             sents.append((start, end))
     windows = sents + [(a[0], b[1]) for a, b in zip(sents, sents[1:], strict=False)]

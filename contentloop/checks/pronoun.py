@@ -103,14 +103,18 @@ class PronounConfig(CheckConfig):
 @register(PronounConfig)
 def pronoun(draft: Draft, cfg: PronounConfig) -> Finding:
     assert draft.doc is not None, "score() parses the draft before running checks"
+    from spacy.attrs import LOWER
+
     wanted = {p.lower() for p in cfg.pronouns}
     doc = draft.doc
+    # spaCy keeps "I." whole at the end of a sentence ("Mary and I.").
+    hashes = {doc.vocab.strings.add(w) for w in wanted | ({"i."} if "i" in wanted else set())}
+    # Only candidates become Token objects: creating one per token cost more than the check.
+    lowers = doc.to_array([LOWER]).tolist() if len(doc) else []
     hits = []
-    for tok in doc:
-        # spaCy keeps "I." whole at the end of a sentence ("Mary and I.").
+    for i in (i for i, low in enumerate(lowers) if low in hashes):
+        tok = doc[i]
         word = tok.lower_[:-1] if tok.lower_ == "i." else tok.lower_
-        if word not in wanted:
-            continue
         prev = doc[tok.i - 1] if tok.i > 0 else None
         nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
         # "I/O", "A/B/I", "I-beam", "I-5": a letter in a compound, not a pronoun.

@@ -65,15 +65,14 @@ def repetition(draft: Draft, cfg: RepetitionConfig) -> Finding:
             if seen("paragraph", text, block.line):
                 repeated_blocks.append((block.start, block.end))
     if "sentence" in cfg.scope:
-        for sent in draft.doc.sents:
+        for sent_start, sent_end in draft.sentences:
+            raw = draft.prose[sent_start:sent_end]
             # spaCy hangs the blank lines between paragraphs on the next sentence's start.
-            begin = sent.start_char + len(sent.text) - len(sent.text.lstrip())
+            begin = sent_start + len(raw) - len(raw.lstrip())
             # A sentence inside a paragraph already reported counts once, as the paragraph.
             if any(start <= begin < end for start, end in repeated_blocks):
                 continue
-            line = draft.line_of(begin)
-            text = " ".join(sent.text.split())
-            seen("sentence", text, line)
+            seen("sentence", " ".join(raw.split()), draft.line_of(begin))
     if not hits:
         return Finding(hits, "no repeated sentence or paragraph")
     hits.sort(key=lambda e: e.line or 0)
