@@ -10,7 +10,8 @@ Figures:
      --concurrency 12 (target <= 1.3) and 1
   2. the same run repeated with the call cache: backend calls (target 0), wall time ratio
   3. input tokens billed at the full rate with prompt caching / without, over one experiment
-  4. score --no-judge words/s / proselint's on the same corpus, and peak memory
+  4. score --no-judge words/s / proselint's on the same corpus (generated posts, and the
+     READMEs of the installed packages), and peak memory
   5. embedded model: seconds per write --cycles 3 and per optimize experiment (3 topics, K=1)
   6. the keep/revert gate in a synthetic world with planted effects, old rule vs new
      (bench/gate_power.py): edits kept by kind, |reported - true gain|, writer calls
@@ -152,6 +153,7 @@ def main() -> None:
 
     sc = run("speed_cost.py", "--latency", args.latency)
     sp = run("score_speed.py")
+    sr = run("score_speed.py", "--corpus", "readmes")
     st = run("cli_startup.py")
     ck = run("score_cache.py")
     ew = eo = es = et = None
@@ -208,9 +210,15 @@ def main() -> None:
         ),
         (
             "4",
-            "score --no-judge words/s / proselint's",
+            "score --no-judge words/s / proselint's, generated posts",
             f"{sp['ratio']:.2f}x ({sp['words_per_s']:,.0f} vs {sp['proselint_words_per_s']:,.0f} words/s)",
-            "",
+            ">= 5x",
+        ),
+        (
+            "4",
+            f"same, real documents ({sr['posts']} installed packages' READMEs)",
+            f"{sr['ratio']:.2f}x ({sr['words_per_s']:,.0f} vs {sr['proselint_words_per_s']:,.0f} words/s)",
+            ">= 5x",
         ),
         ("4", "peak memory of the scoring process", f"{sp['peak_rss_mb']:.0f} MB", ""),
     ]
