@@ -1,8 +1,10 @@
 """Rule-check results by content, so re-checking an unchanged tree costs a file read each.
 
 A result is stored under the hash of everything it depends on: the draft's text, whether it
-is MDX, the rubric (its sha256), and the source of the code that checks (contentloop/checks
-and the scoring module), so editing any of them is a miss, never a stale hit. When every
+is MDX, the rubric (its sha256, with the Vale files it reads), the file's name when Vale
+rules are on (their .vale.ini sections match by name), and the source of the code that
+checks (contentloop/checks, contentloop/vale and the scoring module), so editing any of them
+is a miss, never a stale hit. When every
 file hits, spaCy and lemminflect are never imported: that is most of a cold `score`.
 """
 
@@ -24,14 +26,16 @@ _PACKAGE = Path(__file__).resolve().parent
 def code_hash() -> str:
     """The checking code's fingerprint: a change to any check is a change of every key."""
     digest = hashlib.sha256()
-    for path in sorted([*(_PACKAGE / "checks").glob("*.py"), _PACKAGE / "scoring.py"]):
+    sources = [*(_PACKAGE / "checks").glob("*.py"), *(_PACKAGE / "vale").glob("*.py")]
+    for path in sorted([*sources, _PACKAGE / "scoring.py"]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
-def key(draft: Draft, rubric_sha256: str) -> str:
+def key(draft: Draft, rubric_fingerprint: str, by_name: bool = False) -> str:
     mdx = (draft.path or "").lower().endswith(".mdx")
-    parts = [code_hash(), rubric_sha256, "mdx" if mdx else "md", draft.source]
+    name = (draft.path or "") if by_name else ""
+    parts = [code_hash(), rubric_fingerprint, "mdx" if mdx else "md", name, draft.source]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 

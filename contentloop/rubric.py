@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Annotated, Union
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .checks import REGISTRY, CheckConfig
 from .errors import ContentloopError
@@ -25,10 +25,37 @@ AnyCheck = Annotated[
 _STRICT = ConfigDict(extra="forbid")
 
 
+class ValeSettings(BaseModel):
+    """`binary.vale`: every rule a .vale.ini enables becomes a check, scored by its level."""
+
+    model_config = _STRICT
+    config: str = Field(min_length=1, description="Path to a .vale.ini, relative to the rubric.")
+    deductions: dict[Literal["suggestion", "warning", "error"], float] = Field(
+        default_factory=lambda: {"suggestion": 0.0, "warning": 1.0, "error": 2.0}
+    )
+    per: Literal["occurrence", "document"] = "occurrence"
+    cap: float | None = Field(default=5.0, ge=0, description="Most one rule can take off.")
+
+    @field_validator("deductions")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, v in value.items() if v < 0]
+        if bad:
+            raise ValueError(f"deductions must be 0 or more; {', '.join(bad)} is negative")
+        return value
+
+
 class BinaryPart(BaseModel):
     model_config = _STRICT
     max_points: float = Field(gt=0)
-    checks: list[AnyCheck] = Field(min_length=1)  # type: ignore[valid-type]
+    vale: ValeSettings | None = None
+    checks: list[AnyCheck] = Field(default_factory=list)  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _something_to_check(self) -> BinaryPart:
+        if not self.checks and self.vale is None:
+            raise ValueError("binary needs at least one check (or a vale: section)")
+        return self
 
     @field_validator("checks")
     @classmethod
@@ -84,6 +111,8 @@ class Rubric(BaseModel):
     judge: JudgePart
     _path: Path | None = PrivateAttr(default=None)
     _sha256: str = PrivateAttr(default="")
+    _fingerprint: str = PrivateAttr(default="")
+    _vale_skipped: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
     def path(self) -> Path | None:
@@ -92,6 +121,16 @@ class Rubric(BaseModel):
     @property
     def sha256(self) -> str:
         return self._sha256
+
+    @property
+    def fingerprint(self) -> str:
+        """What rule-check results depend on: the rubric and any Vale files it reads."""
+        return self._fingerprint or self._sha256
+
+    @property
+    def vale_skipped(self) -> dict[str, str]:
+        """Vale rules the configuration names that do not run here, and why."""
+        return self._vale_skipped
 
     @property
     def max_points(self) -> float:
@@ -125,4 +164,8 @@ def load_rubric(ref: str | Path = "imagine") -> Rubric:
     rubric = load_model(path, Rubric, "rubric")
     rubric._path = path
     rubric._sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    if any(c.type == "vale" for c in rubric.binary.checks) or rubric.binary.vale:
+        from .vale.rubric import attach_vale
+
+        attach_vale(rubric, path)
     return rubric

@@ -140,7 +140,8 @@ def _check_all(drafts: Sequence[Draft], rubric: Rubric, cache: bool = False) -> 
 
     binaries: dict[int, BinaryScore] = {}
     words: dict[int, int] = {}
-    keys = [check_cache.key(d, rubric.sha256) for d in drafts] if cache else []
+    by_name = rubric.fingerprint != rubric.sha256  # Vale rules pick files by name
+    keys = [check_cache.key(d, rubric.fingerprint, by_name) for d in drafts] if cache else []
     for i, k in enumerate(keys):
         stored = check_cache.load(k)
         if stored is not None:

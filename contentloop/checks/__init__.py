@@ -9,6 +9,7 @@ from . import (  # noqa: F401 - importing registers each check type
     readability,
     repetition,
     required_element,
+    vale_rule,
 )
 from .base import REGISTRY, CheckConfig, CheckResult, Evidence, Finding, register, run_check
 from .prose import Block, Draft

@@ -11,6 +11,7 @@ from typing import Any, Literal, TypeVar, get_args
 import regex
 from pydantic import BaseModel, ConfigDict, Field
 
+from .directives import silenced, switches
 from .prose import Draft
 
 
@@ -22,6 +23,7 @@ class Evidence(BaseModel):
     column: int | None = None  # 1-based, in characters; for editors and CI annotations
     context: str | None = None
     suggestions: list[str] | None = None
+    message: str | None = None  # this hit's own message, where the rule words one (Vale rules)
 
 
 class CheckConfig(BaseModel):
@@ -36,6 +38,14 @@ class CheckConfig(BaseModel):
     per: Literal["occurrence", "document"] = "document"
     cap: float | None = Field(default=None, ge=0, description="Most this check can take off.")
     fix: str | None = Field(default=None, description="Advice shown to the writer on failure.")
+
+    def points_for(self, draft: Draft) -> float:
+        """Points per hit (or per document) on this draft."""
+        return self.deduction
+
+    def switch_names(self) -> tuple[set[str], set[str]]:
+        """Which switch comments reach this check: (systems, names); see directives."""
+        return {"contentloop"}, {self.id}
 
 
 @dataclass
@@ -81,10 +91,11 @@ def run_check(cfg: CheckConfig, draft: Draft) -> CheckResult:
         finding = fn(draft, cfg)
     finally:
         _deadline.reset(token)
+    finding = _unsilenced(cfg, draft, finding)
     count = len(finding.hits)
     deduction = 0.0
     if count:
-        deduction = cfg.deduction * (count if cfg.per == "occurrence" else 1)
+        deduction = cfg.points_for(draft) * (count if cfg.per == "occurrence" else 1)
         if cfg.cap is not None:
             deduction = min(deduction, cfg.cap)
     return CheckResult(
@@ -97,6 +108,29 @@ def run_check(cfg: CheckConfig, draft: Draft) -> CheckResult:
         evidence=finding.hits,
         fix=cfg.fix if count else None,
     )
+
+
+def _unsilenced(cfg: CheckConfig, draft: Draft, finding: Finding) -> Finding:
+    """The finding without the hits a `<!-- contentloop ... -->` comment switches off."""
+    if not switches(draft) or not finding.hits:
+        return finding
+    systems, names = cfg.switch_names()
+    kept = [
+        e
+        for e in finding.hits
+        if e.line is None
+        or not silenced(draft, draft.line_start(e.line) + (e.column or 1) - 1, systems, names)
+    ]
+    gone = len(finding.hits) - len(kept)
+    if not gone:
+        return finding
+    note = f"{plural(gone, 'hit')} switched off by comments"
+    if not kept:
+        return Finding(kept, note)
+    reason = finding.reason
+    if reason.startswith(f"{len(finding.hits)} "):  # "3 occurrences of ..." counted them all
+        reason = f"{len(kept)} {reason.split(' ', 1)[1]}"
+    return Finding(kept, f"{reason} ({note})")
 
 
 # A rubric regex is user input run against every draft: `(a+)+$` on a long line would backtrack

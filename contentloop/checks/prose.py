@@ -91,7 +91,7 @@ class Draft:
         self.source = newlines(self.source)
 
     @cached_property
-    def _analysed(self) -> tuple[str, list[Block]]:
+    def _analysed(self) -> tuple[str, list[Block], list[tuple[int, int]]]:
         # On first use, not in __init__: a draft whose checks come from the cache is never parsed.
         return _analyse(self.source, (self.path or "").lower().endswith(".mdx"))
 
@@ -104,6 +104,11 @@ class Draft:
     def blocks(self) -> list[Block]:
         """The headings and paragraphs, in order."""
         return self._analysed[1]
+
+    @property
+    def code_blocks(self) -> list[tuple[int, int]]:
+        """(start, end) offsets of fenced and indented code blocks, in order."""
+        return self._analysed[2]
 
     @cached_property
     def sentences(self) -> list[tuple[int, int]]:
@@ -173,7 +178,7 @@ class Draft:
         return len(re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", self.prose))
 
 
-def _analyse(source: str, mdx: bool = False) -> tuple[str, list[Block]]:
+def _analyse(source: str, mdx: bool = False) -> tuple[str, list[Block], list[tuple[int, int]]]:
     chars = list(source)
     fm = _FRONT_MATTER.match(source)
     if fm:
@@ -192,11 +197,13 @@ def _analyse(source: str, mdx: bool = False) -> tuple[str, list[Block]]:
         return start, max(start, end)
 
     blocks: list[Block] = []
+    code: list[tuple[int, int]] = []
     containers: list[Container] = []
     pending: BlockKind | None = None
     for tok in _md.parse(dialects.parser_view(text)):
         if tok.type in ("fence", "code_block") and tok.map:
-            _blank(chars, *span(tok.map))
+            code.append(span(tok.map))
+            _blank(chars, *code[-1])
         elif tok.type == "html_block" and tok.map:
             dialects.blank_html_markup(text, chars, *span(tok.map))
         elif tok.type == "blockquote_open":
@@ -226,4 +233,4 @@ def _analyse(source: str, mdx: bool = False) -> tuple[str, list[Block]]:
         for m in pattern.finditer(text):
             _blank(chars, m.start(), m.end())
     dialects.decode_and_fold(chars)
-    return "".join(chars), blocks
+    return "".join(chars), blocks, code

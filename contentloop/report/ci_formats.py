@@ -33,7 +33,10 @@ def _findings(cards: Sequence[ScoreCard]) -> Iterator[tuple[str, CheckResult, Ev
 
 
 def _message(v: CheckResult, e: Evidence | None) -> str:
-    head = v.reason if e is None else f"{e.text!r}: {v.reason}"
+    if e is not None and e.message:
+        head = e.message
+    else:
+        head = v.reason if e is None else f"{e.text!r}: {v.reason}"
     if e is not None and e.suggestions:
         head += f" (try: {', '.join(e.suggestions)})"
     return f"{head} [{v.id}, -{v.deduction:g} points]" + (f" Fix: {v.fix}" if v.fix else "")

@@ -52,9 +52,17 @@ def render_card(console: Console, card: ScoreCard) -> None:
     table.add_column("result")
     table.add_column("deduction", justify="right")
     table.add_column("evidence")
+    quiet_vale = 0
     for r in card.binary.results:
+        if r.passed and r.type == "vale":
+            quiet_vale += 1  # a style package has dozens of rules: one row for the quiet ones
+            continue
         status = Text("pass", style="green") if r.passed else Text("FAIL", style="bold red")
         table.add_row(r.id, status, f"-{_fmt(r.deduction)}" if r.deduction else "", _evidence(r))
+    if quiet_vale:
+        table.add_row(
+            f"{quiet_vale} Vale rules", Text("pass", style="green"), "", "no alerts on this file"
+        )
     console.print(table)
     if card.judge is not None:
         jt = Table(
@@ -103,11 +111,15 @@ def render_rubric(console: Console, rubric: Rubric) -> None:
     for col in ("id", "type", "deduction", "checks for"):
         table.add_column(col)
     for c in rubric.binary.checks:
-        ded = f"{_fmt(c.deduction)} per {c.per}" + (
-            f", cap {_fmt(c.cap)}" if c.cap is not None else ""
+        points = getattr(c, "deductions", None)  # a Vale rule: points by the alert's level
+        each = (
+            ", ".join(f"{_fmt(v)} {k}" for k, v in points.items()) if points else _fmt(c.deduction)
         )
+        ded = f"{each} per {c.per}" + (f", cap {_fmt(c.cap)}" if c.cap is not None else "")
         table.add_row(c.id, c.type, ded, c.description or "")
     console.print(table)
+    for name, why in rubric.vale_skipped.items():
+        console.print(Text(f"Vale rule not run: {name} ({why})", style="yellow"))
     judge = Table(
         title=f"judge part: {_fmt(rubric.judge.max_points)} points, "
         f"{len(rubric.judge.criteria)} criteria scored 1-10",

@@ -1,0 +1,67 @@
+"""`vale`: one rule of a Vale style package, as a binary check.
+
+These checks are normally generated from the rubric's `binary.vale` section (one per rule the
+.vale.ini enables; see rubric.expand_vale). Writing one by hand under `binary.checks` with the
+same `rule` overrides the generated one: its own id, deduction per level, cap and fix.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field, PrivateAttr
+
+from .base import CheckConfig, Evidence, Finding, context_of, register
+from .prose import Draft
+
+if TYPE_CHECKING:
+    from ..vale.styles import RuleSet
+
+Level = Literal["suggestion", "warning", "error"]
+
+
+class ValeCheck(CheckConfig):
+    type: Literal["vale"]
+    rule: str = Field(
+        pattern=r"^[^.\s]+\.[^\s]+$", description='"Style.Rule", e.g. "write-good.Weasel".'
+    )
+    deduction: float = Field(default=0, ge=0)  # unused: the level's deduction applies
+    deductions: dict[Level, float] = Field(
+        default_factory=lambda: {"suggestion": 0.0, "warning": 1.0, "error": 2.0},
+        description="Points per alert (or per document) at each Vale level.",
+    )
+    per: Literal["occurrence", "document"] = "occurrence"
+    _ruleset: RuleSet | None = PrivateAttr(default=None)
+
+    def points_for(self, draft: Draft) -> float:
+        level = self._level(draft)
+        return self.deductions.get(level, 0.0) if level else 0.0
+
+    def switch_names(self) -> tuple[set[str], set[str]]:
+        return {"contentloop", "vale"}, {self.id, self.rule, self.rule.split(".", 1)[0]}
+
+    def _level(self, draft: Draft) -> str | None:
+        assert self._ruleset is not None, "load_rubric attaches the rule set"
+        return self._ruleset.level_of(self.rule, draft.path or "draft.md")
+
+
+@register(ValeCheck)
+def vale(draft: Draft, cfg: ValeCheck) -> Finding:
+    assert cfg._ruleset is not None, "load_rubric attaches the rule set"
+    level = cfg._level(draft)
+    if level is None:
+        return Finding([], f"{cfg.rule} does not apply to this file")
+    rule = cfg._ruleset.rules[cfg.rule]
+    hits = [
+        Evidence(
+            text=a.text,
+            line=a.line,
+            column=a.column,
+            context=context_of(draft, a.line),
+            message=a.message,
+        )
+        for a in rule.run(draft)
+    ]
+    if not hits:
+        return Finding([], f"{cfg.rule}: no alerts")
+    return Finding(hits, f"{cfg.rule} ({level}): {hits[0].message}")

@@ -1,0 +1,96 @@
+"""A rubric's `binary.vale` section turned into one `vale` check per rule."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..checks.vale_rule import ValeCheck
+from ..errors import ContentloopError
+from .ini import Section
+from .styles import RuleSet, load_ruleset
+
+if TYPE_CHECKING:
+    from ..rubric import Rubric
+
+
+def check_id(rule: str) -> str:
+    """`write-good.E-Prime` -> `vale_write_good_e_prime` (rubric ids are snake_case)."""
+    return "vale_" + re.sub(r"[^a-z0-9]+", "_", rule.lower()).strip("_")
+
+
+def attach_vale(rubric: Rubric, rubric_path: Path) -> None:
+    """Read the .vale.ini, add a check for every rule it enables that the rubric does not
+    already list, and give every `vale` check the compiled rules."""
+    settings = rubric.binary.vale
+    if settings is None:
+        raise ContentloopError(
+            "a check of type vale needs the rules it names.",
+            path=rubric_path,
+            field="binary.vale",
+            fix="add `vale: {config: .vale.ini}` under binary, pointing at your Vale config.",
+        )
+    ini_path = (rubric_path.parent / settings.config).resolve()
+    try:
+        ruleset = load_ruleset(ini_path)
+    except ContentloopError as exc:
+        where = f"{exc.path}, line {exc.line}" if exc.line else exc.path
+        raise ContentloopError(
+            f"reading {where}: {exc.message}" if where else exc.message,
+            path=rubric_path,
+            field="binary.vale.config",
+            fix=exc.fix,
+        ) from None
+    listed = {c.rule: c for c in rubric.binary.checks if isinstance(c, ValeCheck)}
+    for i, check in enumerate(rubric.binary.checks):
+        if isinstance(check, ValeCheck) and check.rule not in ruleset.rules:
+            raise ContentloopError(
+                f"no Vale rule {check.rule!r} in {ruleset.ini.styles_path}.",
+                path=rubric_path,
+                field=f"binary.checks[{i}].rule",
+                fix="name a rule as Style.Rule, with a <StylesPath>/<Style>/<Rule>.yml file.",
+            )
+    enabled = sorted({n for s in ruleset.ini.sections for n in _expand(ruleset, s)})
+    taken = {c.id for c in rubric.binary.checks}
+    for name in enabled:
+        if name in listed:
+            continue
+        cid = check_id(name)
+        while cid in taken:
+            cid += "_"
+        taken.add(cid)
+        rule = ruleset.rules[name]
+        rubric.binary.checks.append(
+            ValeCheck(
+                id=cid,
+                type="vale",
+                rule=name,
+                description=f"Vale rule {name}: {rule.spec.message}",
+                deductions=dict(settings.deductions),
+                per=settings.per,
+                cap=settings.cap,
+                fix=(f"See {rule.spec.link}" if rule.spec.link else None),
+            )
+        )
+    for check in rubric.binary.checks:
+        if isinstance(check, ValeCheck):
+            check._ruleset = ruleset
+    rubric._vale_skipped = dict(ruleset.skipped)
+    rubric._fingerprint = hashlib.sha256(
+        (rubric.sha256 + ruleset.fingerprint()).encode()
+    ).hexdigest()
+
+
+def _expand(ruleset: RuleSet, section: Section) -> list[str]:
+    """The rules one section leaves on: its styles' rules, then its YES/NO/level lines."""
+    chosen = {n for style in section.styles for n in ruleset.rules if n.startswith(style + ".")}
+    for name, value in section.rules.items():
+        names = [name] if "." in name else [n for n in ruleset.rules if n.startswith(name + ".")]
+        for n in names:
+            if value.upper() == "NO":
+                chosen.discard(n)
+            elif n in ruleset.rules:
+                chosen.add(n)
+    return sorted(chosen)

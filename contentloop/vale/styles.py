@@ -1,0 +1,99 @@
+"""A `.vale.ini` resolved into compiled rules, and those rules run on drafts.
+
+`RuleSet.for_path(path)` is what Vale would run on that file: the styles and rules its
+sections enable, at their levels, above MinAlertLevel. Rules of kinds contentloop does not
+run, and rules a configuration names that do not exist, are listed in `skipped` (Vale's own
+fixtures name a few rules their styles no longer have).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..checks.prose import Draft
+from ..errors import ContentloopError
+from .ini import LEVELS, ValeIni, read_ini
+from .rules import Alert, Rule, Unsupported, load_rule
+
+
+@dataclass
+class RuleSet:
+    ini: ValeIni
+    rules: dict[str, Rule] = field(default_factory=dict)  # every rule of every named style
+    skipped: dict[str, str] = field(default_factory=dict)  # name -> why
+    _by_path: dict[str, list[tuple[Rule, str]]] = field(default_factory=dict, repr=False)
+
+    def for_path(self, path: str) -> list[tuple[Rule, str]]:
+        """(rule, level) for each rule that runs on `path`, in name order."""
+        if path not in self._by_path:
+            self._by_path[path] = self._for_path(path)
+        return self._by_path[path]
+
+    def level_of(self, rule: str, path: str) -> str | None:
+        """The level `rule` runs at on `path`, or None when it does not run there."""
+        return next((lv for r, lv in self.for_path(path) if r.name == rule), None)
+
+    def _for_path(self, path: str) -> list[tuple[Rule, str]]:
+        chosen: dict[str, str] = {}
+        for name, override in self.ini.enabled(path).items():
+            names = (
+                [n for n in self.rules if n.startswith(name + ".")] if "." not in name else [name]
+            )
+            for n in names:
+                if override == "NO":
+                    chosen.pop(n, None)
+                elif n in self.rules:
+                    chosen[n] = override or self.rules[n].level
+        floor = LEVELS.index(self.ini.min_level)
+        return [
+            (self.rules[n], level)
+            for n, level in sorted(chosen.items())
+            if LEVELS.index(level) >= floor
+        ]
+
+    def lint(self, draft: Draft, path: str | None = None) -> list[Alert]:
+        """Every alert for one draft, sorted by line and column, at the configured levels."""
+        alerts = []
+        for rule, level in self.for_path(path or draft.path or "draft.md"):
+            alerts += [replace(a, level=level) for a in rule.run(draft)]
+        return sorted(alerts, key=lambda a: (a.line, a.column, a.rule))
+
+    def fingerprint(self) -> str:
+        """sha256 over the .vale.ini and every rule file: what cached results depend on."""
+        digest = hashlib.sha256(self.ini.path.read_bytes())
+        for name in sorted(self.rules):
+            digest.update(name.encode() + b"\0" + self.rules[name].path.read_bytes())
+        return digest.hexdigest()
+
+
+def load_ruleset(ini_path: Path) -> RuleSet:
+    """Read a .vale.ini and compile the rules of every style and rule it names."""
+    ini = read_ini(ini_path)
+    if not ini.styles_path.is_dir():
+        raise ContentloopError(
+            f"StylesPath {ini.styles_path} is not a folder.",
+            path=ini_path,
+            fix="set StylesPath to the folder that holds your style folders (e.g. styles).",
+        )
+    ruleset = RuleSet(ini)
+    wanted = {name for s in ini.sections for name in [*s.styles, *s.rules]}
+    styles = sorted({name.split(".", 1)[0] for name in wanted})
+    for style in styles:
+        folder = ini.styles_path / style
+        if not folder.is_dir():
+            if style != "Vale":  # Vale's built-in style: its spelling rule is not run here
+                ruleset.skipped[style] = f"no style folder {folder}"
+            continue
+        for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
+            try:
+                rule = load_rule(path, style)
+            except Unsupported as why:
+                ruleset.skipped[f"{style}.{path.stem}"] = str(why)
+                continue
+            ruleset.rules[rule.name] = rule
+    for name in sorted(wanted):
+        if "." in name and name not in ruleset.rules and name not in ruleset.skipped:
+            ruleset.skipped[name] = "no such rule in its style folder"
+    return ruleset
