@@ -213,3 +213,22 @@ def comparable(run_dir):
     keep = ("score", "stdev", "status", "description", "section", "delta", "noise")
     header = rows[0].split("\t")
     return [tuple(dict(zip(header, r.split("\t"), strict=True))[k] for k in keep) for r in rows[1:]]
+
+
+# A rubric with one check (no "!"), named like the default so that `--rubric` finds it in a
+# repository's own rubrics/ folder: for tests that run contentloop as CI would.
+LENIENT_RUBRIC = """name: imagine
+binary:
+  max_points: 40
+  checks:
+    - id: exclamation
+      type: pattern
+      pattern: "!"
+      deduction: 4
+judge:
+  max_points: 60
+  criteria:
+    - name: clarity
+      description: Clear.
+      anchors: {"1": a, "4": b, "7": c, "10": d}
+"""
