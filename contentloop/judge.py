@@ -66,6 +66,23 @@ class JudgeReplyError(ContentloopError):
     """The judge's reply was unusable even after one repair request."""
 
 
+def _reply_fix(backend: str) -> str:
+    """A fix that can work: the embedded model answers a repeated request with the same seed
+    the same way, so re-running (even with --no-cache) asks it the same question again."""
+    if backend == "local":
+        return (
+            "the embedded demo model often cannot give a verdict in the required JSON, and asking "
+            "again gives the same answer; judge with a real model (--judge-backend anthropic with "
+            "ANTHROPIC_API_KEY set, or --judge-backend openai --judge-base-url "
+            "http://localhost:11434/v1 --judge-model qwen2.5:7b for Ollama), or score the rules "
+            "alone with --no-judge."
+        )
+    return (
+        "use a stronger judge model (--judge-model / --judge-backend); a sampled model may "
+        "answer differently when asked again with --no-cache."
+    )
+
+
 class CriterionVerdict(BaseModel):
     """One criterion's part of a judge reply: the schema the judge is asked for is generated
     from this model, and replies are validated by it."""
@@ -244,7 +261,7 @@ class Judge:
                     f"the judge ({client.backend.name}:{client.backend.model}) gave an "
                     f"unusable reply for {label} even after one repair request: {second}. "
                     f"It replied: {shown!r}",
-                    fix="use a stronger judge model (--judge-model / --judge-backend), or re-run with --no-cache.",
+                    fix=_reply_fix(client.backend.name),
                 ) from None
 
     async def ajudge(self, draft: str, label: str = "the draft") -> JudgeScore:

@@ -218,7 +218,13 @@ class WriteRun:
         if not text.strip():
             raise ContentloopError(
                 f"the writer ({self.writer.backend.name}:{self.writer.backend.model}) returned an empty post.",
-                fix="retry with --no-cache, or use a stronger writer model.",
+                fix=(
+                    "use a real writer model (--backend anthropic, or --backend openai with "
+                    "--base-url); the embedded demo model gives the same reply when asked again."
+                    if self.writer.backend.name == "local"
+                    else "use a stronger writer model; a sampled model may answer differently "
+                    "when asked again with --no-cache."
+                ),
             )
         self.on_event({"topic": self.topic.slug, "phase": "scoring", "version": n})
         card = await self._score(text, n)

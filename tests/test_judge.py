@@ -176,3 +176,14 @@ def test_reply_schema_and_validator_agree_on_every_bound(imagine):
     data["lead_quality"] = {"rationale": "fine", "score": True}
     with pytest.raises(ValueError, match="lead_quality.score must be an integer"):
         parse_reply(json.dumps(data), imagine)
+
+
+def test_an_unusable_reply_from_the_embedded_model_does_not_suggest_asking_again():
+    """Issue 21: the suggested --no-cache gave the identical reply after 21 minutes: the
+    embedded model's seeds are fixed, so the fix must be another judge."""
+    from contentloop.judge import _reply_fix
+
+    local, remote = _reply_fix("local"), _reply_fix("anthropic")
+    assert "--no-cache" not in local and "--judge-backend anthropic" in local
+    assert "--no-judge" in local
+    assert "--no-cache" in remote

@@ -5,6 +5,7 @@ import asyncio
 import json
 import shutil
 import subprocess
+import threading
 
 import pytest
 from conftest import ROOT
@@ -22,8 +23,10 @@ from helpers import (
     seeded_proposals,
     verdict,
 )
+from typer.testing import CliRunner
 
 from contentloop import ContentloopError
+from contentloop.cli import app
 from contentloop.llm.openai_api import OpenAIBackend
 from contentloop.optimize import Budget, OptimizeRun
 from contentloop.optimize.proposer import ProposalRefused, parse_proposal
@@ -258,7 +261,8 @@ def test_cli_optimize_skill_end_to_end(repo, imagine, monkeypatch):
         r = CliRunner().invoke(app, args, catch_exceptions=False)
     assert r.exit_code == 0, r.output
     summary = json.loads(r.stdout)
-    assert summary["counts"] == {"keep": 2} and summary["best"] > summary["baseline"]
+    # One experiment, kept; the baseline is not counted as a kept edit.
+    assert summary["counts"] == {"keep": 1} and summary["best"] > summary["baseline"]
     assert summary["confirmed_gain"]["mean"] > 0
     assert "experiment 1/1: keep" in " ".join(r.stderr.split())
     # No card for this judge: said at start, and recorded in run.json and summary.json.
@@ -565,7 +569,7 @@ def test_resume_after_a_kill_before_the_worktree_existed(repo, imagine, branch_m
             git("branch", "-D", "autoexp/t1", cwd=repo)
         run = make_run(repo, server, imagine, budget=Budget(max_experiments=0), resume=True)
         summary = asyncio.run(run.run())
-    assert summary["counts"] == {"keep": 1}
+    assert summary["counts"] == {}  # a baseline and no experiment
     assert (repo / "runs" / "t1" / "worktree" / "skills" / "imagine" / "voice.md").exists()
 
 
@@ -670,7 +674,8 @@ def test_the_terminal_leads_with_the_confirmed_gain_or_says_there_is_none(
     assert flat.exit_code == 0 and good.exit_code == 0, flat.output + good.output
     flat_out, good_out = " ".join(flat.stdout.split()), " ".join(good.stdout.split())
     assert flat_out.startswith("no edit was kept")
-    assert "not shown better than the baseline; to adopt it anyway" in flat_out
+    # Nothing kept: no adopt command to run for nothing (issue 21).
+    assert "nothing to adopt" in flat_out and "git checkout" not in flat_out
     assert good_out.startswith("confirmed gain +") and "in-loop estimate +" in good_out
     assert "confirmed on" in good_out and "fresh drafts" in good_out
     assert "bring the best skill onto your branch" in good_out
@@ -729,3 +734,54 @@ def test_after_an_explore_step_the_run_ends_on_the_best_it_measured(repo, imagin
     assert settled[-1]["status"] == "rollback" and "after exploration" in settled[-1]["description"]
     # --resume derives the same best from the records alone.
     assert replay(parse_records(run.ledger.records(), "x")).best_commit == rows[1]["commit"]
+
+
+class FlakyJudgeWorld(World):
+    """The judge answers with prose instead of JSON for the first draft it sees (the verdict
+    and its repair request share that draft's seed), or, with `always`, for every draft."""
+
+    def __init__(self, rubric, proposals, always: bool = False):
+        super().__init__(rubric, proposals)
+        self.always = always
+        self.cursed: object = None
+        self.lock = threading.Lock()
+
+    def __call__(self, body):
+        if role_of(body) == "judge":
+            with self.lock:
+                if self.cursed is None:
+                    self.cursed = body.get("seed")
+                if self.always or body.get("seed") == self.cursed:
+                    return "I think this draft is quite good overall."
+        return super().__call__(body)
+
+
+def test_one_unusable_verdict_is_replaced_by_a_fresh_draft_not_the_end_of_the_run(repo, imagine):
+    """Issue 21: one unusable judge reply in the baseline ended the run with empty ledgers."""
+    with OpenAIServer(FlakyJudgeWorld(imagine, [])) as server:
+        summary = asyncio.run(make_run(repo, server, imagine, budget=Budget(0)).run())
+    run_dir = repo / "runs" / "t1"
+    (failure,) = [json.loads(x) for x in (run_dir / "failures.jsonl").read_text().splitlines()]
+    assert failure["role"] == "baseline" and "usable" in failure["reason"]
+    samples = [json.loads(x) for x in (run_dir / "samples.jsonl").read_text().splitlines()]
+    # The failed index is not reused: the replacement is a new draft with a new seed.
+    assert failure["sample"] not in {s["sample"] for s in samples if s["topic"] == failure["topic"]}
+    assert summary["baseline"] > 0
+    end = json.loads((run_dir / "run.json").read_text())["end"]
+    assert end["status"] == "finished" and end["unusable_verdicts"] == 1 and end["calls"] > 0
+
+
+def test_a_failed_run_records_its_end_and_runs_and_report_say_so(repo, imagine):
+    with OpenAIServer(FlakyJudgeWorld(imagine, [], always=True)) as server:
+        run = make_run(repo, server, imagine, budget=Budget(0))
+        with pytest.raises(ContentloopError, match="no usable verdict"):
+            asyncio.run(run.run())
+    run_dir = repo / "runs" / "t1"
+    end = json.loads((run_dir / "run.json").read_text())["end"]
+    assert end["status"] == "failed" and "no usable verdict" in end["reason"]
+    assert end["calls"] > 0 and end["seconds"] >= 0 and end["unusable_verdicts"] >= 3
+    runs = CliRunner().invoke(app, ["runs", "--runs", str(run_dir.parent), "--json"])
+    (row,) = [json.loads(x) for x in runs.stdout.splitlines() if '"optimize"' in x]
+    assert row["status"].startswith("failed: ")
+    report = CliRunner().invoke(app, ["report", str(run_dir)])
+    assert "run failed after" in report.stdout and "calls" in report.stdout

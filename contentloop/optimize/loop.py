@@ -154,6 +154,7 @@ class OptimizeRun:
             sweep_temp(run_dir)
         # Written before the workspace, so a run killed at any later point can be resumed.
         write_text(run_dir / "run.json", json.dumps(self.meta(), indent=2) + "\n")
+        self._opened = True  # from here on run.json is this process's to note the end in
         ws_cls = GitWorkspace if self.use_git else SnapshotWorkspace
         self.ws = ws_cls(self.skill_source, run_dir, self.tag, reopen=self.resumed)
         self.ledger = RunLedger(run_dir)
@@ -289,7 +290,18 @@ class OptimizeRun:
             pass  # not the main thread (e.g. a test harness): Ctrl-C keeps its default meaning
         try:
             with run_lock(self.run_dir):
-                return await self._run()
+                try:
+                    summary = await self._run()
+                except BaseException as exc:
+                    interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
+                    self._record_end(
+                        "interrupted" if interrupted else "failed",
+                        str(exc) or type(exc).__name__,
+                    )
+                    raise
+                stopped = self.stop_reason == "Ctrl-C" or "consecutive crashes" in self.stop_reason
+                self._record_end("stopped" if stopped else "finished", self.stop_reason)
+                return summary
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal.SIGINT)
@@ -559,6 +571,31 @@ class OptimizeRun:
 
     def summary(self) -> dict[str, Any]:
         return summarize(self, time.monotonic() - self.started)
+
+    def _record_end(self, status: str, reason: str) -> None:
+        """How the run ended, in run.json: a run that failed in its baseline leaves empty
+        ledgers, and this is then the only record of what it cost and why it stopped."""
+        path = self.run_dir / "run.json"
+        if not getattr(self, "_opened", False) or not path.exists():
+            return  # refused before it started: the run.json there is another run's
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            meta = self.meta()
+        totals = self.costs.totals()
+        meta["end"] = {
+            "status": status,
+            "reason": reason,
+            "ended_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.monotonic() - self.started, 1),
+            "experiments": self.state.last_experiment if hasattr(self, "state") else 0,
+            "calls": totals["calls"],
+            "cached_calls": totals["cached_calls"],
+            "cost_usd": totals["cost_usd"],
+            "unusable_verdicts": self.measure.bank.failures() if hasattr(self, "measure") else 0,
+        }
+        with contextlib.suppress(OSError):  # the end note must never hide the run's own error
+            write_text(path, json.dumps(meta, indent=2) + "\n")
 
 
 __all__ = ["Budget", "Event", "OptimizeRun", "retrospective"]

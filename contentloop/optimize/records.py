@@ -129,7 +129,8 @@ class RunState:
         if r.kind == "baseline":
             self.baseline = r
             self.verified_commit, self.verified_skill = r.commit, r.skill
-            self.counts[r.status] += 1
+            # Not in `counts`: those are experiments' outcomes, and the baseline's "keep" is
+            # not an edit that was kept.
             self.history.append(history_entry(r))
             return
         if r.kind == "verify":

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -27,7 +28,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..atomic import append_line
 from ..checks import Draft
-from ..judge import Judge
+from ..judge import Judge, JudgeReplyError
 from ..llm import Client
 from ..rubric import Rubric
 from ..scoring import ScoreCard, judge_cards, score_drafts
@@ -112,6 +113,13 @@ class SampleBank:
         cut_torn_tail(path)
         for raw in read_jsonl(path):
             self._add(Sample.model_validate(raw))
+        # Draws whose verdict was unusable: their index is never used again (the same index
+        # would ask the same question with the same seed, and get the same reply).
+        self.failures_path = path.with_name("failures.jsonl")
+        self._failed: dict[tuple[str, str], set[int]] = defaultdict(set)
+        cut_torn_tail(self.failures_path)
+        for raw in read_jsonl(self.failures_path):
+            self._failed[(raw["skill"], raw["topic"])].add(int(raw["sample"]))
 
     def _add(self, s: Sample) -> None:
         # A record written twice (a kill between append and the caller's bookkeeping, then
@@ -157,12 +165,20 @@ class SampleBank:
         ]
 
     def next_index(self, skill: str, topic: str) -> int:
-        used = self._by_key.get((skill, topic), {})
+        used = set(self._by_key.get((skill, topic), {})) | self._failed.get((skill, topic), set())
         return max(used, default=-1) + 1
 
     def record(self, sample: Sample) -> None:
         append_line(self.path, sample.model_dump_json() + "\n")
         self._add(sample)
+
+    def record_failure(self, skill: str, topic: str, sample: int, **about: Any) -> None:
+        line = json.dumps({"skill": skill, "topic": topic, "sample": sample, **about})
+        append_line(self.failures_path, line + "\n")
+        self._failed[(skill, topic)].add(sample)
+
+    def failures(self) -> int:
+        return sum(len(v) for v in self._failed.values())
 
 
 async def draw(
@@ -184,18 +200,56 @@ async def draw(
 
     All missing drafts start at once; the clients' shared call limit bounds what is in flight.
     Each is recorded the moment it is scored, so a kill loses at most the ones in flight.
+
+    A draft whose verdict is unusable (JudgeReplyError, after the judge's own repair request)
+    is logged in failures.jsonl and replaced by a fresh draft under a new index; only when a
+    topic's replacements fail too (MAX_REDRAWS rounds) does the draw fail.
     """
     digest = skill_hash(skill)
-    jobs: list[tuple[Topic, int]] = []
-    for topic in topics:
-        have = bank.samples(
-            digest,
-            topic.slug,
-            role=role if count_role else None,
-            experiment=experiment if count_role else None,
+    for attempt in range(MAX_REDRAWS + 1):
+        jobs: list[tuple[Topic, int]] = []
+        for topic in topics:
+            have = bank.samples(
+                digest,
+                topic.slug,
+                role=role if count_role else None,
+                experiment=experiment if count_role else None,
+            )
+            start = bank.next_index(digest, topic.slug)
+            jobs += [(topic, start + i) for i in range(max(0, need - len(have)))]
+        if not jobs:
+            return
+        unusable = await _draw_jobs(
+            bank, digest, skill, jobs, rubric, writer, judge, role, experiment, audit
         )
-        start = bank.next_index(digest, topic.slug)
-        jobs += [(topic, start + i) for i in range(max(0, need - len(have)))]
+        if unusable and attempt == MAX_REDRAWS:
+            raise JudgeReplyError(
+                f"{len(unusable)} of the last {len(jobs)} drafts got no usable verdict, after "
+                f"{MAX_REDRAWS} rounds of fresh drafts; the last: {unusable[-1]}",
+                fix="use a judge that follows the JSON schema (--judge-backend anthropic or an "
+                "OpenAI-compatible server with a stronger model); the embedded demo model often "
+                "cannot. failures.jsonl in the run folder lists every unusable verdict.",
+            )
+
+
+# Rounds of replacement drafts for unusable verdicts, before a draw gives up.
+MAX_REDRAWS = 2
+
+
+async def _draw_jobs(
+    bank: SampleBank,
+    digest: str,
+    skill: Skill,
+    jobs: list[tuple[Topic, int]],
+    rubric: Rubric,
+    writer: Client,
+    judge: Judge,
+    role: Role,
+    experiment: int,
+    audit: Judge | None,
+) -> list[str]:
+    """Write and score these (topic, index) drafts; the reasons of those left unscored."""
+    unusable: list[str] = []
 
     async def one(topic: Topic, sample: int) -> None:
         request = draft_request(skill, topic, max(1024, int(topic.target_words * 2.5)))
@@ -203,7 +257,14 @@ async def draw(
         draft = Draft(clean_reply(reply.text), path=f"{topic.slug}#{sample}")
         (card,) = score_drafts([draft], rubric)
         judges = judge_set(digest, topic.slug, sample)
-        await judge_cards([card], [draft], judge.with_offset(judges))
+        try:
+            await judge_cards([card], [draft], judge.with_offset(judges))
+        except JudgeReplyError as exc:
+            bank.record_failure(
+                digest, topic.slug, sample, role=role, experiment=experiment, reason=str(exc)
+            )
+            unusable.append(str(exc))
+            return
         record = Sample.from_card(
             card, skill=digest, topic=topic.slug, sample=sample, role=role, experiment=experiment
         )
@@ -213,6 +274,7 @@ async def draw(
         bank.record(record)
 
     await gather_all(*(one(t, i) for t, i in jobs))
+    return unusable
 
 
 async def gather_all(*aws: Any) -> list[Any]:

@@ -59,6 +59,7 @@ def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
         for key, digest in (("baseline", base.skill), ("best", st.best_skill)):
             mean = m.mean_of(digest, holdout=True, role="holdout", experiment=done.experiment)
             holdout_means[key] = round(mean, 3)
+    baseline_commit = st.baseline.commit if st.baseline else None
     return {
         "tag": run.tag,
         "schema_version": 2,
@@ -87,8 +88,9 @@ def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
         "calls": totals["calls"],
         "writer_calls": sum(1 for r in run.costs.records if r.role == "writer" and not r.cached),
         "seconds": round(seconds, 1),
-        # Printed either way; the terminal says when the best is not shown better.
-        "adopt": run.ws.adopt_command(),
+        # Printed either way when an edit was kept (the terminal says when the best is not
+        # shown better); None when the best is the baseline, so there is nothing to adopt.
+        "adopt": run.ws.adopt_command() if st.best_commit != baseline_commit else None,
         "adopt_recommended": shown_better,
         "best_skill": str(run.run_dir / "best-skill"),
     }

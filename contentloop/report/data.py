@@ -125,11 +125,23 @@ class OptimizeRun:
         first = self.baseline[0]
         return first.get("band", first.get("noise"))
 
+    @property
+    def end(self) -> dict[str, Any] | None:
+        """How the run ended (run.json's "end"): status finished, stopped, failed or
+        interrupted, with its reason, time, calls and cost; None for a run still going, killed,
+        or written before the end was recorded."""
+        return self.meta.get("end")
+
     def total_cost(self) -> float | None:
+        # The end record counts every call, the baseline's and a failed run's included.
+        if self.end and "cost_usd" in self.end:
+            return self.end["cost_usd"]
         costs = [r.get("cost_usd") for r in self.records]
         return None if any(c is None for c in costs) else round(sum(costs), 6)
 
     def total_seconds(self) -> float:
+        if self.end and self.end.get("seconds") is not None:
+            return float(self.end["seconds"])  # the whole run, failed baselines included
         return round(sum(r.get("wall_time_s") or 0 for r in self.records), 1)
 
 

@@ -66,6 +66,24 @@ def diff_cards(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         {"check": c, "text": t, "line": la.get((c, t)), "count": n}
         for (c, t), n in (sa - sb).items()
     ]
+    # A check that fails in both cards with other evidence (the lead_pivot check quoting a
+    # rewritten lead) is still failing: pair its old and new spots rather than calling one
+    # fixed and the other introduced.
+    changed = []
+    for check in sorted(set(va) & set(vb)):
+        gone = [x for x in fixed if x["check"] == check]
+        new = [x for x in appeared if x["check"] == check]
+        for old_spot, new_spot in zip(gone, new, strict=False):
+            changed.append(
+                {
+                    "check": check,
+                    "before": old_spot["text"],
+                    "after": new_spot["text"],
+                    "line": new_spot["line"],
+                }
+            )
+            fixed.remove(old_spot)
+            appeared.remove(new_spot)
     return {
         "a": a.get("path"),
         "b": b.get("path"),
@@ -77,6 +95,7 @@ def diff_cards(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         "criteria": criteria,
         "appeared": appeared,
         "disappeared": fixed,
+        "still_failing": changed,
     }
 
 

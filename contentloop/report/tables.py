@@ -142,6 +142,16 @@ def render_optimize_report(console: Console, v: dict[str, Any]) -> None:
                     f"{label}: {g['mean']:+.2f} (95% CI {g['ci95_low']:+.2f} to {g['ci95_high']:+.2f}, {g['n']} drafts)",
                     highlight=False,
                 )
+    end = v.get("end") or {}
+    if end.get("status") in ("failed", "interrupted"):
+        cost = end.get("cost_usd")
+        console.print(
+            Text(
+                f"run {end['status']} after {end.get('seconds', 0):.0f} s, {end.get('calls', 0)} calls, "
+                f"{'cost unknown' if cost is None else f'${cost:.4f}'}: {end.get('reason')}",
+                style="bold red",
+            )
+        )
     band = "detectable effect" if v.get("verdict") is not None else "noise"
     console.print(
         f"baseline {_n(v['baseline'])} -> best {_n(v['best'])} ({band} ±{_n(v['noise'])}); "
@@ -246,19 +256,31 @@ def render_diff(console: Console, d: dict[str, Any]) -> None:
         console.print(
             Text(f"+ introduced {x['check']}: {x['text']} (line {x['line']})", style="red")
         )
+    for x in d.get("still_failing", []):
+        console.print(
+            Text(f"~ still failing {x['check']}: {x['before']} -> {x['after']}", style="yellow")
+        )
 
 
 def render_runs(console: Console, rows: list[dict[str, Any]]) -> None:
     t = Table(title="runs, newest first", title_justify="left")
+    # The folder is what a user copies into `report` and `--resume`: never cut short with an
+    # ellipsis; on a narrow terminal it folds onto a second line instead.
     for col in ("started", "kind", "topic / skill", "status", "first", "best", "cost", "folder"):
-        t.add_column(col, justify="right" if col in ("first", "best", "cost") else "left")
+        t.add_column(
+            col,
+            justify="right" if col in ("first", "best", "cost") else "left",
+            overflow="fold",
+            ratio=3 if col == "folder" else None,
+        )
     for r in rows:
         cost = r["cost_usd"]
+        status = r["status"] or ""
         t.add_row(
             r["started"][:16].replace("T", " "),
             r["kind"],
             r["subject"],
-            r["status"] or "",
+            status if len(status) <= 80 else status[:79] + "…",
             _n(r["first"]),
             _n(r["best"]),
             "unknown" if cost is None else f"${cost:.4f}",

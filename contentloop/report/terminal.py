@@ -225,7 +225,7 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
                 soft_wrap=True,
                 highlight=False,
             )
-        kept = counts.get("keep", 0) - 1
+        kept = counts.get("keep", 0)  # experiments only: the baseline is not counted
         noise = (
             f"noise {summary['noise']:.2f} per draft; one experiment detects "
             f"{summary['detectable_effect']:.2f}+ points"
@@ -257,7 +257,9 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
     console.print(
         f"ledgers: {run_dir}/results.tsv, experiments.jsonl; best skill: {summary['best_skill']}"
     )
-    if summary.get("adopt_recommended") is False:
+    if not summary.get("adopt"):
+        console.print("nothing was kept: the skill is as it was, so there is nothing to adopt.")
+    elif summary.get("adopt_recommended") is False:
         console.print(
             f"the best skill is not shown better than the baseline; to adopt it anyway: "
             f"{summary['adopt']}",

@@ -146,6 +146,7 @@ def optimize_views(run: OptimizeRun) -> dict[str, Any]:
         "noise": noise,
         "counts": dict(Counter(r["status"] for r in exps)),
         "stop_reason": summary.get("stop_reason"),
+        "end": run.end,
         # Schema 2: the headline is the gain confirmed on fresh drafts, not the in-loop best.
         "verdict": summary.get("verdict"),
         "confirmed_gain": summary.get("confirmed_gain") or ((run.confirmation or {}).get("gain")),
@@ -264,9 +265,21 @@ def run_row(run: DraftRun | OptimizeRun) -> dict[str, Any]:
         "started": run.started.isoformat(timespec="seconds"),
         "kind": "optimize",
         "subject": f"{skill.rstrip('/').rsplit('/', 1)[-1] or '?'} ({run.meta.get('tag') or run.folder.name})",
-        "status": (run.summary or {}).get("stop_reason") or "unfinished",
+        "status": _end_status(run),
         "first": run.baseline_mean,
         "best": best[-1][1] if best else None,
         "cost_usd": run.total_cost(),
         "folder": str(run.folder),
     }
+
+
+def _end_status(run: OptimizeRun) -> str:
+    """What `runs` says of an optimize run's state: how it ended, or that it has not."""
+    end = run.end
+    if end:
+        reason = end.get("reason") or ""
+        if end.get("status") == "finished":
+            return reason or "finished"
+        return f"{end.get('status')}: {reason}" if reason else str(end.get("status"))
+    stop = (run.summary or {}).get("stop_reason")
+    return stop or "unfinished (running, or killed: --resume it)"
