@@ -61,3 +61,46 @@ def test_bad_config_file_and_env_are_named(tmp_path, monkeypatch):
     monkeypatch.setenv("CONTENTLOOP_JUDGE_BACKEND", "gemini")
     with pytest.raises(ContentloopError, match="CONTENTLOOP_JUDGE_BACKEND must be"):
         resolve("judge", RoleConfig())
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        (
+            "[judge]\nbakend = 'openai'\n",
+            "remove it or correct its spelling; [judge] takes backend",
+        ),
+        ("[writer]\nbackend = 'gemini'\n", "set backend to anthropic, openai or local"),
+        ("[writer]\ntimeout = 'soon'\n", "give a value of the right type"),
+        ("[writer\n", 'write key = "value" lines'),
+    ],
+)
+def test_a_wrong_key_or_value_in_contentloop_toml_comes_with_a_fix(tmp_path, text, fix):
+    (tmp_path / "contentloop.toml").write_text(text)
+    with pytest.raises(ContentloopError) as err:
+        resolve("writer", RoleConfig())
+    assert "Fix: " + fix in str(err.value)
+
+
+def test_the_example_config_is_valid_and_says_what_it_claims(tmp_path):
+    from conftest import ROOT
+
+    from contentloop.llm.config import project_prices
+
+    (tmp_path / "contentloop.toml").write_text((ROOT / "contentloop.example.toml").read_text())
+    writer = resolve("writer", RoleConfig())
+    judge = resolve("judge", RoleConfig(), writer_flags=RoleConfig())
+    assert (writer.backend, writer.model) == ("anthropic", "claude-sonnet-4-6")
+    assert (judge.backend, judge.base_url) == ("openai", "http://localhost:11434/v1")
+    assert project_prices(tmp_path / "contentloop.toml")["openai"]["qwen2.5:7b"]["input"] == 0.0
+
+
+def test_version_prints_the_installed_version():
+    from importlib.metadata import version
+
+    from typer.testing import CliRunner
+
+    from contentloop.cli import app
+
+    r = CliRunner().invoke(app, ["--version"])
+    assert r.exit_code == 0 and r.output.strip() == f"contentloop {version('contentloop')}"

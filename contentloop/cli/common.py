@@ -183,8 +183,24 @@ BACKEND_HELP = "anthropic, openai (any OpenAI-compatible server) or local (embed
 _notice_shown = False
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"contentloop {version('contentloop')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _each_command() -> None:
+def _each_command(
+    _: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Print contentloop's version and exit.",
+    ),
+) -> None:
     """Runs before every command: the demo-model notice is said once per command, also when
     one process runs several (tests, scripts that call the app)."""
     global _notice_shown

@@ -82,7 +82,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ContentloopError(f"is not valid TOML: {exc}.", path=path) from exc
+        raise ContentloopError(
+            f"is not valid TOML: {exc}.",
+            path=path,
+            fix='write key = "value" lines under [writer] or [judge]; see contentloop.example.toml.',
+        ) from exc
     for section in data:
         if section not in ("writer", "judge", "prices"):
             raise ContentloopError(
@@ -143,7 +147,14 @@ def _file_config(path: Path) -> dict[Role, RoleConfig]:
         except ValidationError as exc:
             e = exc.errors()[0]
             field = ".".join(str(p) for p in (section, *e["loc"]))
-            raise ContentloopError(f"{e['msg']}.", path=path, field=field) from exc
+            known = ", ".join(RoleConfig.model_fields)
+            if e["type"] == "extra_forbidden":
+                fix = f"remove it or correct its spelling; [{section}] takes {known}."
+            elif e["loc"] and e["loc"][0] == "backend":
+                fix = "set backend to anthropic, openai or local."
+            else:
+                fix = f"give a value of the right type; [{section}] takes {known} (see contentloop.example.toml)."
+            raise ContentloopError(f"{e['msg']}.", path=path, field=field, fix=fix) from exc
     return out
 
 
