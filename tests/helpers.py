@@ -109,11 +109,11 @@ class Script:
         return nxt if isinstance(nxt, Reply) else Reply(text=nxt)
 
 
-def run_write(server, out: Path, *extra: str):
+def run_write(server, out: Path, *extra: str, topics: Path | None = None):
+    """`contentloop write` against a scripted server: the example topic, or `--topics`."""
     args = [
         "write",
-        "--topic",
-        TOPIC,
+        *(("--topics", str(topics)) if topics else ("--topic", TOPIC)),
         "--out",
         str(out),
         "--no-cache",

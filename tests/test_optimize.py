@@ -785,3 +785,30 @@ def test_a_failed_run_records_its_end_and_runs_and_report_say_so(repo, imagine):
     assert row["status"].startswith("failed: ")
     report = CliRunner().invoke(app, ["report", str(run_dir)])
     assert "run failed after" in report.stdout and "calls" in report.stdout
+
+
+def test_runs_prune_removes_finished_runs_worktree_and_branch_and_keeps_the_rest(repo, imagine):
+    """Issue 21: no way to clean up finished autoexp/* branches and worktrees."""
+    with OpenAIServer(World(imagine, [])) as server:
+        asyncio.run(make_run(repo, server, imagine, budget=Budget(0)).run())
+        unfinished = make_run(repo, server, imagine, budget=Budget(0))
+        unfinished.run_dir = repo / "runs" / "t2"
+        unfinished.tag = "t2"
+        unfinished._open()  # opened, never ended: resumable, so kept
+    runs = repo / "runs"
+    dry = CliRunner().invoke(app, ["runs", "--prune", "--dry-run", "--runs", str(runs), "--json"])
+    rows = {json.loads(x)["run"].rsplit("/", 1)[-1]: json.loads(x) for x in dry.stdout.splitlines()}
+    assert rows["t1"]["action"] == "would prune" and rows["t2"]["action"] == "left"
+    assert "--resume" in rows["t2"]["why"]
+    assert (runs / "t1" / "worktree").exists()  # a dry run touches nothing
+
+    r = CliRunner().invoke(app, ["runs", "--prune", "--runs", str(runs)])
+    assert r.exit_code == 0, r.output
+    assert "pruned" in r.stdout and "best-skill" in r.stdout
+    assert not (runs / "t1" / "worktree").exists()
+    branches = git("branch", "--list", "autoexp/*", cwd=repo)
+    assert "autoexp/t1" not in branches and "autoexp/t2" in branches
+    assert (runs / "t1" / "experiments.jsonl").exists() and (runs / "t1" / "best-skill").is_dir()
+    assert CliRunner().invoke(app, ["report", str(runs / "t1")]).exit_code == 0
+    again = CliRunner().invoke(app, ["runs", "--prune", "--runs", str(runs)])
+    assert "pruned:" not in again.stdout  # nothing left to remove for t1

@@ -63,3 +63,27 @@ def test_the_readme_test_command_is_what_ci_runs():
     readme_test = re.search(r"pip install -e '\.\[test\]' && (python -m pytest\S*)", README)
     assert readme_test, "the README's two-command test line is missing"
     assert ci.strip().splitlines()[-1] == readme_test.group(1)
+
+
+# Options whose value is a file or folder the command writes, not one it reads.
+_WRITES = {"--html", "--out", "--drafts", "--runs", "--tag", "-o"}
+
+
+def test_every_file_a_readme_command_reads_exists():
+    """Issue 21: the tour named post.md, docs/guide.md and rubrics/mine.yaml, which a fresh
+    clone does not have. A placeholder is written <like-this>."""
+    missing = []
+    for block in re.findall(r"```(?:bash|sh)?\n(.*?)```", README, flags=re.S):
+        for line in block.splitlines():
+            for part in line.split("&&"):
+                part = re.sub(r"\s>\s*\S+", "", part.split(" # ")[0])  # no `> out.sarif`
+                if not re.match(r"\s*(\S+=\S*\s+)*contentloop\s", part):
+                    continue
+                words = shlex.split(part)
+                for before, word in zip(words, words[1:], strict=False):
+                    if before in _WRITES or "<" in word or word.startswith("-"):
+                        continue
+                    if "/" in word or word.endswith((".md", ".yaml", ".yml", ".toml", ".json")):
+                        if not (ROOT / word).exists() and not word.startswith("http"):
+                            missing.append(f"{word} (in: {part.strip()})")
+    assert not missing, "README commands name files a fresh clone lacks: " + "; ".join(missing)

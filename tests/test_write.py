@@ -2,6 +2,7 @@
 the OpenAI wire format (the real openai SDK on the client side)."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,43 @@ def test_a_rejected_revision_is_not_replayed_from_the_cache(imagine, tmp_path, m
     assert len(script.writer_requests) == 3
     assert [v["kept"] for v in run["versions"]] == [True, False, True]
     assert (the_run(tmp_path) / "final.md").read_text() == GOOD
+
+
+def test_dry_run_says_the_most_it_can_cost_and_calls_nothing(imagine, tmp_path):
+    """Issue 21: there was no cost estimate before a real-model write."""
+    topics = tmp_path / "topics"
+    topics.mkdir()
+    for slug in ("alpha", "beta", "gamma"):
+        (topics / f"{slug}.yaml").write_text(
+            f"title: Topic {slug}\naudience: plant managers\nangle: it matters\ntarget_words: 300\n"
+        )
+    seen: list[dict] = []
+    with OpenAIServer(lambda body: (seen.append(body), GOOD)[1]) as server:
+        out = tmp_path / "out"
+        r = run_write(server, out, "--cycles", "2", "--dry-run", "--json", topics=topics)
+        text = run_write(server, out, "--cycles", "2", "--dry-run", topics=topics)
+    assert r.exit_code == 0 and text.exit_code == 0, r.output + text.output
+    assert seen == [] and not (tmp_path / "out").exists()
+    plan = json.loads(r.stdout)
+    assert plan["versions_max"] == 9 and plan["writer_calls_max"] == 9  # 3 topics x (1 + 2)
+    assert plan["judge_calls_max"] == 9 and plan["output_tokens_max"] > 9 * 300
+    assert plan["cost_usd_max"] is None  # model "m" has no price
+    assert "cost unknown" in text.stdout and "Nothing was called" in text.stdout
+
+
+def test_write_says_what_it_used_calls_tokens_cost_time(imagine, tmp_path):
+    """Issue 21: write printed no calls, tokens, cost or time."""
+    topics = tmp_path / "topics"
+    topics.mkdir()
+    (topics / "alpha.yaml").write_text(
+        "title: Topic alpha\naudience: plant managers\nangle: it matters\ntarget_words: 300\n"
+    )
+    with OpenAIServer(
+        lambda body: verdict(imagine, 9) if role_of(body) == "judge" else GOOD
+    ) as server:
+        r = run_write(server, tmp_path / "out", "--cycles", "2", topics=topics)
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.stdout.split())
+    assert re.search(
+        r"\d+ model calls, [\d,]+ input \+ [\d,]+ output tokens, cost unknown, \d+ s", flat
+    )

@@ -69,7 +69,7 @@ def rubric_check(
 
     \b
       contentloop rubric check rubrics/techdocs.yaml
-      contentloop rubric check rubrics/mine.yaml --sample drafts/example-private-5g.md
+      contentloop rubric check rubrics/techdocs.yaml --sample drafts/example-private-5g.md
     """
     from rich.text import Text
 

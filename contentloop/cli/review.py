@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ..atomic import write_text
+from ..errors import ContentloopError
 from .common import app, emit_json, err, out, user_errors
 
 
@@ -94,13 +95,29 @@ def runs(
     drafts: Path = typer.Option(Path("drafts"), "--drafts", help="Where write put its runs."),
     runs_root: Path = typer.Option(Path("runs"), "--runs", help="Where optimize-skill runs are."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per run, per line."),
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="Remove the worktree and autoexp/<tag> branch of every finished optimize run "
+        "(ledgers and runs/<tag>/best-skill stay); failed or unfinished runs are kept for --resume.",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="With --prune: say what it would remove."
+    ),
 ) -> None:
     """List write and optimize-skill runs, newest first, with scores and cost.
 
-    Example: contentloop runs
+    Examples:
+
+    \b
+      contentloop runs
+      contentloop runs --prune --dry-run
     """
     from ..report import find_runs, run_row
 
+    if prune:
+        _prune(runs_root, dry_run, as_json)
+        return
     with user_errors():
         rows = [run_row(r) for r in find_runs(drafts, runs_root)]
     if as_json:
@@ -113,3 +130,24 @@ def runs(
     from ..report.tables import render_runs
 
     render_runs(out.console, rows)
+
+
+def _prune(runs_root: Path, dry_run: bool, as_json: bool) -> None:
+    from ..optimize.prune import prune_runs
+
+    with user_errors():
+        if not runs_root.is_dir():
+            raise ContentloopError(f"no runs folder {runs_root}.", fix="pass --runs FOLDER.")
+        rows = prune_runs(runs_root, dry_run=dry_run)
+    for row in rows:
+        if as_json:
+            emit_json(row)
+        else:
+            out.print(f"{row['action']}: {row['run']} ({row['why']})", highlight=False)
+    if not rows and not as_json:
+        out.print("nothing to prune.")
+    elif any(r["action"] == "pruned" for r in rows) and not as_json:
+        out.print(
+            "the best skill of a pruned run is still in runs/<tag>/best-skill: copy it to adopt it.",
+            highlight=False,
+        )

@@ -104,8 +104,8 @@ def score(
       contentloop score drafts/ --no-judge --json --fail-under 35
       contentloop score docs/ --no-judge --format sarif > contentloop.sarif
       contentloop score docs/ --no-judge --format github --fail-under 40
-      contentloop score post.md --backend openai --base-url http://localhost:11434/v1 --model llama3.1:8b
-      ANTHROPIC_API_KEY=... contentloop score post.md --judge-samples 3
+      contentloop score drafts/example-private-5g.md --backend openai --base-url http://localhost:11434/v1 --model llama3.1:8b
+      ANTHROPIC_API_KEY=... contentloop score drafts/ --judge-samples 3
     """
     from ..llm import CostLedger
     from ..rubric import load_rubric

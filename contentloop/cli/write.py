@@ -61,6 +61,9 @@ def write(
     concurrency: int = typer.Option(2, "--concurrency", min=1, help="Topics written at once."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Always call the models."),
     as_json: bool = typer.Option(False, "--json", help="Print each run.json, one per line."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the most it can cost (calls, tokens, dollars) and stop."
+    ),
     require_calibrated: bool = typer.Option(
         False, "--require-calibrated", help=REQUIRE_CALIBRATED_HELP
     ),
@@ -76,6 +79,7 @@ def write(
       contentloop write --topic topics/private-5g.yaml --cycles 3
       contentloop write --topics topics/ --concurrency 3 --json
       contentloop write --topic topics/techdocs/install-cli.yaml --skill techdocs
+      contentloop write --topics topics/ --backend anthropic --dry-run
     """
     import asyncio
 
@@ -94,6 +98,23 @@ def write(
         loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
             skill, rubric, wflags, jflags
         )
+        if dry_run:
+            from ..write_plan import plan_write
+
+            plan = plan_write(
+                todo,
+                loaded_skill,
+                loaded_rubric,
+                writer_backend,
+                judge_backend_obj,
+                cycles=cycles,
+                judge_samples=judge_samples,
+            )
+            if as_json:
+                emit_json(plan)
+            else:
+                _print_plan(plan)
+            return
         calibration = judge_calibration(
             loaded_rubric, judge_backend_obj, require=require_calibrated
         )
@@ -141,3 +162,21 @@ def write(
             soft_wrap=True,
         )
         raise typer.Exit(2)
+
+
+def _print_plan(plan: dict) -> None:
+    cost = plan["cost_usd_max"]
+    out.print(
+        f"{plan['topics']} topic(s), up to {plan['versions_max']} versions: at most "
+        f"{plan['writer_calls_max']} writer calls ({plan['writer']}) and "
+        f"{plan['judge_calls_max']} judge calls ({plan['judge']}), about "
+        f"{plan['input_tokens_max']:,} input + {plan['output_tokens_max']:,} output tokens, "
+        + (
+            "cost unknown (a model without a price: add it under [prices] in contentloop.toml)"
+            if cost is None
+            else f"at most ${cost:.4f}"
+        )
+        + ". Nothing was called.",
+        soft_wrap=True,
+        highlight=False,
+    )

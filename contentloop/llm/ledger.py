@@ -40,6 +40,18 @@ def price_for(backend: str, model: str) -> dict[str, float] | None:
     return None
 
 
+def estimate_usd(parts: list[tuple[str, str, float, float]]) -> float | None:
+    """Dollars for (backend, model, input tokens, output tokens) parts at list prices, before
+    any call; None when a model's price is unknown (the embedded model's is 0)."""
+    usd = 0.0
+    for backend, model, tokens_in, tokens_out in parts:
+        price = price_for(backend, model)
+        if price is None:
+            return None
+        usd += (tokens_in * price["input"] + tokens_out * price["output"]) / 1e6
+    return round(usd, 4)
+
+
 def cost_usd(response: Response) -> float | None:
     """USD for one call; cached answers cost nothing; None when the price is unknown."""
     if response.cached:

@@ -71,7 +71,7 @@ def expected_stages(
 
 def plan_run(run: OptimizeRun, skill: Skill) -> dict[str, Any]:
     from ..judge import system_prompt
-    from ..llm.ledger import price_for
+    from ..llm.ledger import estimate_usd
 
     g, r, topics = run.gate, run.repeats, len(run.topics)
     sd = run.assumed_noise
@@ -98,13 +98,7 @@ def plan_run(run: OptimizeRun, skill: Skill) -> dict[str, Any]:
             (run.judge.client.backend, drafts * judge_in, drafts * judge_out),
             (run.optimizer.backend, x * opt_in, x * opt_out),
         ]
-        usd: float | None = 0.0
-        for backend, tin, tout in parts:
-            price = price_for(backend.name, backend.model)
-            if price is None or usd is None:
-                usd = None
-            else:
-                usd += (tin * price["input"] + tout * price["output"]) / 1e6
+        usd = estimate_usd([(b.name, b.model, tin, tout) for b, tin, tout in parts])
         return (
             None if usd is None else round(usd, 2),
             int(sum(p[1] for p in parts)),

@@ -22,6 +22,7 @@ class WriteView:
                 "best": "",
                 "last": "",
                 "asked": "",
+                "done": 0,
             }
             for s in slugs
         }
@@ -48,6 +49,7 @@ class WriteView:
             row["version"] = f"v{ev['version']}/{self.cycles}"
         run = ev.get("run")
         if run is not None and run.versions:
+            row["done"] = len(run.versions)
             last = run.versions[-1]
             row["last"] = f"{last.card.total:g}" + ("" if last.kept else " (not kept)")
             row["best"] = f"{run.best.card.total:g}" if run.best else ""
@@ -57,11 +59,20 @@ class WriteView:
             )
         self.live.refresh()
 
+    def _eta(self, now: float) -> str:
+        """Time left at the pace so far, if every topic used every cycle (a run that reaches
+        the target stops sooner, so it is an upper estimate)."""
+        done = sum(r["done"] for r in self.rows.values())
+        total = len(self.rows) * (self.cycles + 1)
+        if not done or done >= total:
+            return ""
+        return f", at most ~{(now - self.started) / done * (total - done):.0f} s left"
+
     def _table(self) -> Table:
         now = time.monotonic()
         t = Table(
             title=f"contentloop write: {self.cycles} cycle(s), target {self.target:g}, "
-            f"{now - self.started:.0f} s",
+            f"{now - self.started:.0f} s{self._eta(now)}",
             title_justify="left",
         )
         for col in ("topic", "version", "phase", "last", "best", "last cycle targeted"):

@@ -173,6 +173,16 @@ def render_write_summary(console: Console, run: Any) -> None:
                 c.name, f"{old[c.name]:g}", f"{c.score:g}", f"{delta:+g}" if delta else ""
             )
     console.print(table)
+    usage = run.to_json()
+    cost = usage["cost_usd"]
+    tokens = usage["tokens"]
+    console.print(
+        f"{usage['calls']} model calls, {tokens['input_tokens']:,} input + "
+        f"{tokens['output_tokens']:,} output tokens, "
+        f"{'cost unknown' if cost is None else f'${cost:.4f}'}, {usage['seconds']:.0f} s",
+        style="dim",
+        highlight=False,
+    )
     state = best.card.judge.calibration if best.card.judge else None
     if best.card.judge_note:
         console.print(

@@ -1,0 +1,85 @@
+"""Remove what finished optimize runs leave in git: the worktree under runs/<tag>/worktree and
+the branch autoexp/<tag>. The ledgers, the best skill (runs/<tag>/best-skill) and the kept
+snapshots stay, so `report` still reads the run and the best skill can still be adopted by
+copying it.
+
+Only runs whose run.json records a finished end are pruned: a run that failed, was
+interrupted or has no end (still going, or killed) may be resumed, and needs both. A run
+another process holds is left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from ..errors import ContentloopError
+from ..runlock import run_lock
+
+
+def _git(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def _repo_of(run_dir: Path, meta: dict[str, Any]) -> Path | None:
+    """The repository the run's branch lives in: the worktree's, or the skill's."""
+    for place in (run_dir / "worktree", Path(meta.get("skill") or "")):
+        if place.is_dir():
+            common = _git("rev-parse", "--path-format=absolute", "--git-common-dir", cwd=place)
+            if common.returncode == 0:
+                git_dir = Path(common.stdout.strip())
+                return git_dir.parent if git_dir.name == ".git" else git_dir
+    return None
+
+
+def prune_runs(runs_root: Path, *, dry_run: bool = False) -> list[dict[str, str]]:
+    """One row per optimize run under `runs_root`: pruned (or would be), or left and why."""
+    rows = []
+    for run_dir in sorted(p for p in runs_root.iterdir() if (p / "run.json").is_file()):
+        try:
+            meta = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            rows.append({"run": str(run_dir), "action": "left", "why": "run.json unreadable"})
+            continue
+        if "versions" in meta or not meta.get("use_git", False):
+            continue  # a write run, or an optimize run without git: nothing in git to remove
+        tag = meta.get("tag") or run_dir.name
+        status = (meta.get("end") or {}).get("status")
+        if status != "finished":
+            why = f"ended {status}" if status else "no end recorded (running, or killed)"
+            rows.append({"run": str(run_dir), "action": "left", "why": f"{why}: --resume needs it"})
+            continue
+        repo = _repo_of(run_dir, meta)
+        branch = f"autoexp/{tag}"
+        if repo is None:
+            rows.append(
+                {"run": str(run_dir), "action": "left", "why": "its git repository is gone"}
+            )
+            continue
+        has_branch = bool(_git("branch", "--list", branch, cwd=repo).stdout.strip())
+        has_tree = (run_dir / "worktree").exists()
+        if not (has_branch or has_tree):
+            continue  # pruned before
+        if dry_run:
+            rows.append({"run": str(run_dir), "action": "would prune", "why": branch})
+            continue
+        try:
+            with run_lock(run_dir):
+                if has_tree:
+                    done = _git(
+                        "worktree", "remove", "--force", str(run_dir / "worktree"), cwd=repo
+                    )
+                    if done.returncode != 0:
+                        raise ContentloopError(f"git worktree remove failed: {done.stderr.strip()}")
+                _git("worktree", "prune", cwd=repo)
+                if has_branch:
+                    done = _git("branch", "-D", branch, cwd=repo)
+                    if done.returncode != 0:
+                        raise ContentloopError(f"git branch -D failed: {done.stderr.strip()}")
+        except ContentloopError as exc:
+            rows.append({"run": str(run_dir), "action": "left", "why": exc.message})
+            continue
+        rows.append({"run": str(run_dir), "action": "pruned", "why": branch})
+    return rows

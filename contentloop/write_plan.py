@@ -1,0 +1,58 @@
+"""What a `write` will cost before it runs (`write --dry-run`): calls, tokens and dollars at
+most, if every topic uses every cycle (a run that reaches --target stops sooner)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .llm import Backend
+from .rubric import Rubric
+from .skill import Skill
+from .topic import Topic
+
+# Rough token counts: 4 characters a token, 1.4 tokens a word, a verdict of ~600 tokens, and
+# ~300 tokens of feedback (the failed checks, the weakest criterion) in a revise request.
+CHARS_PER_TOKEN = 4
+TOKENS_PER_WORD = 1.4
+VERDICT_TOKENS = 600
+FEEDBACK_TOKENS = 300
+
+
+def plan_write(
+    topics: list[Topic],
+    skill: Skill,
+    rubric: Rubric,
+    writer: Backend,
+    judge: Backend,
+    *,
+    cycles: int,
+    judge_samples: int,
+) -> dict[str, Any]:
+    from .judge import system_prompt
+    from .llm.ledger import estimate_usd
+
+    judges = list(getattr(judge, "members", None) or [judge])
+    versions = len(topics) * (cycles + 1)
+    words = sum(t.target_words for t in topics) / max(1, len(topics))
+    draft_out = words * TOKENS_PER_WORD
+    first_in = len(skill.prompt) / CHARS_PER_TOKEN + 150
+    revise_in = first_in + draft_out + FEEDBACK_TOKENS  # the draft goes back with the feedback
+    writer_in = len(topics) * first_in + len(topics) * cycles * revise_in
+    writer_out = versions * draft_out
+    verdicts = versions * judge_samples
+    judge_in = verdicts * (len(system_prompt(rubric)) / CHARS_PER_TOKEN + draft_out)
+    judge_out = verdicts * VERDICT_TOKENS
+    parts = [(writer.name, writer.model, writer_in, writer_out)] + [
+        (j.name, j.model, judge_in, judge_out) for j in judges
+    ]
+    return {
+        "topics": len(topics),
+        "versions_max": versions,
+        "writer_calls_max": versions,
+        "judge_calls_max": verdicts * len(judges),
+        "input_tokens_max": int(sum(p[2] for p in parts)),
+        "output_tokens_max": int(sum(p[3] for p in parts)),
+        "cost_usd_max": estimate_usd(parts),
+        "writer": f"{writer.name}:{writer.model}",
+        "judge": ", ".join(f"{j.name}:{j.model}" for j in judges),
+    }
