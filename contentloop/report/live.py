@@ -93,7 +93,12 @@ class OptimizeView:
         self.phase, self.n = "starting", 0
         self.stage = ""
         self.run: Any = None
-        self.live = Live(self._table(), console=console, refresh_per_second=2, transient=True)
+        self.started = self.phase_since = time.monotonic()
+        self.first_done: tuple[int, float] | None = None  # (experiment, time) of the first logged
+        # A callable: the elapsed times tick while one long stage runs and no event arrives.
+        self.live = Live(
+            console=console, refresh_per_second=2, transient=True, get_renderable=self._table
+        )
 
     def __enter__(self) -> OptimizeView:
         self.live.__enter__()
@@ -104,7 +109,11 @@ class OptimizeView:
 
     def event(self, ev: dict[str, Any]) -> None:
         r = self.run = ev["run"]
+        if ev["phase"] != self.phase:
+            self.phase_since = time.monotonic()
         self.phase, self.n = ev["phase"], ev.get("experiment", self.n)
+        if ev["phase"] == "logged" and ev.get("experiment") and self.first_done is None:
+            self.first_done = (ev["experiment"], time.monotonic())
         if ev["phase"] == "baseline_done":
             noise = r.noise()
             self.live.console.print(
@@ -146,7 +155,20 @@ class OptimizeView:
                     st = r.records[-1].stages[-1]
                     line += f"  [{len(r.records[-1].stages)} stage(s), {st.rule}]"
             self.live.console.print(line, soft_wrap=True, highlight=False, markup=False)
-        self.live.update(self._table())
+        self.live.refresh()
+
+    def _eta(self, now: float) -> str:
+        """At the pace of the experiments logged so far, how long the rest of the
+        --max-experiments budget takes (confirmation drafts not included)."""
+        r = self.run
+        if r is None or self.first_done is None:
+            return ""
+        first, at = self.first_done
+        done = r.state.last_experiment - first
+        left = r.budget.max_experiments - r.state.last_experiment
+        if done <= 0 or left <= 0:
+            return ""
+        return f", about {(now - at) / done * left / 60:.0f} min left for {left} more"
 
     @staticmethod
     def _spent(r: Any) -> str:
@@ -160,9 +182,14 @@ class OptimizeView:
         t.add_column("value")
         r = self.run
         if r is None:
-            t.add_row("phase", self.phase)
+            t.add_row("phase", f"{self.phase} {time.monotonic() - self.phase_since:.0f} s")
             return t
-        t.add_row("experiment", f"{self.n} of {r.budget.max_experiments}  ({self.phase})")
+        now = time.monotonic()
+        t.add_row(
+            "experiment",
+            f"{self.n} of {r.budget.max_experiments}  ({self.phase} {now - self.phase_since:.0f} s)",
+        )
+        t.add_row("elapsed", f"{(now - self.started) / 60:.1f} min{self._eta(now)}")
         if r.state.baseline is not None:
             t.add_row(
                 "score",
