@@ -57,7 +57,7 @@ def append_line(path: Path, line: str) -> None:
     """Append one whole record and fsync it: a ledger line survives a crash or is absent."""
     # Unbuffered, so a failed write leaves nothing queued to be flushed later.
     data = redact(line).encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)  # the umask decides
     try:
         size = os.fstat(fd).st_size
         try:

@@ -40,7 +40,7 @@ def _holder(fd: int) -> str:
 def run_lock(run_dir: Path) -> Iterator[None]:
     """Hold runs/<tag>/ for this process, or raise naming the process that holds it."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(run_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)  # the umask decides
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import resource
+import stat
 import subprocess
 import sys
 
@@ -119,3 +120,25 @@ def test_write_into_a_read_only_folder_exits_2_and_writes_nothing(imagine, read_
     message = " ".join(r.stderr.split())
     assert "read-only" in message and str(read_only_dir) in message and "Fix:" in message
     assert list(read_only_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("umask", [0o002, 0o022, 0o077])
+def test_files_follow_the_users_umask(tmp_path, umask):
+    """Issue 21: draft and run files were created 0600 whatever the umask. The umask is read
+    when contentloop.atomic is imported, so each case runs in its own interpreter."""
+    code = (
+        "import os, sys\n"
+        f"os.umask({umask})\n"
+        "from pathlib import Path\n"
+        "from contentloop.atomic import write_text, append_line\n"
+        "from contentloop.runlock import run_lock\n"
+        "d = Path(sys.argv[1])\n"
+        "write_text(d / 'draft.md', 'x')\n"
+        "append_line(d / 'ledger.jsonl', '{}\\n')\n"
+        "with run_lock(d / 'run'):\n"
+        "    pass\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
+    want = 0o666 & ~umask
+    for name in ("draft.md", "ledger.jsonl", "run/.lock"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == want, name
