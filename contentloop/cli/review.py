@@ -104,6 +104,11 @@ def runs(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="With --prune: say what it would remove."
     ),
+    include_failed: bool = typer.Option(
+        False,
+        "--include-failed",
+        help="With --prune: also runs that failed, stopped or were interrupted (no --resume after).",
+    ),
 ) -> None:
     """List write and optimize-skill runs, newest first, with scores and cost.
 
@@ -116,7 +121,7 @@ def runs(
     from ..report import find_runs, run_row
 
     if prune:
-        _prune(runs_root, dry_run, as_json)
+        _prune(runs_root, dry_run, as_json, include_failed)
         return
     with user_errors():
         rows = [run_row(r) for r in find_runs(drafts, runs_root)]
@@ -132,13 +137,13 @@ def runs(
     render_runs(out.console, rows)
 
 
-def _prune(runs_root: Path, dry_run: bool, as_json: bool) -> None:
+def _prune(runs_root: Path, dry_run: bool, as_json: bool, include_failed: bool) -> None:
     from ..optimize.prune import prune_runs
 
     with user_errors():
         if not runs_root.is_dir():
             raise ContentloopError(f"no runs folder {runs_root}.", fix="pass --runs FOLDER.")
-        rows = prune_runs(runs_root, dry_run=dry_run)
+        rows = prune_runs(runs_root, dry_run=dry_run, include_failed=include_failed)
     for row in rows:
         if as_json:
             emit_json(row)

@@ -34,8 +34,12 @@ def _repo_of(run_dir: Path, meta: dict[str, Any]) -> Path | None:
     return None
 
 
-def prune_runs(runs_root: Path, *, dry_run: bool = False) -> list[dict[str, str]]:
-    """One row per optimize run under `runs_root`: pruned (or would be), or left and why."""
+def prune_runs(
+    runs_root: Path, *, dry_run: bool = False, include_failed: bool = False
+) -> list[dict[str, str]]:
+    """One row per optimize run under `runs_root`: pruned (or would be), or left and why.
+    With `include_failed`, runs that ended failed, stopped or interrupted go too (they can
+    then no longer be resumed); a run with no end recorded never does."""
     rows = []
     for run_dir in sorted(p for p in runs_root.iterdir() if (p / "run.json").is_file()):
         try:
@@ -47,7 +51,7 @@ def prune_runs(runs_root: Path, *, dry_run: bool = False) -> list[dict[str, str]
             continue  # a write run, or an optimize run without git: nothing in git to remove
         tag = meta.get("tag") or run_dir.name
         status = (meta.get("end") or {}).get("status")
-        if status != "finished":
+        if status != "finished" and not (include_failed and status):
             why = f"ended {status}" if status else "no end recorded (running, or killed)"
             rows.append({"run": str(run_dir), "action": "left", "why": f"{why}: --resume needs it"})
             continue
