@@ -812,3 +812,76 @@ def test_runs_prune_removes_finished_runs_worktree_and_branch_and_keeps_the_rest
     assert CliRunner().invoke(app, ["report", str(runs / "t1")]).exit_code == 0
     again = CliRunner().invoke(app, ["runs", "--prune", "--runs", str(runs)])
     assert "pruned:" not in again.stdout  # nothing left to remove for t1
+
+
+def test_runs_prune_include_failed_removes_a_failed_runs_branch_too(repo, imagine):
+    with OpenAIServer(FlakyJudgeWorld(imagine, [], always=True)) as server:
+        with pytest.raises(ContentloopError):
+            asyncio.run(make_run(repo, server, imagine, budget=Budget(0)).run())
+    runs = repo / "runs"
+    kept = CliRunner().invoke(app, ["runs", "--prune", "--runs", str(runs), "--json"])
+    assert json.loads(kept.stdout)["action"] == "left"  # failed: kept for --resume by default
+    r = CliRunner().invoke(app, ["runs", "--prune", "--include-failed", "--runs", str(runs)])
+    assert r.exit_code == 0 and "pruned" in r.stdout
+    assert "autoexp/t1" not in git("branch", "--list", "autoexp/*", cwd=repo)
+
+
+def test_the_optimizer_is_its_own_role_on_its_own_server(repo, imagine, monkeypatch):
+    """Issue 16: a large API model proposes while a small local server writes and judges.
+    Writer and judge on an OpenAI-compatible loopback server, the optimizer on an Anthropic
+    one: each call lands on its own server, and the ledger prices them by role."""
+    from contentloop.testing import AnthropicServer
+
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key")
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    world = World(imagine, [edit("voice", voice + "\n- MAGIC\n", "magic helps")])
+    on_openai: list[str] = []
+    on_anthropic: list[str] = []
+
+    def local(body):
+        on_openai.append(role_of(body))
+        return world(body)
+
+    def api(body):
+        on_anthropic.append(role_of(body))
+        return world(body)
+
+    with OpenAIServer(local) as small, AnthropicServer(api) as big:
+        args = [
+            *("optimize-skill", "--topics", "topics", "--skill", "skills/imagine"),
+            *("--tag", "roles", "--max-experiments", "1", "--json", "--no-cache"),
+            *("--backend", "openai", "--base-url", small.url + "/v1", "--model", "small-m"),
+            *("--optimizer-backend", "anthropic", "--optimizer-base-url", big.url),
+            *("--optimizer-model", "claude-sonnet-4-6"),
+        ]
+        r = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert on_anthropic == ["optimizer"]
+    assert "optimizer" not in on_openai and {"writer", "judge"} <= set(on_openai)
+    summary = json.loads(r.stdout)
+    assert summary["by_role"]["optimizer"]["calls"] == 1
+    assert summary["by_role"]["optimizer"]["cost_usd"] > 0  # a priced model
+    assert summary["by_role"]["writer"]["cost_usd"] is None  # "small-m" has no price
+    meta = json.loads((repo / "runs" / "roles" / "run.json").read_text())
+    assert meta["optimizer"]["backend"] == "anthropic" and meta["writer"]["backend"] == "openai"
+
+
+def test_optimizer_settings_come_from_the_environment_and_contentloop_toml(tmp_path, monkeypatch):
+    from contentloop.llm import RoleConfig, resolve
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    writer = RoleConfig(backend="openai", base_url="http://127.0.0.1:9/v1", model="w")
+    same = resolve("optimizer", RoleConfig(), writer)
+    assert (same.backend, same.model, same.base_url) == ("openai", "w", "http://127.0.0.1:9/v1")
+    (tmp_path / "contentloop.toml").write_text(
+        '[optimizer]\nbackend = "openai"\nbase_url = "http://127.0.0.1:8/v1"\nmodel = "big"\n'
+    )
+    from contentloop.llm.config import role_configured
+
+    assert role_configured("optimizer")
+    filed = resolve("optimizer", RoleConfig(), writer)
+    assert (filed.model, filed.base_url) == ("big", "http://127.0.0.1:8/v1")
+    monkeypatch.setenv("CONTENTLOOP_OPTIMIZER_MODEL", "env-model")
+    assert resolve("optimizer", RoleConfig(), writer).model == "env-model"

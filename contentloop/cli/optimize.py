@@ -121,6 +121,14 @@ def optimize_skill(
     ),
     audit_judge_model: str | None = typer.Option(None, "--audit-judge-model"),
     audit_judge_base_url: str | None = typer.Option(None, "--audit-judge-base-url"),
+    optimizer_backend_name: str | None = typer.Option(
+        None,
+        "--optimizer-backend",
+        help=f"Proposer backend (default: the writer's): {BACKEND_HELP}",
+    ),
+    optimizer_base_url: str | None = typer.Option(
+        None, "--optimizer-base-url", help="Proposer server URL (openai backend)."
+    ),
     optimizer_model: str | None = typer.Option(
         None, "--optimizer-model", help="Proposer model (default: the writer's)."
     ),
@@ -229,9 +237,15 @@ def optimize_skill(
                         fix="pass --audit-judge-backend and --audit-judge-model of another "
                         "model family.",
                     )
+            from ..llm.config import role_configured
+
+            oflags = backend_flags(
+                optimizer_backend_name, optimizer_model, optimizer_base_url, timeout
+            )
             optimizer_backend = (
-                make_backend_for("writer", **{**wflags, "model": optimizer_model})
-                if optimizer_model
+                make_backend_for("optimizer", writer_flags=wflags, **oflags)
+                if any(v is not None for k, v in oflags.items() if k != "timeout")
+                or role_configured("optimizer")
                 else writer_backend
             )
             if batch:

@@ -37,11 +37,21 @@ from . import local
 from .types import Backend
 
 BackendName = Literal["anthropic", "openai", "local"]
-Role = Literal["writer", "judge"]
+Role = Literal["writer", "judge", "optimizer"]
+_PREFIX = {
+    "writer": "CONTENTLOOP_",
+    "judge": "CONTENTLOOP_JUDGE_",
+    "optimizer": "CONTENTLOOP_OPTIMIZER_",
+}
+_MODEL_FLAG = {"writer": "--model", "judge": "--judge-model", "optimizer": "--optimizer-model"}
 CONFIG_FILE = "contentloop.toml"
 DEFAULT_MODELS: dict[str, dict[str, str]] = {
-    "anthropic": {"writer": "claude-sonnet-4-6", "judge": "claude-haiku-4-5"},
-    "local": {"writer": local.MODEL_NAME, "judge": local.MODEL_NAME},
+    "anthropic": {
+        "writer": "claude-sonnet-4-6",
+        "judge": "claude-haiku-4-5",
+        "optimizer": "claude-sonnet-4-6",
+    },
+    "local": {"writer": local.MODEL_NAME, "judge": local.MODEL_NAME, "optimizer": local.MODEL_NAME},
 }
 
 
@@ -88,11 +98,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             fix='write key = "value" lines under [writer] or [judge]; see contentloop.example.toml.',
         ) from exc
     for section in data:
-        if section not in ("writer", "judge", "prices"):
+        if section not in ("writer", "judge", "optimizer", "prices"):
             raise ContentloopError(
                 f"unknown section [{section}].",
                 path=path,
-                fix='use [writer], [judge] and [prices.<backend>."<model>"].',
+                fix='use [writer], [judge], [optimizer] and [prices.<backend>."<model>"].',
             )
     return data
 
@@ -159,7 +169,7 @@ def _file_config(path: Path) -> dict[Role, RoleConfig]:
 
 
 def _env(role: Role) -> RoleConfig:
-    prefix = "CONTENTLOOP_" if role == "writer" else "CONTENTLOOP_JUDGE_"
+    prefix = _PREFIX[role]
     values = {k: os.environ.get(prefix + k.upper()) for k in ("backend", "model", "base_url")}
     try:
         return RoleConfig.model_validate({k: v for k, v in values.items() if v})
@@ -181,13 +191,16 @@ def resolve(role: Role, flags: RoleConfig, writer_flags: RoleConfig | None = Non
     file = _file_config(Path.cwd() / CONFIG_FILE)
     own = _merge(flags, _env(role), file.get(role, RoleConfig()))
     explicit = own.backend is not None
+    writer = _merge(writer_flags or RoleConfig(), _env("writer"), file.get("writer", RoleConfig()))
     if role == "judge" and own.backend is None:
-        writer = _merge(
-            writer_flags or RoleConfig(), _env("writer"), file.get("writer", RoleConfig())
-        )
         own = _merge(own, RoleConfig(backend=writer.backend, base_url=writer.base_url))
         if own.backend == "openai" and own.model is None:
             own = _merge(own, RoleConfig(model=writer.model))  # one local server, one model
+    if role == "optimizer" and own.backend is None:
+        # Unset, the optimizer is the writer: same server and, unless named, the same model.
+        own = _merge(own, writer)
+        if own.model is None:
+            own = _merge(own, RoleConfig(model=_resolved_writer_model(writer)))
     backend = own.backend
     if backend is None:
         if own.base_url:
@@ -198,7 +211,7 @@ def resolve(role: Role, flags: RoleConfig, writer_flags: RoleConfig | None = Non
             backend = "local"
     model = own.model or DEFAULT_MODELS.get(backend, {}).get(role)
     if model is None:
-        flag = "--model" if role == "writer" else "--judge-model"
+        flag = _MODEL_FLAG[role]
         raise ContentloopError(
             f"the {backend} backend needs a model name for the {role}.",
             fix=f"pass {flag} (for Ollama, a name from `ollama list`, e.g. llama3.1:8b).",
@@ -218,6 +231,25 @@ def resolve(role: Role, flags: RoleConfig, writer_flags: RoleConfig | None = Non
         max_retries=own.max_retries if own.max_retries is not None else 4,
         explicit=explicit,
     )
+
+
+def role_configured(role: Role) -> bool:
+    """Does the environment or contentloop.toml set anything for `role`?"""
+    if any(os.environ.get(f"{_PREFIX[role]}{k}") for k in ("BACKEND", "MODEL", "BASE_URL")):
+        return True
+    section = _file_config(Path.cwd() / CONFIG_FILE).get(role)
+    return section is not None and bool(section.model_dump(exclude_none=True))
+
+
+def _resolved_writer_model(writer: RoleConfig) -> str | None:
+    if writer.model:
+        return writer.model
+    backend = writer.backend or (
+        "openai"
+        if writer.base_url
+        else ("anthropic" if os.environ.get("ANTHROPIC_API_KEY") else "local")
+    )
+    return DEFAULT_MODELS.get(backend, {}).get("writer")
 
 
 def make_backend(choice: ModelChoice) -> Backend:

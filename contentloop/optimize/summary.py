@@ -87,6 +87,13 @@ def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
         "cost_usd": totals["cost_usd"],
         "calls": totals["calls"],
         "writer_calls": sum(1 for r in run.costs.records if r.role == "writer" and not r.cached),
+        # Calls, tokens and dollars per role: a large API proposer beside a small local writer
+        # costs differently from each, and this is where that shows.
+        "by_role": {
+            role: run.costs.totals(role)
+            for role in ("writer", "judge", "optimizer", "audit")
+            if any(r.role == role for r in run.costs.records)
+        },
         "seconds": round(seconds, 1),
         # Printed either way when an edit was kept (the terminal says when the best is not
         # shown better); None when the best is the baseline, so there is nothing to adopt.
