@@ -885,3 +885,44 @@ def test_optimizer_settings_come_from_the_environment_and_contentloop_toml(tmp_p
     assert (filed.model, filed.base_url) == ("big", "http://127.0.0.1:8/v1")
     monkeypatch.setenv("CONTENTLOOP_OPTIMIZER_MODEL", "env-model")
     assert resolve("optimizer", RoleConfig(), writer).model == "env-model"
+
+
+def test_warm_start_begins_at_the_earlier_best_and_shows_its_history(repo, imagine, monkeypatch):
+    """Issue 16, item 4: --warm-start runs/<tag> starts from that run's best skill, measured
+    afresh, and the proposer sees that run's tries."""
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    with OpenAIServer(World(imagine, [edit("voice", voice + "\n- MAGIC\n", "magic helps")])) as s:
+        first = asyncio.run(make_run(repo, s, imagine, budget=Budget(1)).run())
+    assert first["counts"] == {"keep": 1}
+
+    monkeypatch.chdir(repo)
+    prompts: list[str] = []
+    world = World(imagine, [edit("examples", "Short.", "shorter examples")])
+
+    def server(body):
+        if role_of(body) == "optimizer":
+            prompts.append(body["messages"][-1]["content"])
+        return world(body)
+
+    with OpenAIServer(server) as s:
+        args = [
+            *("optimize-skill", "--topics", "topics", "--skill", "skills/imagine"),
+            *("--tag", "t2", "--warm-start", "runs/t1", "--max-experiments", "1"),
+            *("--backend", "openai", "--base-url", s.url + "/v1", "--model", "m", "--json"),
+        ]
+        r = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    second = json.loads(r.stdout)
+    # The warm skill (with MAGIC, so GOOD drafts) is the new baseline, measured afresh.
+    assert second["baseline"] == pytest.approx(first["best"])
+    baseline_rows = [
+        json.loads(x)
+        for x in (repo / "runs" / "t2" / "samples.jsonl").read_text().splitlines()
+        if json.loads(x)["role"] == "baseline"
+    ]
+    assert baseline_rows
+    log = git("log", "--format=%s", "autoexp/t2", cwd=repo)
+    assert "warm start: the best skill of t1" in log
+    assert "(earlier run t1) magic helps" in prompts[0]
+    meta = json.loads((repo / "runs" / "t2" / "run.json").read_text())
+    assert meta["warm_start"].endswith("runs/t1")

@@ -121,6 +121,12 @@ def optimize_skill(
     ),
     audit_judge_model: str | None = typer.Option(None, "--audit-judge-model"),
     audit_judge_base_url: str | None = typer.Option(None, "--audit-judge-base-url"),
+    warm_start: Path | None = typer.Option(
+        None,
+        "--warm-start",
+        help="Start from runs/<tag>'s best skill (its baseline measured afresh) and show the "
+        "proposer that run's tries.",
+    ),
     optimizer_backend_name: str | None = typer.Option(
         None,
         "--optimizer-backend",
@@ -280,6 +286,7 @@ def optimize_skill(
                 writer_backend=writer_backend,
                 judge_backend=judge_backend_obj,
                 optimizer_backend=optimizer_backend,
+                warm_start=warm_start,
                 run_dir=run_dir,
                 tag=run_tag,
                 repeats=repeats,

@@ -83,9 +83,14 @@ class OptimizeRun:
         noise_source: str = "--noise",
         calibration: dict[str, Any] | None = None,
         audit_backend: Backend | None = None,
+        warm_start: Path | None = None,
     ) -> None:
         """Nothing is written and no branch is made until `run()`: a caller can show
         `estimate()` first and let the user back out."""
+        # --warm-start runs/<tag>: start from that run's best skill (its baseline measured
+        # afresh here) and show the proposer that run's tries and retrospective.
+        self.warm_start = warm_start.resolve() if warm_start is not None else None
+        self.prior_history = warm_history(self.warm_start) if self.warm_start else []
         self.topics, self.rubric, self.repeats = topics, rubric, repeats
         # Held-out topics are measured only in the final confirmation, for baseline and best,
         # never shown to the proposer: a gain that holds on training topics but not here is
@@ -95,7 +100,7 @@ class OptimizeRun:
         self.assumed_noise = assumed_noise
         self.noise_source = noise_source
         self.calibration = calibration  # the judge's card status when the run started
-        self.retro = ""
+        self.retro = retrospective(self.prior_history) if self.prior_history else ""
         self.interrupts = 0
         self._task: asyncio.Task[Any] | None = None
         self.resumed = resume
@@ -322,12 +327,16 @@ class OptimizeRun:
         if self.state.baseline is None:
             self.ledger.reset()
             self._records = []
+            if self.warm_start:
+                # Before the baseline, also on a resume killed before it: copying is idempotent.
+                warm_skill(self.ws, self.warm_start)
             await self._baseline()
         else:
             self.started -= self.state.seconds
             last = self.state.last_experiment
             if last >= 10:
-                self.retro = retrospective([h for h in self.history if h["n"] <= last - last % 10])
+                own = [h for h in self.history if h["n"] <= last - last % 10]
+                self.retro = retrospective(self.prior_history + own)
             self.ws.restore(self.state.best_commit, last)
         await self._loop()
         if self.stop_reason != "Ctrl-C" and "consecutive crashes" not in self.stop_reason:
@@ -375,7 +384,7 @@ class OptimizeRun:
                 self.stop_reason = reason
                 break
             if n > 1 and (n - 1) % 10 == 0:
-                self.retro = retrospective(self.history)
+                self.retro = retrospective(self.prior_history + self.history)
                 self.on_event(
                     {"phase": "retrospective", "experiment": n, "text": self.retro, "run": self}
                 )
@@ -399,7 +408,7 @@ class OptimizeRun:
                 max_points=self.rubric.max_points,
                 n_drafts=sum(len(v) for v in self.measure.totals(self.state.best_skill).values()),
                 noise=self.noise().sd,
-                history=self.history,
+                history=self.prior_history + self.history,
                 explored=dict(self.state.explored),
                 worst=self.measure.worst(self.state.best_skill),
                 attempt=n,
@@ -567,6 +576,7 @@ class OptimizeRun:
             | ({"not_measured": self.judge.not_measured} if self.judge.not_measured else {}),
             "optimizer": ident(self.optimizer.backend),
             "audit": ident(self.audit.client.backend) if self.audit else None,
+            "warm_start": str(self.warm_start) if self.warm_start else None,
         }
 
     def summary(self) -> dict[str, Any]:
@@ -599,6 +609,49 @@ class OptimizeRun:
 
 
 __all__ = ["Budget", "Event", "OptimizeRun", "retrospective"]
+
+
+def warm_history(run_dir: Path) -> list[dict[str, Any]]:
+    """The experiments of an earlier run, as the proposer's history shows them, each marked
+    with the run it came from."""
+    from .ledger import RunLedger
+
+    if not (run_dir / "experiments.jsonl").exists():
+        raise ContentloopError(
+            "is not an optimize run (no experiments.jsonl).",
+            path=run_dir,
+            fix="pass --warm-start runs/<tag> of a finished optimize-skill run.",
+        )
+    return [
+        {
+            "n": r["experiment"],
+            "section": r.get("section") or "-",
+            "status": r["status"],
+            "delta": r.get("delta"),
+            "description": f"(earlier run {run_dir.name}) {r['description']}",
+        }
+        for r in RunLedger.read_records(run_dir / "experiments.jsonl")
+        if r.get("kind", "experiment") == "experiment" and r["experiment"] > 0
+    ]
+
+
+def warm_skill(ws: Any, run_dir: Path) -> None:
+    """Put the earlier run's best skill in the workspace and commit it, so the baseline of
+    this run is that skill, measured afresh."""
+    best = run_dir / "best-skill"
+    if not best.is_dir():
+        raise ContentloopError(
+            "has no best-skill folder.",
+            path=run_dir,
+            fix="warm-start from a run that measured at least its baseline.",
+        )
+    for f in sorted(best.rglob("*")):
+        if f.is_file():
+            target = ws.skill_dir / f.relative_to(best)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(f.read_bytes())
+    if ws.has_changes():
+        ws.commit(f"warm start: the best skill of {run_dir.name}")
 
 
 def _proposal_failure(exc: Exception) -> str:

@@ -107,4 +107,5 @@ def reopen_run(
         concurrency=meta["concurrency"],
         on_event=on_event,
         resume=True,
+        warm_start=Path(meta["warm_start"]) if meta.get("warm_start") else None,
     )

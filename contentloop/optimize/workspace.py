@@ -78,6 +78,9 @@ class GitWorkspace:
     def head(self) -> str:
         return _git("rev-parse", "--short=12", "HEAD", cwd=self.tree)
 
+    def has_changes(self) -> bool:
+        return bool(_git("status", "--porcelain", "--", str(self.rel), cwd=self.tree))
+
     def commit(self, message: str) -> str:
         _git("add", "-A", "--", str(self.rel), cwd=self.tree)
         _git(*self._identity, "commit", "-q", "-m", message, cwd=self.tree)
@@ -130,6 +133,9 @@ class SnapshotWorkspace:
 
     def head(self) -> str:
         return f"snap-{self._n:04d}"
+
+    def has_changes(self) -> bool:
+        return True  # snapshots are cheap; a no-op "commit" only numbers the version
 
     def commit(self, message: str) -> str:
         self._n += 1
