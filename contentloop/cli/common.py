@@ -151,24 +151,30 @@ PANEL_HELP = (
 )
 
 
-def panel_backend(spec: str, timeout: float | None) -> Backend:
-    """--judge-panel's members, each resolved like a --judge-backend/--judge-model pair."""
-    from ..llm.panel import PanelBackend
-
-    members = []
-    for part in (p.strip() for p in spec.split(",")):
+def parse_models(spec: str, role: str, timeout: float | None, flag: str) -> list[Backend]:
+    """Comma-separated BACKEND:MODEL[@BASE_URL], each resolved like --backend/--model."""
+    found = []
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
         head, _, url = part.partition("@")
         backend, sep, model = head.partition(":")
         if not sep or not backend or not model:
             raise ContentloopError(
-                f"--judge-panel member {part!r} is not BACKEND:MODEL[@BASE_URL].",
+                f"{flag} member {part!r} is not BACKEND:MODEL[@BASE_URL].",
                 fix="write e.g. anthropic:claude-haiku-4-5,openai:qwen2.5:7b@http://localhost:11434/v1.",
             )
-        members.append(
+        found.append(
             make_backend_for(
-                "judge", backend=backend, model=model, base_url=url or None, timeout=timeout
+                role, backend=backend, model=model, base_url=url or None, timeout=timeout
             )
         )
+    return found
+
+
+def panel_backend(spec: str, timeout: float | None) -> Backend:
+    """--judge-panel's members, each resolved like a --judge-backend/--judge-model pair."""
+    from ..llm.panel import PanelBackend
+
+    members = parse_models(spec, "judge", timeout, "--judge-panel")
     if len(members) < 2:
         raise ContentloopError(
             "--judge-panel needs at least two members.",

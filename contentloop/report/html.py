@@ -212,3 +212,38 @@ def _judge_chart(judge: dict[str, Any]) -> str:
         [(d["criterion"], d["value"]) for d in judge["discrimination"]],
         color="#2563eb",
     )
+
+
+def compare_html(views: dict[str, Any]) -> str:
+    """`contentloop compare --html`: quality against cost and against speed, and the table."""
+    rows = views["rows"]
+
+    def scatter(view: str, title: str, key: str, label: str) -> str:
+        series = [
+            Series(f"{r['writer']} / {r['judge']}", [(float(r[key]), r["mean"])], line=False)
+            for r in rows
+            if r[key] is not None and r["mean"] is not None
+        ]
+        return svg.line_chart(view, title, series, x_label=label)
+
+    charts = {
+        "quality_vs_cost": Markup(
+            scatter(
+                "quality_vs_cost",
+                "Mean score against dollars per post",
+                "usd_per_post",
+                "$ per post",
+            )
+        ),
+        "quality_vs_speed": Markup(
+            scatter(
+                "quality_vs_speed",
+                "Mean score against writer tokens per second",
+                "tokens_per_second",
+                "tokens/s",
+            )
+        ),
+    }
+    return _env.get_template("report_compare.html.jinja").render(
+        v=views, charts=charts, title="contentloop compare"
+    )
