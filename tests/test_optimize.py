@@ -926,3 +926,23 @@ def test_warm_start_begins_at_the_earlier_best_and_shows_its_history(repo, imagi
     assert "(earlier run t1) magic helps" in prompts[0]
     meta = json.loads((repo / "runs" / "t2" / "run.json").read_text())
     assert meta["warm_start"].endswith("runs/t1")
+
+
+def test_each_record_measures_prompt_size_and_what_a_post_costs_to_write(repo, imagine):
+    """Issue 16, item 2 (the recording part): every experiment records the skill's prompt
+    tokens and the writer's tokens, dollars and seconds per post."""
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    longer = edit("voice", voice + "\n- MAGIC: " + "say it plainly. " * 30 + "\n", "longer voice")
+    with OpenAIServer(World(imagine, [longer])) as server:
+        asyncio.run(make_run(repo, server, imagine, budget=Budget(1)).run())
+    records = [
+        json.loads(x) for x in (repo / "runs" / "t1" / "experiments.jsonl").read_text().splitlines()
+    ]
+    base = next(r for r in records if r["kind"] == "baseline")["metrics"]
+    exp = next(r for r in records if r["kind"] == "experiment")["metrics"]
+    assert exp["prompt_tokens"] > base["prompt_tokens"] > 0
+    for m in (base, exp):
+        assert m["output_tokens_per_post"] > 0 and m["writer_seconds_per_post"] >= 0
+        assert m["writer_usd_per_post"] is None  # model "m" has no price
+    samples = (repo / "runs" / "t1" / "samples.jsonl").read_text().splitlines()
+    assert all(json.loads(x)["writer_output_tokens"] > 0 for x in samples)

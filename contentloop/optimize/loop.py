@@ -29,7 +29,7 @@ from ..llm import TOKEN_KINDS, Backend, BackendError, CallCache, Client, CostLed
 from ..paths import plain_name
 from ..rubric import Rubric
 from ..runlock import run_lock
-from ..skill import Skill, load_skill
+from ..skill import Skill, count_tokens, load_skill
 from ..topic import Topic
 from .gate import GatePlan, StageVerdict, judge_stage
 from .guard import confirm, drift_check, settle_best
@@ -368,7 +368,10 @@ class OptimizeRun:
                 description=f"baseline ({need} drafts per topic)",
                 before=before,
                 seconds=time.monotonic() - t,
-                metrics=self.measure.metrics(digest),
+                metrics={
+                    **self.measure.metrics(digest),
+                    "prompt_tokens": count_tokens(skill.prompt),
+                },
                 worst=self.measure.worst(digest),
             )
         )
@@ -498,7 +501,10 @@ class OptimizeRun:
                 reason=last.reason(self.gate.simplicity_margin),
                 delta=round(last.mean, 3),
                 stages=[s.to_json() for s in stages],
-                metrics=self.measure.metrics(digest),
+                metrics={
+                    **self.measure.metrics(digest),
+                    "prompt_tokens": count_tokens(candidate.prompt),
+                },
                 worst=self.measure.worst(digest) if kept else None,
                 **common,
             )

@@ -118,7 +118,22 @@ class Measure:
             "per_topic": {t: round(fmean(v), 3) for t, v in self.totals(skill).items() if v},
             "per_criterion": per_criterion(samples),
             "drafts": {f"{s.topic}#{s.sample}": s.total for s in samples},
+            **per_post(samples),
         }
 
     def worst(self, skill: str) -> list[dict[str, Any]]:
         return worst(self.bank, skill, self.slugs)
+
+
+def per_post(samples: list[Any]) -> dict[str, float | None]:
+    """Writer output tokens, dollars and seconds per draft, over the drafts that recorded them
+    (older sample files did not); dollars are None when a price is unknown."""
+    known = [s for s in samples if s.writer_output_tokens is not None]
+    if not known:
+        return {}
+    costs = [s.writer_cost_usd for s in known]
+    return {
+        "output_tokens_per_post": round(fmean(s.writer_output_tokens for s in known), 1),
+        "writer_usd_per_post": None if any(c is None for c in costs) else round(fmean(costs), 6),
+        "writer_seconds_per_post": round(fmean(s.writer_seconds or 0.0 for s in known), 3),
+    }

@@ -30,6 +30,7 @@ from ..atomic import append_line
 from ..checks import Draft
 from ..judge import Judge, JudgeReplyError
 from ..llm import Client
+from ..llm.ledger import cost_usd
 from ..rubric import Rubric
 from ..scoring import ScoreCard, judge_cards, score_drafts
 from ..skill import Skill
@@ -80,6 +81,11 @@ class Sample(BaseModel):
     # The same draft's total with the audit judge's verdict in place of the judge's
     # (--audit-judge-*; confirmation drafts only).
     audit_total: float | None = None
+    # What writing the draft took: the second objective's raw material (--objective is not
+    # built yet; these are recorded so a run's cost and speed per post can be read back).
+    writer_output_tokens: int | None = None
+    writer_cost_usd: float | None = None
+    writer_seconds: float | None = None
 
     @classmethod
     def from_card(
@@ -268,6 +274,9 @@ async def _draw_jobs(
         record = Sample.from_card(
             card, skill=digest, topic=topic.slug, sample=sample, role=role, experiment=experiment
         )
+        record.writer_output_tokens = reply.usage.output_tokens
+        record.writer_cost_usd = cost_usd(reply)
+        record.writer_seconds = round(reply.seconds, 3)
         if audit is not None:
             verdict = await audit.with_offset(judges).ajudge(draft.source, label=draft.path or "")
             record.audit_total = round(card.binary.score + verdict.score, 2)
