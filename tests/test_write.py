@@ -241,3 +241,14 @@ def test_write_says_what_it_used_calls_tokens_cost_time(imagine, tmp_path):
     assert re.search(
         r"\d+ model calls, [\d,]+ input \+ [\d,]+ output tokens, cost unknown, \d+ s", flat
     )
+
+
+def test_dry_run_prices_an_api_model_without_a_key(monkeypatch):
+    """A cost is worth reading before a key is set: the dry run builds no backend."""
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    r = CliRunner().invoke(
+        app, ["write", "--topic", TOPIC, "--backend", "anthropic", "--dry-run", "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    plan = json.loads(r.stdout)
+    assert plan["writer"] == "anthropic:claude-sonnet-4-6" and plan["cost_usd_max"] > 0

@@ -95,10 +95,32 @@ def write(
         todo = [load_topic(topic)] if topic is not None else load_topics(topics)  # type: ignore[arg-type]
         wflags = backend_flags(backend, model, base_url, timeout)
         jflags = backend_flags(judge_backend, judge_model, judge_base_url, timeout, judge_panel)
+        if dry_run and not judge_panel:
+            # Prices need only each role's backend and model name: no key, no server, no model
+            # load, so a cost can be read before a key is set.
+            from ..llm import RoleConfig, resolve
+            from ..rubric import load_rubric
+            from ..skill import load_skill
+            from ..write_plan import plan_write
+
+            plain_skill = load_skill(skill)
+            writer_choice = resolve("writer", RoleConfig(**wflags))
+            judge_choice = resolve("judge", RoleConfig(**jflags), RoleConfig(**wflags))
+            plan = plan_write(
+                todo,
+                plain_skill,
+                load_rubric(rubric or plain_skill.spec.rubric),
+                _named(writer_choice),
+                _named(judge_choice),
+                cycles=cycles,
+                judge_samples=judge_samples,
+            )
+            _show_plan(plan, as_json)
+            return
         loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
             skill, rubric, wflags, jflags
         )
-        if dry_run:
+        if dry_run:  # a judge panel: its members are resolved by building them
             from ..write_plan import plan_write
 
             plan = plan_write(
@@ -110,10 +132,7 @@ def write(
                 cycles=cycles,
                 judge_samples=judge_samples,
             )
-            if as_json:
-                emit_json(plan)
-            else:
-                _print_plan(plan)
+            _show_plan(plan, as_json)
             return
         calibration = judge_calibration(
             loaded_rubric, judge_backend_obj, require=require_calibrated
@@ -164,6 +183,13 @@ def write(
         raise typer.Exit(2)
 
 
+def _show_plan(plan: dict, as_json: bool) -> None:
+    if as_json:
+        emit_json(plan)
+    else:
+        _print_plan(plan)
+
+
 def _print_plan(plan: dict) -> None:
     cost = plan["cost_usd_max"]
     out.print(
@@ -180,3 +206,10 @@ def _print_plan(plan: dict) -> None:
         soft_wrap=True,
         highlight=False,
     )
+
+
+def _named(choice: object) -> object:
+    """A stand-in with the two attributes plan_write prices by: the backend and model names."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(name=choice.backend, model=choice.model)  # type: ignore[attr-defined]
