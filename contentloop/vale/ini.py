@@ -23,6 +23,17 @@ class Section:
     styles: list[str] = field(default_factory=list)
     rules: dict[str, str] = field(default_factory=dict)  # "Style.Rule" -> YES/NO/level
 
+    def entries(self) -> dict[str, str | None]:
+        """This section's lines: a style or "Style.Rule" -> level override (None: the rule's
+        own level; "NO": off)."""
+        chosen: dict[str, str | None] = dict.fromkeys(self.styles)
+        for name, value in self.rules.items():
+            if value.upper() == "NO":
+                chosen[name] = "NO"
+            else:
+                chosen[name] = None if value.upper() == "YES" else value.lower()
+        return chosen
+
     def matches(self, path: str) -> bool:
         name = path.replace("\\", "/")
         return any(
@@ -40,22 +51,12 @@ class ValeIni:
 
     def enabled(self, path: str) -> dict[str, str | None]:
         """The rules that run on `path`: "Style.Rule" (or a whole "Style") -> level override
-        (None keeps the rule's own level)."""
+        (None keeps the rule's own level, "NO" turns it off)."""
         chosen: dict[str, str | None] = {}
         for section in self.sections:
-            if not section.matches(path):
-                continue
-            for style in section.styles:
-                chosen[style] = None
-            for name, value in section.rules.items():
-                if value.upper() == "NO":
-                    chosen[name] = "NO"
-                else:
-                    chosen[name] = None if value.upper() == "YES" else value.lower()
+            if section.matches(path):
+                chosen.update(section.entries())
         return chosen
-
-    def globs(self) -> list[str]:
-        return [s.glob for s in self.sections]
 
 
 def _braces(glob: str) -> list[str]:

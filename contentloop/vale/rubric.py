@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..checks.vale_rule import ValeCheck
 from ..errors import ContentloopError
-from .ini import Section
-from .styles import RuleSet, load_ruleset
+from .styles import load_ruleset
 
 if TYPE_CHECKING:
     from ..rubric import Rubric
@@ -52,7 +51,8 @@ def attach_vale(rubric: Rubric, rubric_path: Path) -> None:
                 field=f"binary.checks[{i}].rule",
                 fix="name a rule as Style.Rule, with a <StylesPath>/<Style>/<Rule>.yml file.",
             )
-    enabled = sorted({n for s in ruleset.ini.sections for n in _expand(ruleset, s)})
+    # Every rule some section turns on, whatever files it ends up matching.
+    enabled = sorted({n for s in ruleset.ini.sections for n in ruleset.levels(s.entries())})
     taken = {c.id for c in rubric.binary.checks}
     for name in enabled:
         if name in listed:
@@ -81,16 +81,3 @@ def attach_vale(rubric: Rubric, rubric_path: Path) -> None:
     rubric._fingerprint = hashlib.sha256(
         (rubric.sha256 + ruleset.fingerprint()).encode()
     ).hexdigest()
-
-
-def _expand(ruleset: RuleSet, section: Section) -> list[str]:
-    """The rules one section leaves on: its styles' rules, then its YES/NO/level lines."""
-    chosen = {n for style in section.styles for n in ruleset.rules if n.startswith(style + ".")}
-    for name, value in section.rules.items():
-        names = [name] if "." in name else [n for n in ruleset.rules if n.startswith(name + ".")]
-        for n in names:
-            if value.upper() == "NO":
-                chosen.discard(n)
-            elif n in ruleset.rules:
-                chosen.add(n)
-    return sorted(chosen)

@@ -36,8 +36,18 @@ class RuleSet:
         return next((lv for r, lv in self.for_path(path) if r.name == rule), None)
 
     def _for_path(self, path: str) -> list[tuple[Rule, str]]:
+        floor = LEVELS.index(self.ini.min_level)
+        return [
+            (self.rules[n], level)
+            for n, level in sorted(self.levels(self.ini.enabled(path)).items())
+            if LEVELS.index(level) >= floor
+        ]
+
+    def levels(self, entries: dict[str, str | None]) -> dict[str, str]:
+        """Rule -> level for .vale.ini lines (ValeIni.enabled, Section.entries): a style stands
+        for its rules, "NO" removes, None keeps the rule's own level. MinAlertLevel aside."""
         chosen: dict[str, str] = {}
-        for name, override in self.ini.enabled(path).items():
+        for name, override in entries.items():
             names = (
                 [n for n in self.rules if n.startswith(name + ".")] if "." not in name else [name]
             )
@@ -46,12 +56,7 @@ class RuleSet:
                     chosen.pop(n, None)
                 elif n in self.rules:
                     chosen[n] = override or self.rules[n].level
-        floor = LEVELS.index(self.ini.min_level)
-        return [
-            (self.rules[n], level)
-            for n, level in sorted(chosen.items())
-            if LEVELS.index(level) >= floor
-        ]
+        return chosen
 
     def lint(self, draft: Draft, path: str | None = None) -> list[Alert]:
         """Every alert for one draft, sorted by line and column, at the configured levels."""
