@@ -15,7 +15,8 @@ from pathlib import Path
 from ..checks.prose import Draft
 from ..errors import ContentloopError
 from .ini import LEVELS, ValeIni, read_ini
-from .rules import Alert, Rule, Unsupported, load_rule
+from .kinds import load_rule
+from .rules import Alert, Rule, Unsupported
 
 
 @dataclass

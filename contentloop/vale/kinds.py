@@ -1,0 +1,297 @@
+"""The seven kinds of Vale rule contentloop runs, and `load_rule`, which reads a rule file
+into one of them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import regex
+from pydantic import ValidationError
+
+from ..checks.base import finditer, search
+from ..checks.prose import Draft
+from ..errors import ContentloopError
+from ..yamlio import parse_yaml, read_text, validation_error
+from .rules import (
+    UNSUPPORTED,
+    Alert,
+    Rule,
+    RuleSpec,
+    Unsupported,
+    compile_pattern,
+    format_message,
+    matches_in_blocks,
+    rule_regex,
+)
+
+
+class Existence(Rule):
+    def _setup(self) -> None:
+        body = "|".join(self.spec.tokens)
+        word = bool(self.spec.tokens) and not self.spec.nonword
+        self.rx = compile_pattern(
+            rule_regex(self.spec, body, "".join(self.spec.raw), word), self.path, "tokens/raw"
+        )
+
+    def run(self, draft: Draft) -> list[Alert]:
+        alerts: list[Alert] = []
+        for seg, m, start in matches_in_blocks(self, self.rx, draft):
+            if m.end() > m.start() and not self._is_exception(m.group(0)):
+                alerts.append(self.alert(draft, seg, start, m.group(0)))
+        return sorted(alerts, key=lambda a: a.offset)
+
+
+class Substitution(Rule):
+    def _setup(self) -> None:
+        # Each key is one capture group, so a match names its replacement; longer keys first
+        # so that "a fine kettle of fish" wins over "kettle".
+        keys = sorted(self.spec.swap, key=len, reverse=True)
+        for k in keys:
+            if _has_group(k):
+                raise ContentloopError(
+                    f"swap key {k!r} has a capture group.",
+                    path=self.path,
+                    fix="use (?:...) instead of (...) in swap keys.",
+                )
+        self.repl = [self.spec.swap[k] for k in keys]
+        body = "|".join(f"({k})" for k in keys)
+        self.rx = compile_pattern(rule_regex(self.spec, body), self.path, "swap")
+
+    def run(self, draft: Draft) -> list[Alert]:
+        alerts = []
+        for seg, m, at in matches_in_blocks(self, self.rx, draft):
+            group = next((i for i in range(1, len(self.repl) + 1) if m.group(i)), None)
+            if group is None:
+                continue
+            observed = m.group(group).strip()
+            expected = self.repl[group - 1]
+            if _same(expected, observed, self.spec.ignorecase) or self._is_exception(observed):
+                continue
+            options = expected.split("|")
+            if observed[:1].isupper() and self.spec.ignorecase:
+                # Vale's fixtures show "Use 'Aren't' instead of 'Are not'".
+                options = [o[:1].upper() + o[1:] for o in options]
+            message = self.spec.message
+            if len(options) > 1:
+                # Vale quotes each option itself: "Use 'a' or 'b' instead of 'c'".
+                for quoted in ("'%s'", '"%s"'):
+                    if message.count(quoted) == 2:
+                        message = message.replace(quoted, "%s", 1)
+                shown = _sentence_list([f"'{o}'" for o in options])
+            else:
+                shown = options[0]
+            a = self.alert(draft, seg, at + m.start(group) - m.start(), observed)
+            alerts.append(replace(a, message=format_message(message, shown, observed)))
+        return sorted(alerts, key=lambda a: a.offset)
+
+
+def _has_group(pattern: str) -> bool:
+    return regex.compile(pattern).groups > 0 if _valid(pattern) else False
+
+
+def _valid(pattern: str) -> bool:
+    try:
+        regex.compile(pattern)
+    except regex.error:
+        return False
+    return True
+
+
+def _sentence_list(items: list[str]) -> str:
+    if len(items) <= 2:
+        return " or ".join(items)
+    return ", ".join(items[:-1]) + ", or " + items[-1]
+
+
+def _same(expected: str, observed: str, ignorecase: bool) -> bool:
+    """The match already is the replacement (Vale's matchToken): no alert."""
+    if any(c.isspace() for c in expected) or not _valid(expected):
+        return expected == observed
+    flags = regex.IGNORECASE if ignorecase else 0
+    return regex.fullmatch(f"(?:{expected})", observed, flags) is not None
+
+
+class Occurrence(Rule):
+    def _setup(self) -> None:
+        rx = f"(?:{self.spec.token})"
+        self.rx = compile_pattern(("(?i)" + rx) if self.spec.ignorecase else rx, self.path, "token")
+
+    def run(self, draft: Draft) -> list[Alert]:
+        alerts = []
+        for seg in self._scoped(draft):
+            found = list(finditer(self.rx, seg.text))
+            n, most, least = len(found), self.spec.max, self.spec.min
+            if (most > 0 and n > most) or (least > 0 and n < least):
+                start = found[0].start() if found else 0
+                a = self.alert(draft, seg, start, found[0].group(0) if found else "")
+                alerts.append(a)
+        return alerts
+
+
+class Repetition(Rule):
+    def _setup(self) -> None:
+        body = "|".join(self.spec.tokens)
+        self.rx = compile_pattern(rule_regex(self.spec, body), self.path, "tokens")
+
+    def run(self, draft: Draft) -> list[Alert]:
+        alerts = []
+        for seg in self._scoped(draft):
+            prev: regex.Match[str] | None = None
+            count = 0
+            for m in finditer(self.rx, seg.text):
+                curr = m.group(0).strip()
+                before = prev.group(0).strip() if prev else ""
+                hit = bool(curr) and (
+                    curr.lower() == before.lower() if self.spec.ignorecase else curr == before
+                )
+                hit = hit and (not self.spec.alpha or curr.isalpha())
+                if hit:
+                    count += 1
+                if hit and prev is not None and count > self.spec.max:
+                    if "\n" not in seg.text[prev.start() : m.end()]:
+                        alerts.append(self.alert(draft, seg, prev.start(), curr))
+                        count = 0
+                prev = m
+        return alerts
+
+
+class Consistency(Rule):
+    def _setup(self) -> None:
+        self.steps = [
+            compile_pattern(rule_regex(self.spec, f"(?P<a>{a})|(?P<b>{b})"), self.path, "either")
+            for a, b in self.spec.either.items()
+        ]
+
+    def run(self, draft: Draft) -> list[Alert]:
+        alerts = []
+        seen: list[set[str]] = [set() for _ in self.steps]
+        for seg in self._scoped(draft):
+            for i, rx in enumerate(self.steps):
+                found = list(finditer(rx, seg.text))
+                for m in found:
+                    seen[i].add("a" if m.group("a") is not None else "b")
+                if found and len(seen[i]) == 2:
+                    # Vale reports once per block, at the first place the last match's text
+                    # appears in the block.
+                    last = found[-1].group(0)
+                    at = seg.text.find(last)
+                    alerts.append(self.alert(draft, seg, at, last))
+        return alerts
+
+
+class Conditional(Rule):
+    def _setup(self) -> None:
+        case = "(?i)" if self.spec.ignorecase else ""
+        self.antecedent = compile_pattern(case + self.spec.first, self.path, "first")
+        self.consequent = compile_pattern(case + self.spec.second, self.path, "second")
+
+    def run(self, draft: Draft) -> list[Alert]:
+        alerts = []
+        defined: set[str] = set()
+        for seg in self._scoped(draft):
+            for m in finditer(self.consequent, seg.text):
+                defined.update(g for g in m.groups() if g)
+            for m in finditer(self.antecedent, seg.text):
+                if m.group(0) not in defined and not self._is_exception(m.group(0)):
+                    alerts.append(self.alert(draft, seg, m.start(), m.group(0)))
+        return alerts
+
+
+class Capitalization(Rule):
+    def _setup(self) -> None:
+        self.threshold = self.spec.threshold or 0.8
+        if self.spec.match not in ("$sentence", "$title", "$lower", "$upper"):
+            self.pattern = compile_pattern(self.spec.match, self.path, "match")
+
+    def _ok(self, text: str) -> bool:
+        match = self.spec.match
+        if match == "$lower":
+            return text == text.lower() or self._is_exception(text)
+        if match == "$upper":
+            return text == text.upper() or self._is_exception(text)
+        if match == "$sentence":
+            return self._sentence(text)
+        if match == "$title":
+            return self._title(text)
+        return search(self.pattern, text) is not None or self._is_exception(text)
+
+    def _words(self, text: str) -> list[str]:
+        return regex.findall(r"\p{L}[\p{L}\p{N}*]*[^\s]*", text.rstrip("?!.:"))
+
+    def _sentence(self, text: str) -> bool:
+        # Sentence case as Vale's own fixtures grade it: the first word and any word after
+        # an indicator (a colon) start upper case; the rest are lower case unless excepted.
+        words = self._words(text)
+        if not words:
+            return True
+        good = 0
+        for i, token in enumerate(words):
+            w = regex.split(r"[-'’]", token)[0] or token
+            after_indicator = i > 0 and any(words[i - 1].endswith(s) for s in self.spec.indicators)
+            if self._is_exception(token) or self._is_exception(w):
+                good += 1
+            elif i == 0:
+                if w != w[:1].upper() + w[1:].lower():
+                    return False
+                good += 1
+            elif after_indicator:
+                good += w[:1].isupper()
+            elif w == w.lower():
+                good += 1
+        return good / len(words) > self.threshold
+
+    _SMALL = frozenset(
+        "a an and as at but by for if in nor of on or so the to up via vs yet".split()
+    )
+
+    def _title(self, text: str) -> bool:
+        words = self._words(text)
+        if not words:
+            return True
+        good = 0
+        for i, w in enumerate(words):
+            small = w.lower() in self._SMALL and 0 < i < len(words) - 1
+            if self._is_exception(w) or w == w.upper():
+                good += 1
+            elif small:
+                good += w == w.lower()
+            else:
+                good += w[:1].isupper()
+        return good / len(words) >= self.threshold
+
+    def run(self, draft: Draft) -> list[Alert]:
+        return [
+            self.alert(draft, seg, 0, seg.text)
+            for seg in self._scoped(draft)
+            if not self._ok(seg.text)
+        ]
+
+
+KINDS: dict[str, type[Rule]] = {
+    "existence": Existence,
+    "substitution": Substitution,
+    "occurrence": Occurrence,
+    "repetition": Repetition,
+    "consistency": Consistency,
+    "conditional": Conditional,
+    "capitalization": Capitalization,
+}
+
+
+def load_rule(path: Path, style: str | None = None) -> Rule:
+    """Read and compile `<Style>/<Rule>.yml`; ContentloopError names the file and field,
+    Unsupported says which kind was skipped."""
+    name = f"{style or path.parent.name}.{path.stem}"
+    text = read_text(path, "Vale rule")
+    data, lines = parse_yaml(text, path)
+    if not isinstance(data, dict):
+        raise ContentloopError("a Vale rule must be a YAML mapping.", path=path, line=1)
+    kind = data.get("extends")
+    if kind in UNSUPPORTED:
+        raise Unsupported(f"{name}: `extends: {kind}` is not supported")
+    try:
+        spec = RuleSpec.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, path, lines, data) from exc
+    return KINDS[spec.extends](name, spec, path)
