@@ -191,16 +191,26 @@ def resolve(role: Role, flags: RoleConfig, writer_flags: RoleConfig | None = Non
     file = _file_config(Path.cwd() / CONFIG_FILE)
     own = _merge(flags, _env(role), file.get(role, RoleConfig()))
     explicit = own.backend is not None
-    writer = _merge(writer_flags or RoleConfig(), _env("writer"), file.get("writer", RoleConfig()))
     if role == "judge" and own.backend is None:
+        writer = _merge(
+            writer_flags or RoleConfig(), _env("writer"), file.get("writer", RoleConfig())
+        )
         own = _merge(own, RoleConfig(backend=writer.backend, base_url=writer.base_url))
         if own.backend == "openai" and own.model is None:
             own = _merge(own, RoleConfig(model=writer.model))  # one local server, one model
     if role == "optimizer" and own.backend is None:
         # Unset, the optimizer is the writer: same server and, unless named, the same model.
-        own = _merge(own, writer)
-        if own.model is None:
-            own = _merge(own, RoleConfig(model=_resolved_writer_model(writer)))
+        w = resolve("writer", writer_flags or RoleConfig())
+        own = _merge(
+            own,
+            RoleConfig(
+                backend=w.backend,
+                base_url=w.base_url,
+                model=w.model,
+                timeout=w.timeout,
+                max_retries=w.max_retries,
+            ),
+        )
     backend = own.backend
     if backend is None:
         if own.base_url:
@@ -235,21 +245,8 @@ def resolve(role: Role, flags: RoleConfig, writer_flags: RoleConfig | None = Non
 
 def role_configured(role: Role) -> bool:
     """Does the environment or contentloop.toml set anything for `role`?"""
-    if any(os.environ.get(f"{_PREFIX[role]}{k}") for k in ("BACKEND", "MODEL", "BASE_URL")):
-        return True
-    section = _file_config(Path.cwd() / CONFIG_FILE).get(role)
-    return section is not None and bool(section.model_dump(exclude_none=True))
-
-
-def _resolved_writer_model(writer: RoleConfig) -> str | None:
-    if writer.model:
-        return writer.model
-    backend = writer.backend or (
-        "openai"
-        if writer.base_url
-        else ("anthropic" if os.environ.get("ANTHROPIC_API_KEY") else "local")
-    )
-    return DEFAULT_MODELS.get(backend, {}).get("writer")
+    filed = _file_config(Path.cwd() / CONFIG_FILE).get(role, RoleConfig())
+    return bool(_merge(_env(role), filed).model_dump(exclude_none=True))
 
 
 def make_backend(choice: ModelChoice) -> Backend:

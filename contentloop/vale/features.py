@@ -82,8 +82,7 @@ def run_fixture(folder: Path) -> tuple[list[str], dict[str, str]]:
         for p in folder.iterdir()
         if p.is_file()
         and not p.name.startswith(".")
-        and ruleset.for_path(p.name)
-        and any(s.matches(p.name) for s in ruleset.ini.sections)
+        and ruleset.for_path(p.name)  # some rule runs on it, so some section matched
     )
     drafts = [Draft(p.read_text(encoding="utf-8"), path=p.name) for p in files]
     for draft, doc in zip(drafts, parse(d.prose for d in drafts), strict=True):

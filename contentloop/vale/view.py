@@ -98,6 +98,7 @@ def _segment(draft: Draft, kind: str, container: str, start: int, end: int) -> S
             continue
         chars.append(seen)
         offsets.append(start + i)
-    text = "".join(chars).strip("\n")
-    lead = len("".join(chars)) - len("".join(chars).lstrip("\n"))
+    joined = "".join(chars)
+    text = joined.strip("\n")
+    lead = len(joined) - len(joined.lstrip("\n"))
     return Segment(kind, container, text, tuple(offsets[lead : lead + len(text)]))
