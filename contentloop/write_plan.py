@@ -1,11 +1,11 @@
 """What a `write` will cost before it runs (`write --dry-run`): calls, tokens and dollars at
-most, if every topic uses every cycle (a run that reaches --target stops sooner)."""
+most, if every topic uses every cycle (a run that reaches --target stops sooner). Models are
+(backend, model) names: pricing needs no key and no server."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .llm import Backend
 from .rubric import Rubric
 from .skill import Skill
 from .topic import Topic
@@ -22,8 +22,8 @@ def plan_write(
     topics: list[Topic],
     skill: Skill,
     rubric: Rubric,
-    writer: Backend,
-    judge: Backend,
+    writer: tuple[str, str],
+    judges: list[tuple[str, str]],
     *,
     cycles: int,
     judge_samples: int,
@@ -31,7 +31,6 @@ def plan_write(
     from .judge import system_prompt
     from .llm.ledger import estimate_usd
 
-    judges = list(getattr(judge, "members", None) or [judge])
     versions = len(topics) * (cycles + 1)
     words = sum(t.target_words for t in topics) / max(1, len(topics))
     draft_out = words * TOKENS_PER_WORD
@@ -42,9 +41,7 @@ def plan_write(
     verdicts = versions * judge_samples
     judge_in = verdicts * (len(system_prompt(rubric)) / CHARS_PER_TOKEN + draft_out)
     judge_out = verdicts * VERDICT_TOKENS
-    parts = [(writer.name, writer.model, writer_in, writer_out)] + [
-        (j.name, j.model, judge_in, judge_out) for j in judges
-    ]
+    parts = [(*writer, writer_in, writer_out)] + [(*j, judge_in, judge_out) for j in judges]
     return {
         "topics": len(topics),
         "versions_max": versions,
@@ -53,6 +50,6 @@ def plan_write(
         "input_tokens_max": int(sum(p[2] for p in parts)),
         "output_tokens_max": int(sum(p[3] for p in parts)),
         "cost_usd_max": estimate_usd(parts),
-        "writer": f"{writer.name}:{writer.model}",
-        "judge": ", ".join(f"{j.name}:{j.model}" for j in judges),
+        "writer": ":".join(writer),
+        "judge": ", ".join(":".join(j) for j in judges),
     }

@@ -252,3 +252,15 @@ def test_dry_run_prices_an_api_model_without_a_key(monkeypatch):
     assert r.exit_code == 0, r.output
     plan = json.loads(r.stdout)
     assert plan["writer"] == "anthropic:claude-sonnet-4-6" and plan["cost_usd_max"] > 0
+
+
+def test_dry_run_prices_every_member_of_a_judge_panel_without_keys(monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    panel = "anthropic:claude-haiku-4-5,openai:q@http://127.0.0.1:9/v1"
+    r = CliRunner().invoke(
+        app, ["write", "--topic", TOPIC, "--judge-panel", panel, "--dry-run", "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    plan = json.loads(r.stdout)
+    assert plan["judge"] == "anthropic:claude-haiku-4-5, openai:q"
+    assert plan["judge_calls_max"] == 2 * plan["versions_max"]

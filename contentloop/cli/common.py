@@ -153,6 +153,14 @@ PANEL_HELP = (
 
 def parse_models(spec: str, role: str, timeout: float | None, flag: str) -> list[Backend]:
     """Comma-separated BACKEND:MODEL[@BASE_URL], each resolved like --backend/--model."""
+    return [
+        make_backend_for(role, backend=backend, model=model, base_url=url, timeout=timeout)
+        for backend, model, url in split_models(spec, flag)
+    ]
+
+
+def split_models(spec: str, flag: str) -> list[tuple[str, str, str | None]]:
+    """(backend, model, base URL or None) for each member of a BACKEND:MODEL[@BASE_URL] list."""
     found = []
     for part in (p.strip() for p in spec.split(",") if p.strip()):
         head, _, url = part.partition("@")
@@ -162,11 +170,7 @@ def parse_models(spec: str, role: str, timeout: float | None, flag: str) -> list
                 f"{flag} member {part!r} is not BACKEND:MODEL[@BASE_URL].",
                 fix="write e.g. anthropic:claude-haiku-4-5,openai:qwen2.5:7b@http://localhost:11434/v1.",
             )
-        found.append(
-            make_backend_for(
-                role, backend=backend, model=model, base_url=url or None, timeout=timeout
-            )
-        )
+        found.append((backend, model, url or None))
     return found
 
 

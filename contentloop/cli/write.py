@@ -18,6 +18,7 @@ from .common import (
     judge_calibration,
     out,
     skill_setup,
+    split_models,
     user_errors,
 )
 
@@ -95,45 +96,31 @@ def write(
         todo = [load_topic(topic)] if topic is not None else load_topics(topics)  # type: ignore[arg-type]
         wflags = backend_flags(backend, model, base_url, timeout)
         jflags = backend_flags(judge_backend, judge_model, judge_base_url, timeout, judge_panel)
-        if dry_run and not judge_panel:
-            # Prices need only each role's backend and model name: no key, no server, no model
-            # load, so a cost can be read before a key is set.
-            from ..llm import RoleConfig, resolve
+        if dry_run:
+            # Prices need only each role's backend and model names: nothing is built, so no
+            # key, server or model load is needed to read what a run would cost.
             from ..rubric import load_rubric
             from ..skill import load_skill
             from ..write_plan import plan_write
 
             plain_skill = load_skill(skill)
-            writer_choice = resolve("writer", RoleConfig(**wflags))
-            judge_choice = resolve("judge", RoleConfig(**jflags), RoleConfig(**wflags))
             plan = plan_write(
                 todo,
                 plain_skill,
                 load_rubric(rubric or plain_skill.spec.rubric),
-                _named(writer_choice),
-                _named(judge_choice),
+                _role_models("writer", wflags)[0],
+                _role_models("judge", jflags, wflags),
                 cycles=cycles,
                 judge_samples=judge_samples,
             )
-            _show_plan(plan, as_json)
+            if as_json:
+                emit_json(plan)
+            else:
+                _print_plan(plan)
             return
         loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
             skill, rubric, wflags, jflags
         )
-        if dry_run:  # a judge panel: its members are resolved by building them
-            from ..write_plan import plan_write
-
-            plan = plan_write(
-                todo,
-                loaded_skill,
-                loaded_rubric,
-                writer_backend,
-                judge_backend_obj,
-                cycles=cycles,
-                judge_samples=judge_samples,
-            )
-            _show_plan(plan, as_json)
-            return
         calibration = judge_calibration(
             loaded_rubric, judge_backend_obj, require=require_calibrated
         )
@@ -183,13 +170,6 @@ def write(
         raise typer.Exit(2)
 
 
-def _show_plan(plan: dict, as_json: bool) -> None:
-    if as_json:
-        emit_json(plan)
-    else:
-        _print_plan(plan)
-
-
 def _print_plan(plan: dict) -> None:
     cost = plan["cost_usd_max"]
     out.print(
@@ -208,8 +188,22 @@ def _print_plan(plan: dict) -> None:
     )
 
 
-def _named(choice: object) -> object:
-    """A stand-in with the two attributes plan_write prices by: the backend and model names."""
-    from types import SimpleNamespace
+def _role_models(role: str, flags: dict, writer_flags: dict | None = None) -> list[tuple[str, str]]:
+    """(backend, model) for a role, or for each member of a judge panel, resolved from flags,
+    environment and contentloop.toml without building a backend."""
+    from ..llm import RoleConfig, resolve
 
-    return SimpleNamespace(name=choice.backend, model=choice.model)  # type: ignore[attr-defined]
+    plain = {k: v for k, v in flags.items() if k != "panel"}
+    configs = (
+        [
+            RoleConfig(backend=b, model=m, base_url=u, timeout=plain["timeout"])
+            for b, m, u in split_models(flags["panel"], "--judge-panel")
+        ]
+        if flags.get("panel")
+        else [RoleConfig(**plain)]
+    )
+    writer = RoleConfig(**writer_flags) if writer_flags else None
+    return [
+        (choice.backend, choice.model)
+        for choice in (resolve(role, c, writer) for c in configs)  # type: ignore[arg-type]
+    ]
