@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from .llm import Backend, CallCache, Client, CostLedger
 from .optimize.harness import harness_sha256
 from .optimize.samples import SampleBank, draw, skill_hash
 from .optimize.stats import paired_difference, pooled_noise, t_quantile, z_quantile
+from .optimize.workspace import git_out
 from .rubric import Rubric
 from .skill import Skill, count_tokens
 from .topic import Topic
@@ -66,15 +66,10 @@ def read_results(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def _git(args: list[str], cwd: Path) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    return proc.stdout.strip() if proc.returncode == 0 else ""
-
-
 def commit_of(skill_dir: Path) -> str:
     """The commit the skill is at, marked -dirty when the skill has uncommitted edits."""
-    head = _git(["rev-parse", "--short=12", "HEAD"], skill_dir) or "no-git"
-    dirty = _git(["status", "--porcelain", "--", "."], skill_dir)
+    head = git_out("rev-parse", "--short=12", "HEAD", cwd=skill_dir) or "no-git"
+    dirty = git_out("status", "--porcelain", "--", ".", cwd=skill_dir)
     return head + ("-dirty" if dirty else "")
 
 

@@ -11,25 +11,21 @@ another process holds is left alone.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from ..errors import ContentloopError
 from ..runlock import run_lock
-
-
-def _git(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+from .workspace import git_or_fail, git_out
 
 
 def _repo_of(run_dir: Path, meta: dict[str, Any]) -> Path | None:
     """The repository the run's branch lives in: the worktree's, or the skill's."""
     for place in (run_dir / "worktree", Path(meta.get("skill") or "")):
         if place.is_dir():
-            common = _git("rev-parse", "--path-format=absolute", "--git-common-dir", cwd=place)
-            if common.returncode == 0:
-                git_dir = Path(common.stdout.strip())
+            common = git_out("rev-parse", "--path-format=absolute", "--git-common-dir", cwd=place)
+            if common:
+                git_dir = Path(common)
                 return git_dir.parent if git_dir.name == ".git" else git_dir
     return None
 
@@ -62,7 +58,7 @@ def prune_runs(
                 {"run": str(run_dir), "action": "left", "why": "its git repository is gone"}
             )
             continue
-        has_branch = bool(_git("branch", "--list", branch, cwd=repo).stdout.strip())
+        has_branch = bool(git_out("branch", "--list", branch, cwd=repo))
         has_tree = (run_dir / "worktree").exists()
         if not (has_branch or has_tree):
             continue  # pruned before
@@ -72,16 +68,12 @@ def prune_runs(
         try:
             with run_lock(run_dir):
                 if has_tree:
-                    done = _git(
+                    git_or_fail(
                         "worktree", "remove", "--force", str(run_dir / "worktree"), cwd=repo
                     )
-                    if done.returncode != 0:
-                        raise ContentloopError(f"git worktree remove failed: {done.stderr.strip()}")
-                _git("worktree", "prune", cwd=repo)
+                git_out("worktree", "prune", cwd=repo)  # best effort: stale entries only
                 if has_branch:
-                    done = _git("branch", "-D", branch, cwd=repo)
-                    if done.returncode != 0:
-                        raise ContentloopError(f"git branch -D failed: {done.stderr.strip()}")
+                    git_or_fail("branch", "-D", branch, cwd=repo)
         except ContentloopError as exc:
             rows.append({"run": str(run_dir), "action": "left", "why": exc.message})
             continue

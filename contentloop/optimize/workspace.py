@@ -10,7 +10,8 @@ from pathlib import Path
 from ..errors import ContentloopError
 
 
-def _git(*args: str, cwd: Path) -> str:
+def git_or_fail(*args: str, cwd: Path) -> str:
+    """stdout of a git command; a failure is a ContentloopError with git's own message."""
     proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise ContentloopError(
@@ -23,7 +24,7 @@ class GitWorkspace:
     def __init__(self, skill_dir: Path, run_dir: Path, tag: str, *, reopen: bool = False) -> None:
         skill_dir = skill_dir.resolve()
         try:
-            self.root = Path(_git("rev-parse", "--show-toplevel", cwd=skill_dir))
+            self.root = Path(git_or_fail("rev-parse", "--show-toplevel", cwd=skill_dir))
         except ContentloopError as exc:
             raise ContentloopError(
                 "is not inside a git repository.",
@@ -37,7 +38,7 @@ class GitWorkspace:
         self.run_dir = run_dir
         self._identity = (
             []
-            if _git_config("user.email", self.root)
+            if git_out("config", "user.email", cwd=self.root)
             else ["-c", "user.name=contentloop", "-c", "user.email=contentloop@localhost"]
         )
         if reopen and self.tree.is_dir():
@@ -45,12 +46,12 @@ class GitWorkspace:
         if reopen:
             # Killed between writing run.json and creating the worktree: create it now, on
             # the branch if `git worktree add -b` got as far as making it.
-            _git("worktree", "prune", cwd=self.root)
-            has_branch = _git("branch", "--list", self.branch, cwd=self.root)
+            git_or_fail("worktree", "prune", cwd=self.root)
+            has_branch = git_or_fail("branch", "--list", self.branch, cwd=self.root)
             start = [self.branch] if has_branch else ["-b", self.branch, "HEAD"]
-            _git("worktree", "add", "-q", str(self.tree), *start, cwd=self.root)
+            git_or_fail("worktree", "add", "-q", str(self.tree), *start, cwd=self.root)
             return
-        dirty = _git("status", "--porcelain", "--", str(self.rel), cwd=self.root)
+        dirty = git_or_fail("status", "--porcelain", "--", str(self.rel), cwd=self.root)
         if dirty:
             raise ContentloopError(
                 f"has uncommitted changes:\n{dirty}\nThe optimizer commits each try on its own branch and "
@@ -58,7 +59,9 @@ class GitWorkspace:
                 path=skill_dir,
                 fix="commit or stash the changes under the skill, then run again.",
             )
-        _git("worktree", "add", "-q", "-b", self.branch, str(self.tree), "HEAD", cwd=self.root)
+        git_or_fail(
+            "worktree", "add", "-q", "-b", self.branch, str(self.tree), "HEAD", cwd=self.root
+        )
 
     def restore(self, commit: str, last_experiment: int = 0) -> None:
         """Make the branch agree with the ledger: HEAD is `commit`, the best the records name.
@@ -66,9 +69,9 @@ class GitWorkspace:
         A commit made for an experiment that was never logged (killed between commit and log)
         is reset away, and the experiment runs again under the same number.
         """
-        _git("reset", "-q", "--hard", commit, cwd=self.tree)
+        git_or_fail("reset", "-q", "--hard", commit, cwd=self.tree)
         # A kill inside an atomic write leaves its temp file; the next `git add -A` would commit it.
-        _git("clean", "-fdq", "--", str(self.rel), cwd=self.tree)
+        git_or_fail("clean", "-fdq", "--", str(self.rel), cwd=self.tree)
         self.keep(self.run_dir)
 
     def rollback(self, commit: str) -> None:
@@ -76,18 +79,18 @@ class GitWorkspace:
         self.restore(commit)
 
     def head(self) -> str:
-        return _git("rev-parse", "--short=12", "HEAD", cwd=self.tree)
+        return git_or_fail("rev-parse", "--short=12", "HEAD", cwd=self.tree)
 
     def has_changes(self) -> bool:
-        return bool(_git("status", "--porcelain", "--", str(self.rel), cwd=self.tree))
+        return bool(git_or_fail("status", "--porcelain", "--", str(self.rel), cwd=self.tree))
 
     def commit(self, message: str) -> str:
-        _git("add", "-A", "--", str(self.rel), cwd=self.tree)
-        _git(*self._identity, "commit", "-q", "-m", message, cwd=self.tree)
+        git_or_fail("add", "-A", "--", str(self.rel), cwd=self.tree)
+        git_or_fail(*self._identity, "commit", "-q", "-m", message, cwd=self.tree)
         return self.head()
 
     def revert(self) -> None:
-        _git("reset", "-q", "--hard", "HEAD~1", cwd=self.tree)
+        git_or_fail("reset", "-q", "--hard", "HEAD~1", cwd=self.tree)
 
     def keep(self, run_dir: Path) -> None:
         _snapshot(self.skill_dir, run_dir / "best-skill")
@@ -96,9 +99,10 @@ class GitWorkspace:
         return f"git checkout {self.branch} -- {self.rel}"
 
 
-def _git_config(key: str, cwd: Path) -> str:
-    proc = subprocess.run(["git", "config", key], cwd=cwd, capture_output=True, text=True)
-    return proc.stdout.strip()
+def git_out(*args: str, cwd: Path) -> str:
+    """stdout of a git command, or "" when it fails (not a repository, an unset key)."""
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else ""
 
 
 def save_kept(skill_dir: Path, run_dir: Path, commit: str) -> Path:
