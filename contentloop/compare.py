@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import fmean, stdev
 from typing import Any
 
@@ -116,8 +116,6 @@ async def _one(
     judge: Judge,
     on_draft: Any,
 ) -> None:
-    from dataclasses import replace
-
     row.attempts += 1
     try:
         request = draft_request(skill, topic, max(1024, int(topic.target_words * 2.5)))

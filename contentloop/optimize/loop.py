@@ -604,7 +604,7 @@ class OptimizeRun:
             "reason": reason,
             "ended_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "seconds": round(time.monotonic() - self.started, 1),
-            "experiments": self.state.last_experiment if hasattr(self, "state") else 0,
+            "experiments": self.state.last_experiment,
             "calls": totals["calls"],
             "cached_calls": totals["cached_calls"],
             "cost_usd": totals["cost_usd"],
