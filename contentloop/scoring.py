@@ -13,9 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .checks import CheckResult, Draft, run_check
+from .checks import CheckResult, Draft, chunks, run_check
 from .checks.base import CHECK_BUDGET_S
-from .checks.nlp import parse
 from .errors import ContentloopError
 from .judge import Judge, JudgeScore
 from .rubric import Rubric
@@ -151,9 +150,10 @@ def _check_all(drafts: Sequence[Draft], rubric: Rubric, cache: bool = False) -> 
             except (KeyError, TypeError, ValueError):
                 binaries.pop(i, None)  # an older or damaged entry: check again
     todo = [i for i in range(len(drafts)) if i not in binaries]
-    docs = parse(drafts[i].prose for i in todo) if todo else []  # no hit-only spaCy import
-    for i, doc in zip(todo, docs, strict=True):
-        drafts[i].doc = doc
+    # The chunks the checks will read are parsed for all drafts in one spaCy stream, outside
+    # the checks' time budgets; a draft whose results are all cached is never parsed.
+    chunks.prepare([drafts[i] for i in todo], rubric.binary.checks)
+    for i in todo:
         binaries[i] = _binary(drafts[i], rubric)
         words[i] = drafts[i].word_count
         if cache:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from contentloop import check_cache, scoring
-from contentloop.checks import banned_terms
+from contentloop import check_cache
+from contentloop.checks import banned_terms, chunks
 from contentloop.cli import app
 
 DRAFT = "# Title\n\nWe leverage it — fast!\n"
@@ -24,16 +24,15 @@ def home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def parses(monkeypatch):
-    """How many drafts spaCy parsed, across calls."""
+    """How many drafts were checked (and parsed as the checks need), across calls."""
     seen: list[str] = []
-    real = scoring.parse
+    real = chunks.prepare
 
-    def counting(texts):
-        texts = list(texts)
-        seen.extend(texts)
-        return real(texts)
+    def counting(drafts, checks):
+        seen.extend(d.source for d in drafts)
+        return real(drafts, checks)
 
-    monkeypatch.setattr(scoring, "parse", counting)
+    monkeypatch.setattr(chunks, "prepare", counting)
     return seen
 
 

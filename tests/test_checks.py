@@ -294,6 +294,14 @@ def test_repetition_caps_its_deduction_and_ignores_short_sentences(imagine):
     assert r.count == 8 and r.deduction == 10  # 8 x 2, capped at 10; "Here is how." is short
 
 
+def test_repetition_finds_a_sentence_that_opens_a_section(imagine):
+    # A heading without a full stop is not the start of the sentence under it.
+    line = "The control room connects rework on the paint shop."
+    text = f"## Setup\n\n{line} Cells report every shift.\n\n## Later\n\nThen again. {line}\n"
+    r = result(text, imagine, "repetition")
+    assert [(e.line, e.context) for e in r.evidence] == [(7, "repeats line 3")]
+
+
 def test_repetition_passes_distinct_sentences_that_share_words(imagine):
     text = "Private 5G keeps round trips short.\n\nPrivate 5G keeps the plan simple.\n"
     assert hits(text, imagine, "repetition") == []

@@ -1,5 +1,7 @@
 """Markdown awareness: checks see prose only, and offsets stay offsets in the source."""
 
+import pytest
+
 from contentloop.checks import Draft
 
 
@@ -54,3 +56,29 @@ def test_quote_and_list_paragraphs_are_not_the_lead():
 def test_unclosed_front_matter_is_prose():
     d = Draft("---\nnot front matter, just a rule above\n")
     assert "not front matter" in d.prose
+
+
+def test_spacy_parses_only_the_chunks_a_check_can_find_something_in():
+    from contentloop import load_rubric
+    from contentloop.scoring import score_drafts
+
+    d = Draft(
+        "# Title\n\nThat is not a radio problem. It is a planning problem.\n\n"
+        "The cells report every shift.\n\nThe plan was my idea.\n\n"
+        "Crews log faults at the line.\n"
+    )
+    (card,) = score_drafts([d], load_rubric("imagine"))
+    # The lead (for its pivot) and the paragraph holding a pronoun; nothing else.
+    assert sorted(d._docs) == [1, 3]
+    assert [
+        e.text for r in card.binary.results if r.id == "first_person_singular" for e in r.evidence
+    ] == ["my"]
+
+
+@pytest.mark.parametrize("sentence", ["Im sure the plan works.", "Ive seen the plan twice."])
+def test_a_pronoun_the_tokenizer_cuts_out_of_a_word_is_still_a_candidate(sentence):
+    from contentloop import load_rubric, score_text
+
+    card = score_text(f"# Title\n\nA plain lead.\n\n{sentence}\n", load_rubric("imagine"))
+    (r,) = [r for r in card.binary.results if r.id == "first_person_singular"]
+    assert [e.text for e in r.evidence] == ["I"]  # "Im" is "I" + "m" to spaCy

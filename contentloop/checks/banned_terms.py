@@ -20,6 +20,7 @@ from pydantic import Field, field_validator
 
 from ..atomic import write_text
 from ..paths import home
+from . import chunks
 from .base import CheckConfig, Finding, evidence_at, plural, register
 from .nlp import nlp
 from .prose import Draft
@@ -180,21 +181,31 @@ def find_terms(doc: Doc, terms: tuple[str, ...]) -> list[tuple[int, int, str]]:
     return sorted(kept)
 
 
-@register(BannedTermsConfig)
+@functools.lru_cache(maxsize=64)
+def _first_words(terms: tuple[str, ...]) -> frozenset[str]:
+    strings = nlp().vocab.strings
+    return frozenset(strings[h] for h in _steps(terms))
+
+
+def _chunks(draft: Draft, cfg: BannedTermsConfig) -> list[int]:
+    """The chunks where a term's first word is."""
+    return chunks.candidates(draft, _first_words(tuple(cfg.terms)))
+
+
+@register(BannedTermsConfig, needs=_chunks)
 def banned_terms(draft: Draft, cfg: BannedTermsConfig) -> Finding:
-    doc = draft.doc
-    assert doc is not None, "score() parses the draft before running checks"
     hits = []
-    for start, end, term in find_terms(doc, tuple(cfg.terms)):
-        span = doc[start:end]
-        hits.append(
-            evidence_at(
-                draft,
-                span.start_char,
-                " ".join(span.text.split()),
-                suggestions=cfg.terms[term] or None,
+    for offset, doc in chunks.docs(draft, _chunks(draft, cfg)):
+        for start, end, term in find_terms(doc, tuple(cfg.terms)):
+            span = doc[start:end]
+            hits.append(
+                evidence_at(
+                    draft,
+                    offset + span.start_char,
+                    " ".join(span.text.split()),
+                    suggestions=cfg.terms[term] or None,
+                )
             )
-        )
     if not hits:
         return Finding(hits, f"none of the {len(cfg.terms)} banned terms")
     found = sorted({h.text.lower() for h in hits})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, get_args
@@ -11,6 +11,7 @@ from typing import Any, Literal, TypeVar, get_args
 import regex
 from pydantic import BaseModel, ConfigDict, Field
 
+from . import chunks
 from .directives import silenced, switches
 from .prose import Draft
 
@@ -72,12 +73,17 @@ CheckFn = Callable[[Draft, C], Finding]
 REGISTRY: dict[str, tuple[type[CheckConfig], CheckFn]] = {}
 
 
-def register(config: type[C]) -> Callable[[CheckFn[C]], CheckFn[C]]:
-    """Register a check function under the `type` literal of its config model."""
+def register(
+    config: type[C], needs: Callable[[Draft, C], Iterable[int]] | None = None
+) -> Callable[[CheckFn[C]], CheckFn[C]]:
+    """Register a check function under the `type` literal of its config model. `needs` names
+    the chunks of a draft the check will parse with spaCy (see chunks.prepare)."""
     (name,) = get_args(config.model_fields["type"].annotation)
 
     def wrap(fn: CheckFn[C]) -> CheckFn[C]:
         REGISTRY[name] = (config, fn)
+        if needs is not None:
+            chunks.NEEDS[name] = needs
         return fn
 
     return wrap

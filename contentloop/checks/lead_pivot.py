@@ -35,18 +35,22 @@ def _normal(text: str) -> str:
     return " ".join(text.replace("’", "'").replace("‘", "'").split())
 
 
-@register(LeadPivotConfig)
+def _chunks(draft: Draft, cfg: LeadPivotConfig) -> range:
+    lead = draft.lead
+    return draft.chunks_in(lead.start, lead.end) if lead else range(0)
+
+
+@register(LeadPivotConfig, needs=_chunks)
 def lead_pivot(draft: Draft, cfg: LeadPivotConfig) -> Finding:
-    assert draft.doc is not None, "score() parses the draft before running checks"
     lead = draft.lead
     if lead is None:
         return Finding(
             [Evidence(text="(no lead paragraph)", line=None)], "the draft has no lead paragraph"
         )
-    # Sentences come from the whole-document parse, clipped to the lead; pivots such as
-    # "That's not X. That's Y." span two sentences, so adjacent pairs are tried too.
+    # Sentences are clipped to the lead; pivots such as "That's not X. That's Y." span two
+    # sentences, so adjacent pairs are tried too.
     sents = []
-    for sent_start, sent_end in draft.sentences:
+    for sent_start, sent_end in draft.sentences_in(lead.start, lead.end):
         start, end = max(sent_start, lead.start), min(sent_end, lead.end)
         if start < end and draft.prose[start:end].strip():
             sents.append((start, end))

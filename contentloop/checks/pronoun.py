@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
+from . import chunks
 from .base import CheckConfig, Finding, evidence_at, plural, register
 from .prose import Draft
 
@@ -100,33 +101,40 @@ class PronounConfig(CheckConfig):
     pronouns: list[str] = Field(default=["i", "me", "my", "mine", "myself"], min_length=1)
 
 
-@register(PronounConfig)
+def _forms(cfg: PronounConfig) -> frozenset[str]:
+    wanted = {p.lower() for p in cfg.pronouns}
+    # spaCy keeps "I." whole at the end of a sentence ("Mary and I.").
+    return frozenset(wanted | ({"i."} if "i" in wanted else set()))
+
+
+def _chunks(draft: Draft, cfg: PronounConfig) -> list[int]:
+    return chunks.candidates(draft, _forms(cfg))
+
+
+@register(PronounConfig, needs=_chunks)
 def pronoun(draft: Draft, cfg: PronounConfig) -> Finding:
-    assert draft.doc is not None, "score() parses the draft before running checks"
     from spacy.attrs import LOWER
 
-    wanted = {p.lower() for p in cfg.pronouns}
-    doc = draft.doc
-    # spaCy keeps "I." whole at the end of a sentence ("Mary and I.").
-    hashes = {doc.vocab.strings.add(w) for w in wanted | ({"i."} if "i" in wanted else set())}
-    # Only candidates become Token objects: creating one per token cost more than the check.
-    lowers = doc.to_array([LOWER]).tolist() if len(doc) else []
     hits = []
-    for i in (i for i, low in enumerate(lowers) if low in hashes):
-        tok = doc[i]
-        word = tok.lower_[:-1] if tok.lower_ == "i." else tok.lower_
-        prev = doc[tok.i - 1] if tok.i > 0 else None
-        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
-        # "I/O", "A/B/I", "I-beam", "I-5": a letter in a compound, not a pronoun.
-        if (nxt is not None and not tok.whitespace_ and nxt.text in _JOINERS) or (
-            prev is not None and not prev.whitespace_ and prev.text in _JOINERS
-        ):
-            continue
-        if word == "i" and _not_the_pronoun_i(tok, prev, nxt):
-            continue
-        if tok.lower_ == "mine" and prev is not None and prev.lower_ in _NOUN_MINE_BEFORE:
-            continue
-        hits.append(evidence_at(draft, tok.idx, tok.text.rstrip(".")))
+    for offset, doc in chunks.docs(draft, _chunks(draft, cfg)):
+        hashes = {doc.vocab.strings.add(w) for w in _forms(cfg)}
+        # Only candidates become Token objects: creating one per token cost more than the check.
+        lowers = doc.to_array([LOWER]).tolist() if len(doc) else []
+        for i in (i for i, low in enumerate(lowers) if low in hashes):
+            tok = doc[i]
+            word = tok.lower_[:-1] if tok.lower_ == "i." else tok.lower_
+            prev = doc[tok.i - 1] if tok.i > 0 else None
+            nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+            # "I/O", "A/B/I", "I-beam", "I-5": a letter in a compound, not a pronoun.
+            if (nxt is not None and not tok.whitespace_ and nxt.text in _JOINERS) or (
+                prev is not None and not prev.whitespace_ and prev.text in _JOINERS
+            ):
+                continue
+            if word == "i" and _not_the_pronoun_i(tok, prev, nxt):
+                continue
+            if tok.lower_ == "mine" and prev is not None and prev.lower_ in _NOUN_MINE_BEFORE:
+                continue
+            hits.append(evidence_at(draft, offset + tok.idx, tok.text.rstrip(".")))
     if not hits:
         return Finding(hits, "no first-person singular pronoun")
     found = sorted({h.text for h in hits})

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from markdown_it import MarkdownIt
 
 from ..yamlio import newlines
-from . import dialects
+from . import chunks, dialects
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -80,11 +80,15 @@ class Block:
 
 @dataclass
 class Draft:
-    """A Markdown draft with its prose view, its blocks and (once parsed) its spaCy doc."""
+    """A Markdown draft with its prose view, its blocks and the spaCy docs of the chunks
+    parsed so far."""
 
     source: str
     path: str | None = None
-    doc: Doc | None = field(default=None, init=False, repr=False)
+    _docs: dict[int, Doc] = field(default_factory=dict, init=False, repr=False)
+    # What checks derive from the draft and would otherwise derive twice: once to name the
+    # chunks to parse (chunks.prepare), once when they run.
+    memo: dict[object, object] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Markdown reads a lone \r as a line end; the line numbers here count \n only.
@@ -111,19 +115,35 @@ class Draft:
         return self._analysed[2]
 
     @cached_property
-    def sentences(self) -> list[tuple[int, int]]:
-        """(start, end) character offsets of the parsed doc's sentences; an end includes the
-        whitespace up to the next sentence. Read from two integer columns, not from Span
-        objects, which cost more than the checks that use them."""
-        from spacy.attrs import IDX, SENT_START
+    def chunks(self) -> list[tuple[int, int]]:
+        """(start, end) of the stretches of prose between blank lines, which spaCy parses one
+        by one and only when a check reads them (checks/chunks.py)."""
+        return chunks.spans(self.prose)
 
-        assert self.doc is not None, "score() parses the draft before running checks"
-        if not len(self.doc):
-            return []
-        starts = [idx for idx, start in self.doc.to_array([IDX, SENT_START]).tolist() if start == 1]
-        if not starts or starts[0] != 0:
-            starts.insert(0, 0)
-        return list(zip(starts, [*starts[1:], len(self.doc.text)], strict=True))
+    @cached_property
+    def chunk_words(self) -> list[set[str]]:
+        """Each chunk's lower-cased runs of letters: where a word can be without a parse."""
+        return [chunks.letter_runs(self.prose[s:e]) for s, e in self.chunks]
+
+    def chunk_text(self, i: int) -> str:
+        start, end = self.chunks[i]
+        return self.prose[start:end]
+
+    def chunks_in(self, start: int, end: int) -> range:
+        """Indexes of the chunks that overlap prose[start:end]."""
+        lo = bisect.bisect_right([e for _, e in self.chunks], start)
+        hi = bisect.bisect_left([s for s, _ in self.chunks], end)
+        return range(lo, max(lo, hi))
+
+    def sentences_in(self, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        """(start, end) offsets of the sentences of the chunks that overlap prose[start:end]."""
+        span = self.chunks_in(start, len(self.prose) if end is None else end)
+        return [s for i in span for s in chunks.sentences(self, i)]
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Every sentence of the prose (parses every chunk)."""
+        return self.sentences_in()
 
     @cached_property
     def _line_starts(self) -> list[int]:

@@ -7,10 +7,12 @@ ones repeat a sentence across sections), and a judge reading a long draft often 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Literal
 
 from pydantic import Field
 
+from . import chunks
 from .base import CheckConfig, Evidence, Finding, plural, register
 from .prose import Draft
 
@@ -35,9 +37,27 @@ def _key(text: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in _WORD.findall(text))
 
 
-@register(RepetitionConfig)
+def _chunks(draft: Draft, cfg: RepetitionConfig) -> list[int]:
+    """The chunks where a run of `min_words` words occurs that occurs again somewhere: a
+    repeated sentence can be nowhere else, so no other chunk is split into sentences."""
+    if "sentence" not in cfg.scope:
+        return []
+    n = cfg.min_words
+    memo = ("repeats", n)
+    if memo not in draft.memo:
+        runs: list[set[tuple[str, ...]]] = []
+        count: Counter[tuple[str, ...]] = Counter()
+        for i in range(len(draft.chunks)):
+            words = _key(draft.chunk_text(i))
+            here = [tuple(words[j : j + n]) for j in range(len(words) - n + 1)]
+            runs.append(set(here))
+            count.update(here)  # every occurrence: a sentence may repeat inside one chunk
+        draft.memo[memo] = [i for i, here in enumerate(runs) if any(count[r] > 1 for r in here)]
+    return draft.memo[memo]  # type: ignore[return-value]
+
+
+@register(RepetitionConfig, needs=_chunks)
 def repetition(draft: Draft, cfg: RepetitionConfig) -> Finding:
-    assert draft.doc is not None, "score() parses the draft before running checks"
     hits: list[Evidence] = []
     first_line: dict[tuple[str, ...], int] = {}  # what was said -> where it was first said
     repeated_blocks: list[tuple[int, int]] = []
@@ -65,9 +85,9 @@ def repetition(draft: Draft, cfg: RepetitionConfig) -> Finding:
             if seen("paragraph", text, block.line):
                 repeated_blocks.append((block.start, block.end))
     if "sentence" in cfg.scope:
-        for sent_start, sent_end in draft.sentences:
+        sents = [s for i in _chunks(draft, cfg) for s in chunks.sentences(draft, i)]
+        for sent_start, sent_end in sents:
             raw = draft.prose[sent_start:sent_end]
-            # spaCy hangs the blank lines between paragraphs on the next sentence's start.
             begin = sent_start + len(raw) - len(raw.lstrip())
             # A sentence inside a paragraph already reported counts once, as the paragraph.
             if any(start <= begin < end for start, end in repeated_blocks):

@@ -45,7 +45,16 @@ class ValeCheck(CheckConfig):
         return self._ruleset.level_of(self.rule, draft.path or "draft.md")
 
 
-@register(ValeCheck)
+def _chunks(draft: Draft, cfg: ValeCheck) -> range:
+    """Every chunk, for a rule read sentence by sentence; none for the others."""
+    assert cfg._ruleset is not None, "load_rubric attaches the rule set"
+    rule = cfg._ruleset.rules.get(cfg.rule)
+    if rule is None or cfg._level(draft) is None or "sentence" not in rule.spec.scope:
+        return range(0)
+    return range(len(draft.chunks))
+
+
+@register(ValeCheck, needs=_chunks)
 def vale(draft: Draft, cfg: ValeCheck) -> Finding:
     assert cfg._ruleset is not None, "load_rubric attaches the rule set"
     level = cfg._level(draft)

@@ -234,11 +234,8 @@ def matches_in_blocks(
 
 
 def _sentences(draft: Draft, seg: Segment) -> Iterator[Segment]:
-    if draft.doc is None:
-        yield seg  # no parse (a caller that skipped spaCy): the block is one sentence
-        return
     lo, hi = seg.offsets[0], seg.offsets[-1] + 1
-    for start, end in draft.sentences:
+    for start, end in draft.sentences_in(lo, hi):
         if end <= lo or start >= hi:
             continue
         part = seg.slice(start, end)

@@ -1,0 +1,137 @@
+"""spaCy on demand: only the stretches of prose a check reads are parsed.
+
+The prose is cut into chunks at blank lines. spaCy's tokenizer splits text at whitespace first
+and works on each piece alone, so a chunk parsed by itself gives the tokens the whole text
+would give at those offsets. Sentences end at a chunk's end: a heading is not the start of
+the paragraph under it, as Vale also reads them.
+
+Most chunks need no parse at all: a banned term or a pronoun can only be where its word is
+(`candidates`), a repeated sentence only where a run of its words repeats, a lead pivot only
+in the lead. On real READMEs that left about a quarter of the text for spaCy, which had been
+over half of a `score --no-judge` pass. `prepare` parses what every check of a rubric will
+ask for, for many drafts in one spaCy stream, before any check's time budget starts.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .nlp import nlp
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from .prose import Draft
+
+_CHUNK = re.compile(r"\S(?:.*\S)?(?:\n[^\S\n]*\S.*)*")  # lines with text, up to a blank line
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def spans(prose: str) -> list[tuple[int, int]]:
+    """(start, end) of every chunk: from its first to its last non-space character."""
+    out = []
+    for m in _CHUNK.finditer(prose):
+        text = m.group(0)
+        out.append((m.start(), m.start() + len(text.rstrip())))
+    return out
+
+
+def letter_runs(text: str) -> set[str]:
+    """The lower-cased runs of letters in `text`."""
+    return set(_LETTERS.findall(text.lower()))
+
+
+@functools.lru_cache(maxsize=64)
+def _keys(forms: frozenset[str]) -> tuple[dict[str, list[frozenset[str]]], tuple[str, ...]]:
+    """What must be in a chunk for a token whose lower case is in `forms` to be there.
+
+    A token ends where letters meet a non-letter, so the runs of letters in its text are runs
+    of letters in the chunk; the exceptions are spaCy's tokenizer exceptions that cut a word
+    in two ("id" gives "i" + "d", "lemme" gives "lem" + "me"), so such a word is a key too.
+    Keys are indexed by one of their runs; a form without letters is looked for as text."""
+    by_run: dict[str, list[frozenset[str]]] = {}
+    bare: set[str] = set()
+
+    def add(text: str) -> None:
+        runs = frozenset(letter_runs(text))
+        if runs:
+            by_run.setdefault(min(runs), []).append(runs)
+        else:
+            bare.add(text.lower())
+
+    for form in forms:
+        add(form)
+    for word, pieces in nlp().tokenizer.rules.items():
+        orths = [p[65].lower() for p in pieces]  # 65 is spaCy's ORTH attribute id
+        if len(orths) > 1 and forms.intersection(orths):
+            add(word)
+    return by_run, tuple(sorted(bare))
+
+
+def candidates(draft: Draft, forms: frozenset[str]) -> list[int]:
+    """Indexes of the chunks that may hold a token whose lower case is in `forms`."""
+    memo = ("candidates", forms)
+    if memo not in draft.memo:
+        by_run, bare = _keys(forms)
+        draft.memo[memo] = [
+            i
+            for i, have in enumerate(draft.chunk_words)
+            if any(key <= have for run in have for key in by_run.get(run, ()))
+            or (bare and any(b in draft.chunk_text(i).lower() for b in bare))
+        ]
+    return draft.memo[memo]  # type: ignore[return-value]
+
+
+Needs = Callable[["Draft", Any], Iterable[int]]
+NEEDS: dict[str, Needs] = {}
+
+
+def parse_chunks(wanted: Iterable[tuple[Draft, int]]) -> None:
+    """Parse the named chunks that are not parsed yet, in one spaCy stream."""
+    todo: list[tuple[Draft, int]] = []
+    seen: set[tuple[int, int]] = set()
+    for draft, i in wanted:
+        if i not in draft._docs and (id(draft), i) not in seen:
+            seen.add((id(draft), i))
+            todo.append((draft, i))
+    if not todo:
+        return
+    texts = (d.prose[d.chunks[i][0] : d.chunks[i][1]] for d, i in todo)
+    for (draft, i), doc in zip(todo, nlp().pipe(texts, batch_size=256), strict=True):
+        draft._docs[i] = doc
+
+
+def prepare(drafts: Sequence[Draft], checks: Sequence[Any]) -> None:
+    """Parse, for every draft, the chunks its checks will read (see NEEDS)."""
+    wanted: list[tuple[Draft, int]] = []
+    for draft in drafts:
+        for cfg in checks:
+            needs = NEEDS.get(cfg.type)
+            if needs is not None:
+                wanted.extend((draft, i) for i in needs(draft, cfg))
+    parse_chunks(wanted)
+
+
+def docs(draft: Draft, ids: Iterable[int]) -> list[tuple[int, Doc]]:
+    """(offset of the chunk in the prose, its Doc) for chunks `ids`, parsing any not parsed."""
+    ids = list(ids)
+    parse_chunks((draft, i) for i in ids)
+    return [(draft.chunks[i][0], draft._docs[i]) for i in ids]
+
+
+def sentences(draft: Draft, i: int) -> list[tuple[int, int]]:
+    """(start, end) prose offsets of chunk i's sentences; an end includes the whitespace up to
+    the next sentence. Read from two integer columns: Span objects cost more than the checks."""
+    from spacy.attrs import IDX, SENT_START
+
+    ((offset, doc),) = docs(draft, [i])
+    if not len(doc):
+        return []
+    starts = [idx for idx, start in doc.to_array([IDX, SENT_START]).tolist() if start == 1]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    ends = [*starts[1:], len(doc.text)]
+    return [(offset + s, offset + e) for s, e in zip(starts, ends, strict=True)]
