@@ -210,14 +210,26 @@ def main() -> None:
         ),
         (
             "4",
-            "score --no-judge words/s / proselint's, generated posts",
+            "score --no-judge words/s / proselint's, generated posts, one process",
             f"{sp['ratio']:.2f}x ({sp['words_per_s']:,.0f} vs {sp['proselint_words_per_s']:,.0f} words/s)",
+            "",
+        ),
+        (
+            "4",
+            f"same, --jobs {sp['jobs']} (score's default here)",
+            f"{sp['ratio_jobs']:.2f}x",
             ">= 5x",
         ),
         (
             "4",
-            f"same, real documents ({sr['posts']} installed packages' READMEs)",
+            f"same, real documents ({sr['posts']} installed packages' READMEs), one process",
             f"{sr['ratio']:.2f}x ({sr['words_per_s']:,.0f} vs {sr['proselint_words_per_s']:,.0f} words/s)",
+            "",
+        ),
+        (
+            "4",
+            f"same, real documents, --jobs {sr['jobs']} (score's default here)",
+            f"{sr['ratio_jobs']:.2f}x",
             ">= 5x",
         ),
         ("4", "peak memory of the scoring process", f"{sp['peak_rss_mb']:.0f} MB", ""),

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .checks import CheckResult, Draft, chunks, run_check
+from .checks import CheckResult, Draft, run_check
 from .checks.base import CHECK_BUDGET_S
 from .errors import ContentloopError
 from .judge import Judge, JudgeScore
@@ -82,7 +82,8 @@ class ScoreCard(BaseModel):
         return out
 
 
-def _binary(draft: Draft, rubric: Rubric) -> BinaryScore:
+def binary_part(draft: Draft, rubric: Rubric) -> BinaryScore:
+    """Every rule check of the rubric on one draft (parsed as its checks need)."""
     results = []
     for i, cfg in enumerate(rubric.binary.checks):
         try:
@@ -106,10 +107,11 @@ def score_drafts(
     judge: Judge | None = None,
     concurrency: int = 4,
     cache: bool = False,
+    jobs: int = 1,
 ) -> list[ScoreCard]:
-    """Score many drafts: checks (spaCy parses all drafts in one stream), then the judge.
-    With `cache`, rule-check results are reused for unchanged drafts (see check_cache)."""
-    cards = _check_all(drafts, rubric, cache)
+    """Score many drafts: checks (on up to `jobs` processes), then the judge. With `cache`,
+    rule-check results are reused for unchanged drafts (see check_cache)."""
+    cards = _check_all(drafts, rubric, cache, jobs)
     if judge is not None:
         asyncio.run(judge_cards(cards, drafts, judge, concurrency))
     return cards
@@ -132,10 +134,13 @@ async def judge_cards(
     await asyncio.gather(*(one(c, d) for c, d in zip(cards, drafts, strict=True)))
 
 
-def _check_all(drafts: Sequence[Draft], rubric: Rubric, cache: bool = False) -> list[ScoreCard]:
-    """Rule checks for every draft; with `cache`, results are looked up and stored by content
-    (check_cache) and only the misses are parsed."""
+def _check_all(
+    drafts: Sequence[Draft], rubric: Rubric, cache: bool = False, jobs: int = 1
+) -> list[ScoreCard]:
+    """Rule checks for every draft, on up to `jobs` processes; with `cache`, results are looked
+    up and stored by content (check_cache) and only the misses are parsed."""
     from . import check_cache
+    from .check_pool import check_drafts
 
     binaries: dict[int, BinaryScore] = {}
     words: dict[int, int] = {}
@@ -150,12 +155,10 @@ def _check_all(drafts: Sequence[Draft], rubric: Rubric, cache: bool = False) -> 
             except (KeyError, TypeError, ValueError):
                 binaries.pop(i, None)  # an older or damaged entry: check again
     todo = [i for i in range(len(drafts)) if i not in binaries]
-    # The chunks the checks will read are parsed for all drafts in one spaCy stream, outside
-    # the checks' time budgets; a draft whose results are all cached is never parsed.
-    chunks.prepare([drafts[i] for i in todo], rubric.binary.checks)
-    for i in todo:
-        binaries[i] = _binary(drafts[i], rubric)
-        words[i] = drafts[i].word_count
+    # A draft whose results are all cached is never parsed.
+    checked = check_drafts([drafts[i] for i in todo], rubric, jobs)
+    for i, (binary, count) in zip(todo, checked, strict=True):
+        binaries[i], words[i] = binary, count
         if cache:
             check_cache.store(
                 keys[i], {"binary": binaries[i].model_dump(mode="json"), "words": words[i]}
@@ -236,11 +239,13 @@ def score_files(
     skipped: list[Path] | None = None,
     failed: list[tuple[Path, ContentloopError]] | None = None,
     cache: bool = False,
+    jobs: int = 1,
 ) -> list[ScoreCard]:
-    """Read every file first, then score them together. Entries of a folder that are not
-    regular files are left out (see expand_paths). A file that cannot be a draft (not UTF-8,
-    binary, empty, too large) stops the call when it is the only one; among several, it goes
-    to `failed` if that list is given, so one bad file does not cost the others their scores."""
+    """Read every file first, then score them together (rule checks on up to `jobs`
+    processes). Entries of a folder that are not regular files are left out (see
+    expand_paths). A file that cannot be a draft (not UTF-8, binary, empty, too large) stops
+    the call when it is the only one; among several, it goes to `failed` if that list is
+    given, so one bad file does not cost the others their scores."""
     files = expand_paths(paths, skipped)
     drafts = []
     for path in files:
@@ -250,4 +255,4 @@ def score_files(
             if failed is None or len(files) == 1:
                 raise
             failed.append((path, exc))
-    return score_drafts(drafts, rubric, judge, concurrency, cache)
+    return score_drafts(drafts, rubric, judge, concurrency, cache, jobs)

@@ -143,7 +143,7 @@ def _unsilenced(cfg: CheckConfig, draft: Draft, finding: Finding) -> Finding:
 # for hours with `re`. The `regex` module takes a timeout per call, and per match in finditer,
 # so 200 paragraphs could each spend it; instead one check on one draft has this much for all
 # its matching together (`search`, `finditer` below). A check over it fails the score with an
-# error naming the rubric field (see scoring._binary).
+# error naming the rubric field (see scoring.binary_part).
 CHECK_BUDGET_S = 2.0
 IGNORECASE = regex.IGNORECASE
 _deadline: ContextVar[float] = ContextVar("check_deadline", default=float("inf"))

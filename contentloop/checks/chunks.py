@@ -90,7 +90,7 @@ NEEDS: dict[str, Needs] = {}
 
 
 def parse_chunks(wanted: Iterable[tuple[Draft, int]]) -> None:
-    """Parse the named chunks that are not parsed yet, in one spaCy stream."""
+    """Tokenize the named chunks that are not tokenized yet, in one spaCy stream."""
     todo: list[tuple[Draft, int]] = []
     seen: set[tuple[int, int]] = set()
     for draft, i in wanted:
@@ -100,7 +100,9 @@ def parse_chunks(wanted: Iterable[tuple[Draft, int]]) -> None:
     if not todo:
         return
     texts = (d.prose[d.chunks[i][0] : d.chunks[i][1]] for d, i in todo)
-    for (draft, i), doc in zip(todo, nlp().pipe(texts, batch_size=256), strict=True):
+    # Tokens only: most chunks are parsed for a word, and sentences() splits the few that
+    # are read sentence by sentence.
+    for (draft, i), doc in zip(todo, nlp().tokenizer.pipe(texts, batch_size=256), strict=True):
         draft._docs[i] = doc
 
 
@@ -130,8 +132,10 @@ def sentences(draft: Draft, i: int) -> list[tuple[int, int]]:
     ((offset, doc),) = docs(draft, [i])
     if not len(doc):
         return []
+    if not doc.has_annotation("SENT_START"):
+        nlp().get_pipe("sentencizer")(doc)
     starts = [idx for idx, start in doc.to_array([IDX, SENT_START]).tolist() if start == 1]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
-    ends = [*starts[1:], len(doc.text)]
+    ends = [*starts[1:], draft.chunks[i][1] - offset]  # not len(doc.text): a pass over tokens
     return [(offset + s, offset + e) for s, e in zip(starts, ends, strict=True)]

@@ -34,7 +34,7 @@ class RepetitionConfig(CheckConfig):
 def _key(text: str) -> tuple[str, ...]:
     """Words only, lower-cased: repeats that differ in case, spacing, bullets or punctuation
     are still repeats."""
-    return tuple(w.lower() for w in _WORD.findall(text))
+    return tuple(_WORD.findall(text.lower()))
 
 
 def _chunks(draft: Draft, cfg: RepetitionConfig) -> list[int]:

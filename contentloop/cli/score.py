@@ -82,6 +82,14 @@ def score(
         None, "--timeout", help="Seconds per model call before retrying."
     ),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="Drafts judged at once."),
+    jobs: int = typer.Option(
+        0,
+        "--jobs",
+        "-j",
+        min=0,
+        help="Processes for the rule checks of many files; 0 uses every core. "
+        "Results are the same for any value.",
+    ),
     no_cache: bool = typer.Option(
         False,
         "--no-cache",
@@ -107,6 +115,7 @@ def score(
       contentloop score drafts/example-private-5g.md --backend openai --base-url http://localhost:11434/v1 --model llama3.1:8b
       ANTHROPIC_API_KEY=... contentloop score drafts/ --judge-samples 3
     """
+    from ..check_pool import default_jobs
     from ..llm import CostLedger
     from ..rubric import load_rubric
     from ..scoring import score_files
@@ -131,7 +140,16 @@ def score(
             ).state
         skipped: list[Path] = []
         failed: list[tuple[Path, ContentloopError]] = []
-        cards = score_files(paths, loaded, judge, concurrency, skipped, failed, cache=not no_cache)
+        cards = score_files(
+            paths,
+            loaded,
+            judge,
+            concurrency,
+            skipped,
+            failed,
+            cache=not no_cache,
+            jobs=jobs or default_jobs(),
+        )
     for path in skipped:
         err.print(
             f"skipped {path}: not a regular file (a dangling link, a pipe or a device)",
