@@ -82,3 +82,43 @@ def test_a_pronoun_the_tokenizer_cuts_out_of_a_word_is_still_a_candidate(sentenc
     card = score_text(f"# Title\n\nA plain lead.\n\n{sentence}\n", load_rubric("imagine"))
     (r,) = [r for r in card.binary.results if r.id == "first_person_singular"]
     assert [e.text for e in r.evidence] == ["I"]  # "Im" is "I" + "m" to spaCy
+
+
+def test_a_rubric_without_language_checks_never_imports_spacy(tmp_path):
+    import subprocess
+    import sys
+
+    from helpers import LENIENT_RUBRIC
+
+    (tmp_path / "r.yaml").write_text(LENIENT_RUBRIC, encoding="utf-8")
+    (tmp_path / "d.md").write_text("# Title\n\nI leverage it!\n", encoding="utf-8")
+    code = (
+        "import sys; from pathlib import Path; from contentloop import load_rubric, score_files;"
+        f"c = score_files([Path({str(tmp_path / 'd.md')!r})], load_rubric({str(tmp_path / 'r.yaml')!r}))[0];"
+        "print(c.binary.score, 'spacy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["36.0", "False"]  # the "!" was found; spaCy was not needed
+
+
+def test_sentence_starts_are_the_sentencizers_own():
+    from pathlib import Path
+
+    from contentloop.checks.chunks import sentence_starts
+    from contentloop.checks.nlp import nlp
+
+    root = Path(__file__).resolve().parent.parent
+    texts = [p.read_text(encoding="utf-8") for p in sorted(root.glob("drafts/*.md"))]
+    texts += [
+        "Wait... what?! It works (mostly). “Quoted.” Next one ‼ And 3.5 ms. Done",
+        "No mark at all",
+        "?!",
+        "",
+    ]
+    pipe = nlp().get_pipe("sentencizer")
+    compared = 0
+    for text in texts:
+        doc = pipe(nlp().make_doc(text))
+        assert sentence_starts(nlp().make_doc(text)) == [s.start_char for s in doc.sents]
+        compared += len(list(doc.sents))
+    assert compared > 50  # the example drafts and the edge cases above

@@ -100,8 +100,8 @@ def parse_chunks(wanted: Iterable[tuple[Draft, int]]) -> None:
     if not todo:
         return
     texts = (d.prose[d.chunks[i][0] : d.chunks[i][1]] for d, i in todo)
-    # Tokens only: most chunks are parsed for a word, and sentences() splits the few that
-    # are read sentence by sentence.
+    # Tokens only: the pipeline's sentencizer would make an object of every token, and most
+    # chunks are parsed for one word (sentences() splits the few read sentence by sentence).
     for (draft, i), doc in zip(todo, nlp().tokenizer.pipe(texts, batch_size=256), strict=True):
         draft._docs[i] = doc
 
@@ -126,16 +126,44 @@ def docs(draft: Draft, ids: Iterable[int]) -> list[tuple[int, Doc]]:
 
 def sentences(draft: Draft, i: int) -> list[tuple[int, int]]:
     """(start, end) prose offsets of chunk i's sentences; an end includes the whitespace up to
-    the next sentence. Read from two integer columns: Span objects cost more than the checks."""
-    from spacy.attrs import IDX, SENT_START
+    the next sentence."""
+    memo = ("sentences", i)
+    if memo not in draft.memo:
+        ((offset, doc),) = docs(draft, [i])
+        starts = sentence_starts(doc)
+        ends = [*starts[1:], draft.chunks[i][1] - offset]  # not len(doc.text): a token pass
+        draft.memo[memo] = [(offset + s, offset + e) for s, e in zip(starts, ends, strict=True)]
+    return draft.memo[memo]  # type: ignore[return-value]
 
-    ((offset, doc),) = docs(draft, [i])
+
+def sentence_starts(doc: Doc) -> list[int]:
+    """Character offsets where spaCy's sentencizer starts a sentence in `doc`: at the first
+    token after one of its punctuation marks that is not punctuation itself.
+
+    The pipe's own rule (Sentencizer.predict) and its own marks, run over three integer
+    columns: the pipe makes a Python object of every token, which took most of the time of
+    checking prose that repeats itself. tests/test_prose.py holds the two to the same
+    answers."""
+    from spacy.attrs import IDX, IS_PUNCT, ORTH
+
     if not len(doc):
         return []
-    if not doc.has_annotation("SENT_START"):
-        nlp().get_pipe("sentencizer")(doc)
-    starts = [idx for idx, start in doc.to_array([IDX, SENT_START]).tolist() if start == 1]
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
-    ends = [*starts[1:], draft.chunks[i][1] - offset]  # not len(doc.text): a pass over tokens
-    return [(offset + s, offset + e) for s, e in zip(starts, ends, strict=True)]
+    marks = _sentence_marks()
+    starts = [0]
+    seen_mark = False
+    for idx, is_punct, orth in doc.to_array([IDX, IS_PUNCT, ORTH]).tolist():
+        is_mark = orth in marks
+        if seen_mark and not is_punct and not is_mark:
+            starts.append(idx)
+            seen_mark = False
+        elif is_mark:
+            seen_mark = True
+    return starts
+
+
+@functools.cache
+def _sentence_marks() -> frozenset[int]:
+    pipeline = nlp()
+    return frozenset(
+        pipeline.vocab.strings.add(c) for c in pipeline.get_pipe("sentencizer").punct_chars
+    )
