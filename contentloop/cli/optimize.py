@@ -160,6 +160,27 @@ def optimize_skill(
         "--holdout",
         help="Folder of held-out topics: scored for the baseline and each new best, never shown to the optimizer.",
     ),
+    objective: str = typer.Option(
+        "score",
+        "--objective",
+        help="PRIMARY[,SECONDARY] from score, prompt_tokens, output_tokens, usd_per_post, "
+        "seconds_per_post (score is higher-better, the rest lower-better).",
+    ),
+    objective_mode: str = typer.Option(
+        "primary",
+        "--objective-mode",
+        help="How two metrics decide: primary (the second breaks ties within noise), "
+        "lexicographic, threshold (hold the first at --threshold, minimise the second), "
+        "weighted (first + --weight x second), pareto (one better, the other not worse).",
+    ),
+    threshold: float | None = typer.Option(
+        None, "--threshold", help="threshold mode: the value the primary must be shown to hold."
+    ),
+    weight: float = typer.Option(
+        1.0,
+        "--weight",
+        help="weighted mode: units of the primary one unit of the secondary is worth.",
+    ),
 ) -> None:
     """Hill-climb the skill: change one section, write every topic, score, keep or revert, log.
 
@@ -179,6 +200,7 @@ def optimize_skill(
       contentloop optimize-skill --topics topics/ --dry-run --noise 5
       contentloop optimize-skill --topics topics/ --repeats 2 --max-cost-usd 5 --alpha 0.02
       contentloop optimize-skill --topics topics/ --audit-judge-backend openai --audit-judge-base-url http://localhost:11434/v1 --audit-judge-model qwen2.5:7b
+      contentloop optimize-skill --topics topics/ --objective score,prompt_tokens --objective-mode threshold --threshold 30
       contentloop optimize-skill --resume 20261122-2130
     """
     import asyncio
@@ -186,7 +208,9 @@ def optimize_skill(
 
     from ..llm import CallCache
     from ..llm.batch import batched
+    from ..llm.ledger import price_for
     from ..optimize import Budget, GatePlan, OptimizeRun
+    from ..optimize.objective import Objective
     from ..optimize.planner import planned_noise
     from ..optimize.resume import ROLES, reopen_run
     from ..paths import plain_name
@@ -277,8 +301,20 @@ def optimize_skill(
                     confirm_stages=confirm_drafts,
                     best_min=baseline_drafts,
                 )
+                goal = Objective.parse(objective, objective_mode, threshold, weight)
             except ValueError as exc:
-                raise ContentloopError(f"the gate's settings do not fit together: {exc}.") from None
+                raise ContentloopError(
+                    f"the gate's settings do not fit together: {exc}.",
+                    fix="see `contentloop optimize-skill --help` for --objective and its modes.",
+                ) from None
+            if "usd_per_post" in goal.metrics and (
+                price_for(writer_backend.name, writer_backend.model) is None
+            ):
+                raise ContentloopError(
+                    f"--objective names usd_per_post, but the writer {writer_backend.name}:"
+                    f"{writer_backend.model} has no price, so no draft would have a cost.",
+                    fix="add its rates under [prices] in contentloop.toml, or pick another metric.",
+                )
             run = OptimizeRun(
                 skill_dir,
                 todo,
@@ -305,6 +341,7 @@ def optimize_skill(
                 holdout=load_topics(holdout) if holdout else None,
                 batch=batch,
                 gate=gate,
+                objective=goal,
                 assumed_noise=assumed,
                 noise_source=noise_source,
                 calibration=calibration.to_json(),

@@ -24,13 +24,24 @@ Why this design and these numbers: docs/gate.md; measured in bench/gate_power.py
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 from .stats import Difference, t_quantile
 
 Status = Literal["keep", "discard", "crash", "timeout", "explore"]
-Rule = Literal["superior", "non-inferior", "futile", "cap", "continue", "explore"]
+Rule = Literal[
+    "superior",
+    "non-inferior",
+    "secondary",
+    "weighted",
+    "pareto",
+    "feasible",
+    "futile",
+    "cap",
+    "continue",
+    "explore",
+]
 
 
 @dataclass(frozen=True)
@@ -90,10 +101,13 @@ class StageVerdict:
     z: float
     critical: float
     rule: Rule
+    # Under an --objective with a second metric: each metric's oriented difference (positive
+    # is better), its z and margin; the fields above are the primary's (or the weighted one's).
+    metrics: dict[str, dict[str, Any]] | None = field(default=None, compare=False)
 
     @property
     def status(self) -> Status | None:
-        if self.rule in ("superior", "non-inferior"):
+        if self.rule in ("superior", "non-inferior", "secondary", "weighted", "pareto", "feasible"):
             return "keep"
         if self.rule in ("futile", "cap"):
             return "discard"
@@ -106,6 +120,10 @@ class StageVerdict:
         return {
             "superior": f"better by {d}: z {self.z:.2f} >= {self.critical:.2f} at stage {self.stage}",
             "non-inferior": f"shorter and not worse by {margin:g} or more: {d}, stage {self.stage}",
+            "secondary": f"the second metric better and the first held: {d}, stage {self.stage}",
+            "weighted": f"the weighted metric better by {d}: z {self.z:.2f} >= {self.critical:.2f}",
+            "pareto": f"the second metric better and the first not worse: {d}, stage {self.stage}",
+            "feasible": f"reached the threshold the best is short of: {d}, stage {self.stage}",
             "futile": f"{d} after stage {self.stage}: too unlikely to pass, stopped early",
             "cap": f"{d} after {self.stage} stages: no gain shown (z {self.z:.2f} < {self.critical:.2f})",
             "continue": f"{d}: undecided after stage {self.stage}",
@@ -114,6 +132,8 @@ class StageVerdict:
 
     def to_json(self) -> dict[str, object]:
         out = asdict(self)
+        if out["metrics"] is None:
+            del out["metrics"]
         for k in ("mean", "ci95_low", "ci95_high", "z", "critical"):
             v = out[k]
             out[k] = None if math.isinf(v) or math.isnan(v) else round(v, 3)

@@ -36,6 +36,7 @@ from .guard import confirm, drift_check, settle_best
 from .harness import harness_sha256
 from .ledger import RunLedger
 from .measure import Measure
+from .objective import Objective, decide, evidence
 from .planner import plan_run
 from .proposer import ProposalRefused, propose, retrospective
 from .records import Record, RunState, check_sequence, parse_records, replay
@@ -85,6 +86,7 @@ class OptimizeRun:
         calibration: dict[str, Any] | None = None,
         audit_backend: Backend | None = None,
         warm_start: Path | None = None,
+        objective: Objective | None = None,
     ) -> None:
         """Nothing is written and no branch is made until `run()`: a caller can show
         `estimate()` first and let the user back out."""
@@ -98,6 +100,7 @@ class OptimizeRun:
         # overfitting.
         self.holdout = holdout or []
         self.gate = gate or GatePlan()
+        self.objective = objective or Objective()
         self.assumed_noise = assumed_noise
         self.noise_source = noise_source
         self.calibration = calibration  # the judge's card status when the run started
@@ -525,6 +528,7 @@ class OptimizeRun:
         gate decides."""
         cand, best_digest = skill_hash(candidate), self.state.best_skill
         shorter = candidate.chars < best.chars
+        tokens = {cand: count_tokens(candidate.prompt), best_digest: count_tokens(best.prompt)}
         out: list[StageVerdict] = []
         for stage in range(1, self.gate.max_stages + 1):
             per_topic = stage * self.repeats
@@ -532,8 +536,21 @@ class OptimizeRun:
                 self.measure.draw(candidate, per_topic, "candidate", n),
                 self.measure.draw(best, self.gate.best_needed(per_topic), "best", n),
             )
-            diff = self.measure.compare(self.measure.totals(cand), self.measure.totals(best_digest))
-            verdict = judge_stage(self.gate, stage, diff, shorter=shorter, explore=explore)
+            if self.objective.is_default:
+                diff = self.measure.compare(
+                    self.measure.totals(cand), self.measure.totals(best_digest)
+                )
+                verdict = judge_stage(self.gate, stage, diff, shorter=shorter, explore=explore)
+            else:
+                ev = evidence(
+                    self.objective,
+                    self.measure,
+                    cand,
+                    best_digest,
+                    tokens,
+                    self.gate.simplicity_margin,
+                )
+                verdict = decide(self.gate, self.objective, stage, ev, explore=explore)
             out.append(verdict)
             self.on_event(
                 {"phase": "stage", "experiment": n, "stage": stage, "verdict": verdict, "run": self}
@@ -572,6 +589,7 @@ class OptimizeRun:
             "repeats": self.repeats,
             "budget": self.budget.__dict__,
             "gate": self.gate.to_json(),
+            "objective": self.objective.to_json(),
             "assumed_noise": self.assumed_noise,
             "noise_source": self.noise_source,
             "calibration": self.calibration,

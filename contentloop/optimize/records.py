@@ -34,6 +34,7 @@ class Stage(BaseModel):
     z: float | None
     critical: float | None
     rule: str
+    metrics: dict[str, dict[str, Any]] | None = None  # per metric, under a two-metric --objective
 
 
 class Gain(BaseModel):

@@ -15,6 +15,7 @@ from ..rubric import load_rubric
 from ..topic import load_topic
 from .gate import GatePlan
 from .loop import Budget, Event, OptimizeRun
+from .objective import Objective
 
 ROLES = ("writer", "judge", "optimizer")
 
@@ -99,6 +100,7 @@ def reopen_run(
         budget=Budget(**meta["budget"]),
         explore_every=meta["explore_every"],
         gate=GatePlan(**{**meta["gate"], "futility": tuple(meta["gate"]["futility"])}),
+        objective=Objective(**meta.get("objective", {})),
         assumed_noise=meta["assumed_noise"],
         noise_source=meta.get("noise_source", "--noise"),
         calibration=meta.get("calibration"),

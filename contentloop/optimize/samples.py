@@ -19,7 +19,7 @@ import asyncio
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
@@ -81,8 +81,8 @@ class Sample(BaseModel):
     # The same draft's total with the audit judge's verdict in place of the judge's
     # (--audit-judge-*; confirmation drafts only).
     audit_total: float | None = None
-    # What writing the draft took: the second objective's raw material (--objective is not
-    # built yet; these are recorded so a run's cost and speed per post can be read back).
+    # What writing the draft took: the per-draft metrics an --objective can name
+    # (optimize/objective.py) and a run's cost and speed per post.
     writer_output_tokens: int | None = None
     writer_cost_usd: float | None = None
     writer_seconds: float | None = None
@@ -151,9 +151,13 @@ class SampleBank:
         role: Role | None = None,
         experiment: int | None = None,
         audit: bool = False,
+        value: Callable[[Sample], float | None] | None = None,
     ) -> dict[str, list[float]]:
-        """Each topic's totals; with `audit`, the audit judge's totals of the drafts it saw."""
+        """Each topic's totals; with `audit`, the audit judge's totals of the drafts it saw;
+        with `value`, that number of each draft instead (drafts without one are left out)."""
         found = {t: self.samples(skill, t, role=role, experiment=experiment) for t in topics}
+        if value is not None:
+            return {t: [v for s in ss if (v := value(s)) is not None] for t, ss in found.items()}
         if audit:
             return {
                 t: [s.audit_total for s in ss if s.audit_total is not None]
@@ -161,11 +165,15 @@ class SampleBank:
             }
         return {t: [s.total for s in ss] for t, ss in found.items()}
 
-    def cells(self, topics: Iterable[str]) -> list[list[float]]:
-        """Every (skill, topic) cell's totals on these topics, for the pooled noise."""
+    def cells(
+        self, topics: Iterable[str], value: Callable[[Sample], float | None] | None = None
+    ) -> list[list[float]]:
+        """Every (skill, topic) cell's totals (or `value`s) on these topics, for the pooled
+        noise."""
         wanted = set(topics)
+        pick = value or (lambda s: s.total)
         return [
-            [s.total for s in by_index.values()]
+            [v for s in by_index.values() if (v := pick(s)) is not None]
             for (_, topic), by_index in self._by_key.items()
             if topic in wanted
         ]

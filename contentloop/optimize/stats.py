@@ -121,6 +121,19 @@ def paired_difference(
     )
 
 
+def one_sample(a: Mapping[str, Sequence[float]], target: float, noise: Noise) -> Difference:
+    """The topic-averaged mean of A minus a fixed `target` (a threshold), with A's own error."""
+    topics = sorted(t for t in a if a[t])
+    if not topics:
+        raise ValueError("no topic has drafts")
+    k = len(topics)
+    var = sum(noise.sd**2 / len(a[t]) for t in topics) / k**2
+    n = sum(len(a[t]) for t in topics)
+    return Difference(
+        fmean(fmean(a[t]) for t in topics) - target, math.sqrt(var), noise.df, k, n, 0
+    )
+
+
 def detectable_effect(
     sd: float,
     topics: int,

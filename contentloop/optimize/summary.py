@@ -41,6 +41,39 @@ def verdict(confirmed: dict[str, Any] | None, *, kept_any: bool, stop: str) -> s
     return f"no measurable gain: {span} on fresh drafts includes 0"
 
 
+def objective_view(run: OptimizeRun) -> dict[str, Any]:
+    """The run's --objective, and each of its metrics for the baseline and the best."""
+    from .objective import METRICS
+
+    obj, st = run.objective, run.state
+
+    def mean_of(metric: str, digest: str) -> float | None:
+        if metric == "prompt_tokens":
+            found = [
+                r.metrics["prompt_tokens"]
+                for r in run.records
+                if r.skill == digest and r.metrics and "prompt_tokens" in r.metrics
+            ]
+            return found[-1] if found else None
+        fn = METRICS[metric].per_draft
+        values = [
+            v
+            for vs in run.measure.bank.totals(digest, run.measure.slugs, value=fn).values()
+            for v in vs
+        ]
+        return round(sum(values) / len(values), 6) if values else None
+
+    sides = {"baseline": st.baseline.skill if st.baseline else None, "best": st.best_skill}
+    return {
+        **obj.to_json(),
+        "describe": obj.describe(),
+        **{
+            side: {m: mean_of(m, digest) for m in obj.metrics} if digest else None
+            for side, digest in sides.items()
+        },
+    }
+
+
 def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
     m, st = run.measure, run.state
     totals = run.costs.totals()
@@ -73,6 +106,7 @@ def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
         "holdout_gain": holdout,
         "audit": audit,
         "in_loop_gain": in_loop,
+        "objective": objective_view(run),
         "baseline": round(run.baseline_mean, 3),
         "best": round(run.best_mean, 3),
         "best_commit": st.best_commit,

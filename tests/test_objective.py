@@ -1,0 +1,186 @@
+"""--objective: two metrics, five modes, each metric tested with its own noise."""
+
+import asyncio
+import json
+import math
+
+import pytest
+from helpers import BAD, GOOD, World, edit, make_run, role_of
+
+from contentloop import score_text
+from contentloop.optimize import Budget
+from contentloop.optimize.gate import GatePlan
+from contentloop.optimize.objective import Evidence, Objective, decide
+from contentloop.optimize.stats import Difference
+from contentloop.testing import OpenAIServer
+
+PLAN = GatePlan()  # stage 1 needs z >= about 2.8
+
+
+def d(mean: float, se: float) -> Difference:
+    """An oriented difference (positive is better) with plenty of degrees of freedom."""
+    return Difference(mean, se, 200, 2, 4, 16)
+
+
+def rule(objective: Objective, stage: int = 1, **ev) -> str:
+    ev.setdefault("margins", {"score": 0.5, "prompt_tokens": 0.0, "output_tokens": 20.0})
+    return decide(PLAN, objective, stage, Evidence(**ev)).rule
+
+
+PRIMARY = Objective("score", "prompt_tokens", "primary")
+LEXICOGRAPHIC = Objective("score", "prompt_tokens", "lexicographic")
+THRESHOLD = Objective("score", "prompt_tokens", "threshold", threshold=30)
+PARETO = Objective("score", "output_tokens", "pareto")
+
+
+def test_primary_mode_lets_the_secondary_break_a_tie_the_primary_holds():
+    shorter = d(120, 0)  # 120 tokens fewer, exact
+    assert rule(PRIMARY, diffs={"score": d(4.0, 1.0), "prompt_tokens": d(-50, 0)}) == "superior"
+    assert rule(PRIMARY, diffs={"score": d(0.0, 0.1), "prompt_tokens": shorter}) == "secondary"
+    # Shorter, but the score's loss is not shown smaller than the margin: undecided.
+    assert rule(PRIMARY, diffs={"score": d(0.0, 1.0), "prompt_tokens": shorter}) == "continue"
+    # Same length: no tie to break.
+    assert rule(PRIMARY, diffs={"score": d(0.0, 0.1), "prompt_tokens": d(0, 0)}) == "continue"
+
+
+def test_lexicographic_needs_the_primary_shown_equal_not_only_not_worse():
+    diffs = {"score": d(0.3, 0.12), "prompt_tokens": d(120, 0)}  # maybe better, not shown
+    assert rule(PRIMARY, diffs=diffs) == "secondary"
+    assert rule(LEXICOGRAPHIC, diffs=diffs) == "continue"
+    equal = {"score": d(0.0, 0.1), "prompt_tokens": d(120, 0)}
+    assert rule(LEXICOGRAPHIC, diffs=equal) == "secondary"
+
+
+def test_threshold_holds_the_primary_then_minimises_the_secondary():
+    diffs = {"score": d(-1.0, 0.5), "prompt_tokens": d(200, 0)}  # a bit worse, much shorter
+    past = d(3.0, 0.5)  # candidate's score minus 30: shown past it
+    assert rule(THRESHOLD, diffs=diffs, feasible=past) == "secondary"
+    assert rule(THRESHOLD, diffs=diffs, feasible=d(-2.0, 0.5)) == "futile"  # fell below 30
+    longer = {"score": d(5.0, 0.5), "prompt_tokens": d(-40, 0)}
+    assert rule(THRESHOLD, diffs=longer, feasible=past) == "futile"  # longer: never kept
+    # While the best is short of the threshold, getting there (or any gain) is what counts.
+    assert rule(THRESHOLD, diffs=longer, feasible=past, best_feasible=False) == "superior"
+    assert (
+        rule(THRESHOLD, diffs={**longer, "score": d(0.5, 0.5)}, feasible=past, best_feasible=False)
+        == "feasible"
+    )
+
+
+def test_weighted_and_pareto():
+    weighted = Objective("score", "prompt_tokens", "weighted", weight=0.01)
+    assert rule(weighted, diffs={"weighted": d(2.0, 0.5)}) == "weighted"
+    assert rule(weighted, diffs={"weighted": d(0.2, 0.5)}) == "continue"
+    assert rule(PARETO, diffs={"score": d(0.0, 0.1), "output_tokens": d(90, 10)}) == "pareto"
+    # Better score, but 90 more output tokens per post than the 20 allowed: not a Pareto step.
+    assert rule(PARETO, diffs={"score": d(4.0, 0.5), "output_tokens": d(-90, 10)}) == "futile"
+    assert rule(PARETO, diffs={"score": d(4.0, 0.5), "output_tokens": d(-5, 2)}) == "superior"
+
+
+def test_a_metric_with_no_noise_measured_shows_nothing():
+    unknown = Difference(50, math.inf, 0, 2, 4, 16)
+    assert rule(PRIMARY, diffs={"score": d(0.0, 0.1), "prompt_tokens": unknown}) == "continue"
+    assert rule(PRIMARY, stage=6, diffs={"score": d(0.0, 0.1), "prompt_tokens": unknown}) == "cap"
+
+
+@pytest.mark.parametrize(
+    "spec, mode, threshold, message",
+    [
+        ("score,bogus", "primary", None, "unknown metric 'bogus'"),
+        ("score", "pareto", None, "needs a secondary metric"),
+        ("score,prompt_tokens", "threshold", None, "needs --threshold"),
+        ("score,score", "primary", None, "must differ"),
+        ("score,prompt_tokens", "sideways", None, "unknown mode"),
+    ],
+)
+def test_an_objective_that_cannot_work_is_refused_with_the_reason(spec, mode, threshold, message):
+    with pytest.raises(ValueError, match=message):
+        Objective.parse(spec, mode, threshold)
+
+
+# --- in a run --------------------------------------------------------------------------------
+
+
+def proposals(repo):
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    final_check = (repo / "skills" / "imagine" / "final_check.md").read_text()
+    return {
+        "longer": edit("examples", "A longer example that changes nothing. " * 20, "longer"),
+        "shorter": edit("final_check", final_check.splitlines()[0], "shorter final check"),
+        "better": edit("voice", voice + "\n- MAGIC: lead with the pivot.\n", "pivot rule"),
+    }
+
+
+def totals(rubric):
+    def total(text, judge_score):
+        card = score_text(text, rubric)
+        return card.binary.score + 60 * judge_score / 10
+
+    return total(BAD, 5), total(GOOD, 9)
+
+
+def test_threshold_mode_keeps_the_shortest_skill_that_holds_the_score(repo, imagine):
+    bad, good = totals(imagine)
+    p = proposals(repo)
+    goal = Objective("score", "prompt_tokens", "threshold", threshold=(bad + good) / 2)
+    world = World(imagine, [p["shorter"], p["better"], p["longer"], p["shorter"]])
+    with OpenAIServer(world) as server:
+        run = make_run(repo, server, imagine, objective=goal)
+        summary = asyncio.run(run.run())
+    rows = run.ledger.rows()[1:]
+    # Below the threshold a shorter skill with the same score is no progress; the better one
+    # reaches it; from then on only a shorter skill that holds the score is kept.
+    assert [(r["section"], r["status"], r["rule"]) for r in rows] == [
+        ("final_check", "discard", "cap"),
+        ("voice", "keep", "superior"),
+        ("examples", "discard", "futile"),
+        ("final_check", "keep", "secondary"),
+    ]
+    experiments = [r for r in run.ledger.records() if r["kind"] == "experiment"]
+    last = experiments[-1]["stages"][-1]["metrics"]
+    assert last["prompt_tokens"]["mean"] > 0 and last["threshold"]["mean"] > 0
+    view = summary["objective"]
+    assert view["mode"] == "threshold" and "holding score >=" in view["describe"]
+    assert view["best"]["score"] > goal.threshold > view["baseline"]["score"]
+    meta = json.loads((run.run_dir / "run.json").read_text())
+    assert meta["objective"]["threshold"] == goal.threshold  # --resume decides the same way
+
+
+class Padded(World):
+    """The writer pads every draft with a long closing line, unless the skill says TERSE; the
+    judge and the rule checks do not care either way."""
+
+    def __call__(self, body):
+        out = super().__call__(body)
+        if role_of(body) == "writer" and "TERSE" not in body["messages"][0]["content"]:
+            return out + "\n\n" + "Thanks for reading along with us today " * 30 + "\n"
+        return out
+
+
+def test_pareto_keeps_a_skill_whose_drafts_are_shorter_at_the_same_score(repo, imagine):
+    voice = (repo / "skills" / "imagine" / "voice.md").read_text()
+    terse = edit("voice", voice + "\n- TERSE: stop when the point is made.\n", "terse")
+    goal = Objective("score", "output_tokens", "pareto")
+    with OpenAIServer(Padded(imagine, [proposals(repo)["longer"], terse])) as server:
+        run = make_run(repo, server, imagine, objective=goal, budget=Budget(max_experiments=2))
+        summary = asyncio.run(run.run())
+    rows = run.ledger.rows()[1:]
+    assert [(r["section"], r["status"], r["rule"]) for r in rows] == [
+        ("examples", "discard", "cap"),
+        ("voice", "keep", "pareto"),
+    ]
+    (experiment,) = [
+        r for r in run.ledger.records() if r["kind"] == "experiment" and r["status"] == "keep"
+    ]
+    metrics = experiment["stages"][-1]["metrics"]
+    assert metrics["score"]["mean"] == 0 and metrics["output_tokens"]["mean"] > 100
+    view = summary["objective"]
+    assert view["best"]["output_tokens"] < view["baseline"]["output_tokens"] - 100
+    assert view["best"]["score"] == view["baseline"]["score"]
+
+
+def test_each_mode_says_what_it_optimizes():
+    assert Objective().describe().startswith("score (a shorter skill")
+    assert THRESHOLD.describe() == "prompt_tokens, holding score >= 30"
+    weighted = Objective("score", "prompt_tokens", "weighted", weight=0.01)
+    assert weighted.describe() == "score - 0.01 x prompt_tokens, higher is better"
+    assert weighted.weighted_value(80.0, 1000.0) == pytest.approx(70.0)
