@@ -3,15 +3,19 @@
 import asyncio
 import json
 import math
+import re
 
 import pytest
 from helpers import BAD, GOOD, World, edit, make_run, role_of
+from rich.console import Console
 
 from contentloop import score_text
 from contentloop.optimize import Budget
 from contentloop.optimize.gate import GatePlan
-from contentloop.optimize.objective import Evidence, Objective, decide
+from contentloop.optimize.objective import Evidence, Objective, decide, frontier
 from contentloop.optimize.stats import Difference
+from contentloop.report import build_report
+from contentloop.report.terminal import render_optimize_summary
 from contentloop.testing import OpenAIServer
 
 PLAN = GatePlan()  # stage 1 needs z >= about 2.8
@@ -97,6 +101,20 @@ def test_an_objective_that_cannot_work_is_refused_with_the_reason(spec, mode, th
         Objective.parse(spec, mode, threshold)
 
 
+def test_the_frontier_is_the_tries_no_other_try_beats_on_both():
+    pts = [
+        {"x": 1000, "y": 30.0},  # baseline
+        {"x": 1100, "y": 40.0},  # better, longer: on the frontier
+        {"x": 900, "y": 30.0},  # shorter, same: on it, and it beats the baseline
+        {"x": 1200, "y": 35.0},  # longer and worse than the second: off
+        {"x": 900, "y": 30.0 - 1e-9},  # a hair below the third: off
+    ]
+    assert [(p["x"], p["y"]) for p in frontier(pts, "score", "prompt_tokens")] == [
+        (900, 30.0),
+        (1100, 40.0),
+    ]
+
+
 # --- in a run --------------------------------------------------------------------------------
 
 
@@ -143,6 +161,22 @@ def test_threshold_mode_keeps_the_shortest_skill_that_holds_the_score(repo, imag
     assert view["best"]["score"] > goal.threshold > view["baseline"]["score"]
     meta = json.loads((run.run_dir / "run.json").read_text())
     assert meta["objective"]["threshold"] == goal.threshold  # --resume decides the same way
+    # report draws every try on the two axes, and the frontier.
+    views, html = build_report(run.run_dir)
+    plotted = sorted(
+        (float(x), float(y))
+        for x, y in re.findall(r'data-series="tries" data-x="([^"]+)" data-y="([^"]+)"', html)
+    )
+    tried = [r for r in run.ledger.records() if r["kind"] in ("baseline", "experiment")]
+    assert plotted == sorted(
+        (float(r["metrics"]["prompt_tokens"]), pytest.approx(r["metrics"]["mean"], abs=1e-3))
+        for r in tried
+    )
+    assert 'data-view="objective"' in html and "holding score" in html
+    best = views["objective"]["frontier"]
+    # The shortest try (discarded: below the threshold) and the last keep (past the threshold,
+    # shorter than the keep before it); the baseline and that earlier keep are beaten on both.
+    assert [(p["experiment"], p["status"]) for p in best] == [(1, "discard"), (4, "keep")]
 
 
 class Padded(World):
@@ -176,6 +210,11 @@ def test_pareto_keeps_a_skill_whose_drafts_are_shorter_at_the_same_score(repo, i
     view = summary["objective"]
     assert view["best"]["output_tokens"] < view["baseline"]["output_tokens"] - 100
     assert view["best"]["score"] == view["baseline"]["score"]
+    console = Console(record=True, width=200)
+    render_optimize_summary(console, summary, run.run_dir)
+    line = next(x for x in console.export_text().splitlines() if x.startswith("objective:"))
+    assert "one better, the other not worse" in line
+    assert f"output_tokens {view['baseline']['output_tokens']:g} -> " in line
 
 
 def test_each_mode_says_what_it_optimizes():

@@ -139,6 +139,32 @@ class Objective:
         return asdict(self)
 
 
+# Where each metric is in an experiments.jsonl record's `metrics`.
+RECORD_KEYS = {
+    "score": "mean",
+    "prompt_tokens": "prompt_tokens",
+    "output_tokens": "output_tokens_per_post",
+    "usd_per_post": "writer_usd_per_post",
+    "seconds_per_post": "writer_seconds_per_post",
+}
+
+
+def frontier(points: list[dict[str, Any]], primary: str, secondary: str) -> list[dict[str, Any]]:
+    """The points ({"x": secondary, "y": primary, ...}) that no other point beats on both
+    metrics at once, in order of x."""
+
+    def key(p: dict[str, Any]) -> tuple[float, float]:
+        return _signed(primary, p["y"]), _signed(secondary, p["x"])
+
+    def dominated(p: dict[str, Any]) -> bool:
+        a = key(p)
+        return any(
+            b[0] >= a[0] and b[1] >= a[1] and b != a for b in (key(q) for q in points if q is not p)
+        )
+
+    return sorted((p for p in points if not dominated(p)), key=lambda p: p["x"])
+
+
 def _signed(metric: str, value: float) -> float:
     return value if METRICS[metric].higher_is_better else -value
 

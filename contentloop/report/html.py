@@ -185,6 +185,8 @@ def optimize_html(views: dict[str, Any]) -> str:
         color="#d97706",
     )
     charts["judge"] = _judge_chart(views["judge"])
+    if views.get("objective"):
+        charts["objective"] = _objective_chart(views["objective"])
     return _env.get_template("report_optimize.html.jinja").render(
         v=views,
         charts={k: Markup(c) for k, c in charts.items()},
@@ -202,6 +204,35 @@ def _experiment_labels(rows: list[dict[str, Any]]) -> list[str]:
         else:
             labels.append(f"#{r['experiment']} {r['status']}")
     return labels
+
+
+def _objective_chart(obj: dict[str, Any]) -> str:
+    pts = obj["points"]
+    return (
+        svg.line_chart(
+            "objective",
+            f"{obj['primary']} against {obj['secondary']}: every try, and the frontier no try "
+            "beats on both",
+            [
+                Series(
+                    "frontier",
+                    [(float(p["x"]), p["y"]) for p in obj["frontier"]],
+                    color="#059669",
+                    dashed=True,
+                    dots=False,
+                ),
+                Series(
+                    "tries",
+                    [(float(p["x"]), p["y"]) for p in pts],
+                    marks=[p["status"] if p["experiment"] else "point" for p in pts],
+                    line=False,
+                    color="#111827",
+                ),
+            ],
+            x_label=obj["secondary"],
+        )
+        + svg.status_legend()
+    )
 
 
 def _judge_chart(judge: dict[str, Any]) -> str:

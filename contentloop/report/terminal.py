@@ -225,6 +225,18 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
             console.print(
                 f"held-out topics: gain {_gain(summary['holdout_gain'])}", highlight=False
             )
+        objective = summary.get("objective") or {}
+        if objective.get("secondary") and objective.get("baseline") and objective.get("best"):
+            moves = ", ".join(
+                f"{m} {objective['baseline'][m]:g} -> {objective['best'][m]:g}"
+                for m in (objective["primary"], objective["secondary"])
+                if objective["baseline"].get(m) is not None and objective["best"].get(m) is not None
+            )
+            console.print(
+                f"objective: {objective['describe']}; baseline -> best (in loop): {moves}",
+                soft_wrap=True,
+                highlight=False,
+            )
         audit = summary.get("audit")
         if audit and audit.get("gain"):
             holds = "holds" if audit["holds"] else "does not hold"

@@ -171,6 +171,7 @@ def optimize_views(run: OptimizeRun) -> dict[str, Any]:
             for r in run.checks
         ],
         "adopt": summary.get("adopt"),
+        "objective": objective_view(run.meta.get("objective"), [*run.baseline[:1], *exps]),
         "score_per_experiment": {
             "points": [
                 {
@@ -242,6 +243,31 @@ def optimize_views(run: OptimizeRun) -> dict[str, Any]:
             "total_cost_usd": run.total_cost(),
             "calls": run.calls if run.calls is not None else summary.get("calls"),
         },
+    }
+
+
+def objective_view(
+    spec: dict[str, Any] | None, records: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """Under a two-metric --objective: every try on the two axes, and the frontier of those
+    that no other try beats on both."""
+    from ..optimize.objective import RECORD_KEYS, Objective, frontier
+
+    if not spec or not spec.get("secondary"):
+        return None
+    obj = Objective(**spec)
+    assert obj.secondary is not None
+    points = []
+    for r in records:
+        m = r.get("metrics") or {}
+        x, y = m.get(RECORD_KEYS[obj.secondary]), m.get(RECORD_KEYS[obj.primary])
+        if x is not None and y is not None:
+            points.append({"experiment": r["experiment"], "status": r["status"], "x": x, "y": y})
+    return {
+        **obj.to_json(),
+        "describe": obj.describe(),
+        "points": points,
+        "frontier": frontier(points, obj.primary, obj.secondary),
     }
 
 
