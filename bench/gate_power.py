@@ -70,9 +70,10 @@ def quality(prompt: str) -> float:
 
 
 class World:
-    def __init__(self, rubric, order: list[str], run: int) -> None:
+    def __init__(self, rubric, order: list[str], run: int, topic_sd: float = 3.0) -> None:
         self.names = [c.name for c in rubric.judge.criteria]
         self.order, self.run = order, run
+        self.topic_sd = topic_sd
         self.writer_calls = 0
 
     def __call__(self, body: dict) -> str:
@@ -86,7 +87,7 @@ class World:
         topic_key = topic.group(1).strip() if topic else user[:200]
         q = (
             quality(system)
-            + gauss("topic", topic_key, sd=3.0)
+            + gauss("topic", topic_key, sd=self.topic_sd)
             + gauss("w", self.run, system, user, body.get("seed"), sd=SD_WRITER)
         )
         return GOOD + f"\n<!-- q={q:.3f} -->\n"
@@ -143,18 +144,11 @@ def make_repo(where: Path, code: Path) -> Path:
     return repo
 
 
-def one_run(gate: str, code: Path, run: int, work: Path, rubric) -> dict:
-    rng = random.Random(1000 + run)
-    order = MIX[:]
-    rng.shuffle(order)
-    repo = make_repo(work / f"{gate}-{run}", code)
-    world = World(rubric, order, run)
+def run_cli(code: Path, repo: Path, world: World, home: Path, *extra: str) -> tuple[dict, float]:
+    """`optimize-skill`, one experiment per edit the world plans, on the world's loopback
+    server with the code at `code`; the summary and the wall seconds."""
     with OpenAIServer(world) as server:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(code),
-            "CONTENTLOOP_HOME": str(work / f"home-{gate}-{run}"),
-        }
+        env = {**os.environ, "PYTHONPATH": str(code), "CONTENTLOOP_HOME": str(home)}
         cmd = [
             sys.executable,
             "-m",
@@ -165,7 +159,7 @@ def one_run(gate: str, code: Path, run: int, work: Path, rubric) -> dict:
             "--tag",
             "b",
             "--max-experiments",
-            "12",
+            str(len(world.order)),
             "--backend",
             "openai",
             "--base-url",
@@ -174,16 +168,18 @@ def one_run(gate: str, code: Path, run: int, work: Path, rubric) -> dict:
             "m",
             "--json",
             "--no-cache",
+            *extra,
         ]
         t = time.monotonic()
         proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
         seconds = time.monotonic() - t
     if proc.returncode != 0:
-        raise SystemExit(f"{gate} run {run} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    summary = json.loads(proc.stdout)
-    run_dir = repo / "runs" / "b"
-    base_q = quality(load_skill(repo / "skills" / "imagine").prompt)
-    best_q = quality(load_skill(run_dir / "best-skill").prompt)
+        raise SystemExit(f"{repo} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout), seconds
+
+
+def tally(run_dir: Path) -> tuple[Counter, Counter]:
+    """Tries and keeps per kind of planted edit, from a run's experiments.jsonl."""
     records = [json.loads(x) for x in (run_dir / "experiments.jsonl").read_text().splitlines() if x]
     tries, kept = Counter(), Counter()
     for r in records:
@@ -191,6 +187,20 @@ def one_run(gate: str, code: Path, run: int, work: Path, rubric) -> dict:
             kind = re.search(r"\[(\w+)\]", r["description"]).group(1)
             tries[kind] += 1
             kept[kind] += r["status"] in ("keep", "explore")
+    return tries, kept
+
+
+def one_run(gate: str, code: Path, run: int, work: Path, rubric) -> dict:
+    rng = random.Random(1000 + run)
+    order = MIX[:]
+    rng.shuffle(order)
+    repo = make_repo(work / f"{gate}-{run}", code)
+    world = World(rubric, order, run)
+    summary, seconds = run_cli(code, repo, world, work / f"home-{gate}-{run}")
+    run_dir = repo / "runs" / "b"
+    base_q = quality(load_skill(repo / "skills" / "imagine").prompt)
+    best_q = quality(load_skill(run_dir / "best-skill").prompt)
+    tries, kept = tally(run_dir)
     if gate == "old":
         reported = summary["best"] - summary["baseline"]
     else:

@@ -27,6 +27,9 @@ Figures:
  11. contentloop --help against python -c "import typer, rich" (bench/cli_startup.py)
  12. the check cache: score DIR --no-judge on an unchanged tree / with --no-cache, and one
      small file's wall time, cached and changed (bench/score_cache.py)
+ 13. --objective score,prompt_tokens --objective-mode threshold against the score alone, in
+     the gate's synthetic world: edits kept by kind, prompt tokens saved, runs whose best fell
+     below the threshold (bench/objective_power.py)
 """
 
 from __future__ import annotations
@@ -146,7 +149,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--latency", default="2", help="seconds per call for figures 1-3")
     ap.add_argument("--skip-embedded", action="store_true", help="leave out figure 5 (slow)")
-    ap.add_argument("--skip-gate", action="store_true", help="leave out figure 6 (~6 minutes)")
+    ap.add_argument(
+        "--skip-gate", action="store_true", help="leave out figures 6 and 13 (~10 minutes)"
+    )
     ap.add_argument("--gate-runs", default="8", help="runs per gate for figure 6")
     ap.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     args = ap.parse_args()
@@ -164,6 +169,7 @@ def main() -> None:
         es = run("embedded_judge_separation.py", "--json-drafts", "2", "--pair-drafts", "4")
 
     gp = None if args.skip_gate else run("gate_power.py", "--runs", args.gate_runs)
+    op = None if args.skip_gate else run("objective_power.py", "--runs", args.gate_runs)
     cc = run("calibrate_cost.py")
     cp = run("calibrate_power.py", "--runs", "20")
 
@@ -319,6 +325,32 @@ def main() -> None:
             "<= 0.5 s cached",
         ),
     ]
+
+    if op:
+        d, t = op["default"], op["threshold"]
+        rows += [
+            (
+                "13",
+                f"--objective threshold vs score alone ({op['runs']} runs x 10 edits): "
+                "filler deletions kept (shorter, no effect)",
+                f"{d['kept']['filler_delete']} -> {t['kept']['filler_delete']}",
+                "",
+            ),
+            (
+                "13",
+                "same: load-bearing deletions kept (shorter, below the threshold); longer edits kept",
+                f"{d['kept']['lb_delete']} -> {t['kept']['lb_delete']}; "
+                f"{d['kept']['zero']} + {d['kept']['good']} -> {t['kept']['zero']} + {t['kept']['good']}",
+                "0 under threshold",
+            ),
+            (
+                "13",
+                "same: prompt tokens saved by the best; runs whose best is below the threshold",
+                f"{d['mean_prompt_tokens_saved']:.0f} -> {t['mean_prompt_tokens_saved']:.0f}; "
+                f"{d['best_below_threshold']} -> {t['best_below_threshold']}",
+                "",
+            ),
+        ]
 
     table = ["| # | figure | result | target |", "| --- | --- | --- | --- |"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
