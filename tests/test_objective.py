@@ -223,3 +223,29 @@ def test_each_mode_says_what_it_optimizes():
     weighted = Objective("score", "prompt_tokens", "weighted", weight=0.01)
     assert weighted.describe() == "score - 0.01 x prompt_tokens, higher is better"
     assert weighted.weighted_value(80.0, 1000.0) == pytest.approx(70.0)
+
+
+def test_the_cli_plans_with_an_objective_and_refuses_one_that_cannot_work(
+    repo, imagine, monkeypatch
+):
+    from test_optimize import cli_args
+    from typer.testing import CliRunner
+
+    from contentloop.cli import app
+
+    monkeypatch.chdir(repo)
+    goal = ("--objective", "score,prompt_tokens", "--objective-mode", "threshold")
+    with OpenAIServer(World(imagine, [])) as server:
+        plan = CliRunner().invoke(
+            app, cli_args(server, "--tag", "d", "--dry-run", *goal, "--threshold", "70")
+        )
+        no_threshold = CliRunner().invoke(app, cli_args(server, "--tag", "d", "--dry-run", *goal))
+        unpriced = CliRunner().invoke(
+            app, cli_args(server, "--tag", "d", "--dry-run", "--objective", "score,usd_per_post")
+        )
+    assert plan.exit_code == 0, plan.output
+    assert "objective: prompt_tokens, holding score >= 70" in " ".join(plan.stderr.split())
+    assert no_threshold.exit_code == 2 and "needs --threshold" in no_threshold.stderr
+    assert "Fix:" in no_threshold.stderr
+    assert unpriced.exit_code == 2 and "has no price" in unpriced.stderr
+    assert "[prices]" in unpriced.stderr and server.requests == []

@@ -117,6 +117,7 @@ def plan_run(run: OptimizeRun, skill: Skill) -> dict[str, Any]:
             f"or --repeats lower it."
         )
     return {
+        "objective": None if run.objective.is_default else run.objective.describe(),
         "assumed_noise": sd,
         "noise_source": run.noise_source,
         "detectable_effect": round(mde, 2),

@@ -317,5 +317,11 @@ def render_plan(
         soft_wrap=True,
         highlight=False,
     )
+    if est.get("objective"):
+        console.print(
+            f"objective: {est['objective']}; the power figure above is the score's.",
+            soft_wrap=True,
+            highlight=False,
+        )
     if est["warning"]:
         console.print(WARNING + est["warning"], soft_wrap=True)
