@@ -3,8 +3,8 @@
 A folder of documents is what a linter in CI is given, and the checks are Python that holds
 the GIL, so threads would not help. The parent checks the first draft itself, which imports
 spaCy and builds every matcher, then forks: a spawned worker would spend over a second
-importing spaCy again. Where fork does not exist (Windows), or when the drafts are too few or
-too small to pay for the workers, they are checked one by one in this process.
+importing spaCy again. Off Linux, or when the drafts are too few or too small to pay for the
+workers, they are checked one by one in this process.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -45,11 +46,7 @@ def check_drafts(drafts: Sequence[Draft], rubric: Rubric, jobs: int = 1) -> list
     first = _check(drafts[0], rubric)
     rest = drafts[1:]
     jobs = min(jobs, len(rest))
-    if (
-        jobs < 2
-        or "fork" not in multiprocessing.get_all_start_methods()
-        or sum(len(d.source) for d in rest) < MIN_CHARS
-    ):
+    if jobs < 2 or not _can_fork() or sum(len(d.source) for d in rest) < MIN_CHARS:
         return [first, *(_check(d, rubric) for d in rest)]
     global _work
     _work = (rest, rubric)
@@ -61,6 +58,12 @@ def check_drafts(drafts: Sequence[Draft], rubric: Rubric, jobs: int = 1) -> list
         gc.unfreeze()
         _work = None
     return [first, *done]
+
+
+def _can_fork() -> bool:
+    # Linux only: on macOS a forked child of a process that loaded system frameworks (numpy's
+    # Accelerate) can crash, which is why Python spawns there by default.
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _check(draft: Draft, rubric: Rubric) -> Checked:

@@ -87,7 +87,7 @@ def score(
         "--jobs",
         "-j",
         min=0,
-        help="Processes for the rule checks of many files; 0 uses every core. "
+        help="Processes for the rule checks of many files (Linux); 0 uses every core. "
         "Results are the same for any value.",
     ),
     no_cache: bool = typer.Option(
