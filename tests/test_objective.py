@@ -15,6 +15,7 @@ from contentloop.optimize.gate import GatePlan
 from contentloop.optimize.objective import Evidence, Objective, decide, frontier
 from contentloop.optimize.stats import Difference
 from contentloop.report import build_report
+from contentloop.report.tables import render_optimize_report
 from contentloop.report.terminal import render_optimize_summary
 from contentloop.testing import OpenAIServer
 
@@ -174,6 +175,10 @@ def test_threshold_mode_keeps_the_shortest_skill_that_holds_the_score(repo, imag
     )
     assert 'data-view="objective"' in html and "holding score" in html
     best = views["objective"]["frontier"]
+    console = Console(record=True, width=300)
+    render_optimize_report(console, views)
+    text = console.export_text()
+    assert "objective: prompt_tokens, holding score >=" in text and "frontier: #1 (score" in text
     # The shortest try (discarded: below the threshold) and the last keep (past the threshold,
     # shorter than the keep before it); the baseline and that earlier keep are beaten on both.
     assert [(p["experiment"], p["status"]) for p in best] == [(1, "discard"), (4, "keep")]

@@ -159,6 +159,17 @@ def render_optimize_report(console: Console, v: dict[str, Any]) -> None:
         + (f"; stopped: {v['stop_reason']}" if v["stop_reason"] else ""),
         highlight=False,
     )
+    obj = v.get("objective")
+    if obj:
+        front = ", ".join(
+            f"#{p['experiment']} ({obj['primary']} {p['y']:g}, {obj['secondary']} {p['x']:g})"
+            for p in obj["frontier"]
+        )
+        console.print(
+            f"objective: {obj['describe']}; frontier: {front or 'none'}",
+            soft_wrap=True,
+            highlight=False,
+        )
     pts = v["score_per_experiment"]["points"]
     best = v["score_per_experiment"]["best_so_far"]
     console.print(f"score     {sparkline([p['score'] for p in pts])}")
