@@ -13,6 +13,7 @@ from contentloop import score_text
 from contentloop.optimize import Budget
 from contentloop.optimize.gate import GatePlan
 from contentloop.optimize.objective import Evidence, Objective, decide, frontier
+from contentloop.optimize.resume import reopen_run
 from contentloop.optimize.stats import Difference
 from contentloop.report import build_report
 from contentloop.report.tables import render_optimize_report
@@ -161,7 +162,8 @@ def test_threshold_mode_keeps_the_shortest_skill_that_holds_the_score(repo, imag
     assert view["mode"] == "threshold" and "holding score >=" in view["describe"]
     assert view["best"]["score"] > goal.threshold > view["baseline"]["score"]
     meta = json.loads((run.run_dir / "run.json").read_text())
-    assert meta["objective"]["threshold"] == goal.threshold  # --resume decides the same way
+    assert meta["objective"]["threshold"] == goal.threshold
+    assert reopen_run(run.run_dir).objective == goal  # --resume decides the same way
     # report draws every try on the two axes, and the frontier.
     views, html = build_report(run.run_dir)
     plotted = sorted(
