@@ -7,8 +7,8 @@ the paragraph under it, as Vale also reads them.
 
 Most chunks need no parse at all: a banned term or a pronoun can only be where its word is
 (`candidates`), a repeated sentence only where a run of its words repeats, a lead pivot only
-in the lead. On real READMEs that left about a quarter of the text for spaCy, which had been
-over half of a `score --no-judge` pass. `prepare` parses what every check of a rubric will
+in the lead. On 52 real READMEs that left 737 of 3,516 chunks for spaCy, which had been over
+half of a `score --no-judge` pass. `prepare` parses what every check of a rubric will
 ask for, for many drafts in one spaCy stream, before any check's time budget starts.
 """
 
@@ -50,7 +50,7 @@ def _keys(forms: frozenset[str]) -> tuple[dict[str, list[frozenset[str]]], tuple
 
     A token ends where letters meet a non-letter, so the runs of letters in its text are runs
     of letters in the chunk; the exceptions are spaCy's tokenizer exceptions that cut a word
-    in two ("id" gives "i" + "d", "lemme" gives "lem" + "me"), so such a word is a key too.
+    in two ("Id" gives "I" + "d", "Im" gives "I" + "m"), so such a word is a key too.
     Keys are indexed by one of their runs; a form without letters is looked for as text."""
     by_run: dict[str, list[frozenset[str]]] = {}
     bare: set[str] = set()
