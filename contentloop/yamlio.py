@@ -149,12 +149,12 @@ def parse_yaml(text: str, path: Path) -> tuple[Any, dict[Loc, int]]:
             )
         data = yaml.load(text, Loader=_LOADER)  # a safe loader: no tags that run code
     except RecursionError:
-        raise ContentloopError(
-            "nests lists or mappings too deeply to read.",
-            path=path,
-            fix="flatten the structure; hand-written YAML needs a few levels, not hundreds.",
-        ) from None
+        raise _too_deep(path) from None
     except yaml.YAMLError as exc:
+        # libyaml 0.2.5 as bundled from PyYAML 6.0.4 stops at 1,000 levels itself, where the
+        # pure-Python reader runs out of stack: the same file, the same message either way.
+        if "maximum nesting depth" in str(getattr(exc, "problem", "")):
+            raise _too_deep(path) from None
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
@@ -167,6 +167,14 @@ def parse_yaml(text: str, path: Path) -> tuple[Any, dict[Loc, int]]:
             fix="check the indentation and quoting on that line (quote strings that contain ': ' or start with '*', '&' or '!').",
         ) from exc
     return data, (_line_map(node) if node is not None else {})
+
+
+def _too_deep(path: Path) -> ContentloopError:
+    return ContentloopError(
+        "nests lists or mappings too deeply to read.",
+        path=path,
+        fix="flatten the structure; hand-written YAML needs a few levels, not hundreds.",
+    )
 
 
 def _expanded_size(node: yaml.Node, seen: dict[int, int]) -> int:

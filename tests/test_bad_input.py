@@ -258,3 +258,22 @@ def test_bad_input_exits_2_with_a_located_message_and_writes_nothing(case, tmp_p
     assert r.stdout == "", "no partial output on stdout"
     after = {p: p.lstat().st_mtime_ns for p in work.rglob("*")}
     assert after == before, "nothing written, nothing changed"
+
+
+@pytest.mark.parametrize("loader", ["SafeLoader", "CSafeLoader"])
+@pytest.mark.parametrize("depth", [1_000, 5_000])
+def test_deep_yaml_reads_as_too_deep_with_either_reader(loader, depth, tmp_path, monkeypatch):
+    # The pure-Python reader runs out of stack; libyaml (PyYAML 6.0.4's) stops at 1,000 levels
+    # with a ScannerError of its own. A user sees one message whichever PyYAML pip installed.
+    import yaml
+
+    from contentloop import yamlio
+    from contentloop.errors import ContentloopError
+
+    if not hasattr(yaml, loader):
+        pytest.skip(f"this PyYAML has no {loader}")
+    monkeypatch.setattr(yamlio, "_LOADER", getattr(yaml, loader))
+    path = tmp_path / "deep.yaml"
+    with pytest.raises(ContentloopError) as info:
+        yamlio.parse_yaml("binary: " + "[" * depth + "]" * depth + "\n", path)
+    assert "too deeply" in str(info.value) and "deep.yaml" in str(info.value)
