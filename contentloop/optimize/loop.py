@@ -87,6 +87,9 @@ class OptimizeRun:
         audit_backend: Backend | None = None,
         warm_start: Path | None = None,
         objective: Objective | None = None,
+        branch: str | None = None,
+        limit: asyncio.Semaphore | None = None,
+        emphasis: str = "",
     ) -> None:
         """Nothing is written and no branch is made until `run()`: a caller can show
         `estimate()` first and let the user back out."""
@@ -115,6 +118,10 @@ class OptimizeRun:
         self.batch = batch  # recorded so --resume sends through Message Batches again
         self.run_dir, self.tag = run_dir, plain_name(tag, "tag")
         self.concurrency = concurrency
+        # --lanes: each lane is a run of its own on branch autoexp/<tag>/lane-<i>, told which
+        # sections to favour, and sharing one bound on calls in flight with the other lanes.
+        self.branch = branch
+        self.emphasis = emphasis
         self.on_event = on_event or (lambda e: None)
         self.harness = harness_sha256(rubric, topics, self.holdout)
         if resume and not (run_dir / "run.json").exists():
@@ -122,7 +129,7 @@ class OptimizeRun:
         self.costs = CostLedger(run_dir / "calls.jsonl")
         # One bound on model calls in flight across writer, judge and optimizer: every draft
         # of a stage starts at once and the calls queue here, not per draft.
-        limit = asyncio.Semaphore(concurrency)
+        limit = limit or asyncio.Semaphore(concurrency)
         self.writer = Client(
             writer_backend, role="writer", cache=cache, ledger=self.costs, limit=limit
         )
@@ -165,7 +172,9 @@ class OptimizeRun:
         write_text(run_dir / "run.json", json.dumps(self.meta(), indent=2) + "\n")
         self._opened = True  # from here on run.json is this process's to note the end in
         ws_cls = GitWorkspace if self.use_git else SnapshotWorkspace
-        self.ws = ws_cls(self.skill_source, run_dir, self.tag, reopen=self.resumed)
+        self.ws = ws_cls(
+            self.skill_source, run_dir, self.tag, reopen=self.resumed, branch=self.branch
+        )
         self.ledger = RunLedger(run_dir)
         self.measure = Measure(
             SampleBank(run_dir / "samples.jsonl"),
@@ -250,6 +259,7 @@ class OptimizeRun:
                 "kind": record.kind,
                 "experiment": record.experiment,
                 "status": record.status,
+                "record": record,
                 "run": self,
             }
         )
@@ -316,6 +326,13 @@ class OptimizeRun:
                 loop.remove_signal_handler(signal.SIGINT)
 
     async def _run(self) -> dict[str, Any]:
+        await self.prepare()
+        await self._loop()
+        return await self.finish()
+
+    async def prepare(self) -> None:
+        """Open the run folder and the workspace; write the baseline, or, on a resume, bring
+        the branch back to the best the records name."""
         self._open()
         raw = self.ledger.repair() if self.resumed else []
         self._records = parse_records(raw, str(self.ledger.jsonl))
@@ -342,7 +359,10 @@ class OptimizeRun:
                 own = [h for h in self.history if h["n"] <= last - last % 10]
                 self.retro = retrospective(self.prior_history + own)
             self.ws.restore(self.state.best_commit, last)
-        await self._loop()
+
+    async def finish(self) -> dict[str, Any]:
+        """Settle on the best, confirm it on fresh drafts (unless the run was stopped), and
+        write summary.json."""
         if self.stop_reason != "Ctrl-C" and "consecutive crashes" not in self.stop_reason:
             settle_best(self)
             await confirm(self)
@@ -382,24 +402,28 @@ class OptimizeRun:
         self.ws.keep(self.run_dir)
 
     async def _loop(self) -> None:
-        n = self.state.last_experiment
+        while await self.step():
+            pass
+
+    async def step(self) -> bool:
+        """One more experiment; False, with `stop_reason` set, when a budget ends the run or
+        too many tries in a row crashed."""
+        n = self.state.last_experiment + 1
+        reason = self._stop_reason(n)
+        if reason:
+            self.stop_reason = reason
+            return False
+        if n > 1 and (n - 1) % 10 == 0:
+            self.retro = retrospective(self.prior_history + self.history)
+            self.on_event(
+                {"phase": "retrospective", "experiment": n, "text": self.retro, "run": self}
+            )
+        await self._experiment(n)
         crashes = self.state.trailing_crashes
-        while True:
-            n += 1
-            reason = self._stop_reason(n)
-            if reason:
-                self.stop_reason = reason
-                break
-            if n > 1 and (n - 1) % 10 == 0:
-                self.retro = retrospective(self.prior_history + self.history)
-                self.on_event(
-                    {"phase": "retrospective", "experiment": n, "text": self.retro, "run": self}
-                )
-            ok = await self._experiment(n)
-            crashes = 0 if ok else crashes + 1
-            if crashes >= self.budget.abort_after_crashes:
-                self.stop_reason = f"{crashes} consecutive crashes (--abort-after-crashes)"
-                break
+        if crashes >= self.budget.abort_after_crashes:
+            self.stop_reason = f"{crashes} consecutive crashes (--abort-after-crashes)"
+            return False
+        return True
 
     async def _experiment(self, n: int) -> bool:
         """One try; False when it crashed (or timed out)."""
@@ -420,6 +444,7 @@ class OptimizeRun:
                 worst=self.measure.worst(self.state.best_skill),
                 attempt=n,
                 retrospective=self.retro,
+                emphasis=self.emphasis,
             )
         except Exception as exc:  # noqa: BLE001 - an unattended loop logs a crash and goes on
             self.append_record(
@@ -436,27 +461,107 @@ class OptimizeRun:
                 )
             )
             return False
-        old_text = best.sections[proposal.section]
+        return await self._evaluate(
+            n,
+            {proposal.section: proposal.new_text},
+            proposal.hypothesis,
+            message=f"autoexp {self.tag} #{n}: {proposal.section}: {proposal.hypothesis}",
+            explore=explore,
+            before=before,
+            t=t,
+        )
+
+    async def try_merge(
+        self, merge: int, composition: int, sections: dict[str, str], description: str
+    ) -> str:
+        """--lanes: test a composition of several lanes' edits against this lane's best with
+        the same gate as any try; its status (keep, discard, crash, timeout)."""
+        n = self.state.last_experiment
+        self.on_event({"phase": "merging", "experiment": n, "merge": merge, "run": self})
+        await self._evaluate(
+            n,
+            self._changed(sections),
+            description,
+            message=f"autoexp {self.tag} merge {merge}.{composition}: {description}",
+            before=self.costs.totals(),
+            t=time.monotonic(),
+            kind="merge",
+            merge=merge,
+            composition=composition,
+            sections=sections,
+        )
+        return next(r.status for r in reversed(self.records) if r.kind == "merge")
+
+    def adopt_merge(self, merge: int, sections: dict[str, str], description: str) -> None:
+        """--lanes: continue from a composition that another lane's gate kept."""
+        before, t = self.costs.totals(), time.monotonic()
+        for name, text in self._changed(sections).items():
+            write_text(self.ws.skill_dir / f"{name}.md", text)
+        commit = self.ws.commit(f"autoexp {self.tag} merge {merge}: adopt {description}")
+        digest = skill_hash(self.skill())
+        save_kept(self.ws.skill_dir, self.run_dir, commit)
+        self.ws.keep(self.run_dir)
+        self.append_record(
+            self.new_record(
+                "merge",
+                self.state.last_experiment,
+                "adopt",
+                commit=commit,
+                skill=digest,
+                best_commit=commit,
+                best_skill=digest,
+                description=f"merge {merge}: adopted {description}",
+                before=before,
+                seconds=time.monotonic() - t,
+                merge=merge,
+                sections=sections,
+            ),
+            tsv=False,
+        )
+
+    def _changed(self, sections: dict[str, str]) -> dict[str, str]:
+        current = self.skill().sections
+        return {k: v for k, v in sections.items() if current.get(k) != v}
+
+    async def _evaluate(
+        self,
+        n: int,
+        edits: dict[str, str],
+        description: str,
+        *,
+        message: str,
+        before: dict[str, Any],
+        t: float,
+        explore: bool = False,
+        kind: str = "experiment",
+        **fields: Any,
+    ) -> bool:
+        """Commit `edits` (section -> new text) over the best, measure the result in stages
+        against the best, keep or revert, and log it; False when it crashed or timed out."""
+        best = self.skill()
+        old = {name: best.sections[name] for name in edits}
         diff_lines = sum(
             1
-            for line in difflib.unified_diff(
-                old_text.splitlines(), proposal.new_text.splitlines(), lineterm=""
-            )
+            for name, text in edits.items()
+            for line in difflib.unified_diff(old[name].splitlines(), text.splitlines(), lineterm="")
             if line[:1] in "+-" and not line.startswith(("+++", "---"))
         )
-        write_text(self.ws.skill_dir / f"{proposal.section}.md", proposal.new_text)
-        commit = self.ws.commit(
-            f"autoexp {self.tag} #{n}: {proposal.section}: {proposal.hypothesis}"
-        )
+        for name, text in edits.items():
+            write_text(self.ws.skill_dir / f"{name}.md", text)
+        commit = self.ws.commit(message)
         crash_point("commit")
         self.on_event({"phase": "evaluating", "experiment": n, "stage": 0, "run": self})
+        # One section's edit keeps its before and after; a merge's several live in `sections`.
+        section, new_text = next(iter(edits.items())) if len(edits) == 1 else (None, None)
         common = {
-            "description": proposal.hypothesis,
-            "section": proposal.section,
+            "description": description,
+            "section": section,
             "diff_lines": diff_lines,
-            "new_text": proposal.new_text,
-            "old_text": old_text,
+            "new_text": new_text,
+            "old_text": old.get(section) if section else None,
+            **fields,
         }
+        tsv = kind == "experiment"
         try:
             candidate = self.skill()
             stages = await asyncio.wait_for(
@@ -468,7 +573,7 @@ class OptimizeRun:
             self.ws.revert()
             self.append_record(
                 self.new_record(
-                    "experiment",
+                    kind,
                     n,
                     status,
                     commit=commit,
@@ -477,7 +582,8 @@ class OptimizeRun:
                     seconds=time.monotonic() - t,
                     reason=str(exc) or status,
                     **common,
-                )
+                ),
+                tsv=tsv,
             )
             return False
         crash_point("evaluated")
@@ -493,7 +599,7 @@ class OptimizeRun:
         crash_point("decided")
         self.append_record(
             self.new_record(
-                "experiment",
+                kind,
                 n,
                 status,
                 commit=commit,
@@ -511,7 +617,8 @@ class OptimizeRun:
                 },
                 worst=self.measure.worst(digest) if kept else None,
                 **common,
-            )
+            ),
+            tsv=tsv,
         )
         if (
             kept
@@ -602,6 +709,8 @@ class OptimizeRun:
             "optimizer": ident(self.optimizer.backend),
             "audit": ident(self.audit.client.backend) if self.audit else None,
             "warm_start": str(self.warm_start) if self.warm_start else None,
+            "branch": self.branch,
+            "emphasis": self.emphasis,
         }
 
     def summary(self) -> dict[str, Any]:

@@ -129,6 +129,7 @@ async def propose(
     worst: list[dict[str, Any]],
     attempt: int,
     retrospective: str = "",
+    emphasis: str = "",
 ) -> Proposal:
     system = _env.get_template("optimize_system.jinja").render(sections=skill.spec.sections)
     user = _env.get_template("optimize_user.jinja").render(
@@ -141,6 +142,7 @@ async def propose(
         explored=[(n, explored.get(n, 0)) for n in skill.spec.sections],
         worst=worst,
         retrospective=retrospective,
+        emphasis=emphasis,
     )
     reply = await client.acall(
         Request(

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from ..errors import ContentloopError
 
 SCHEMA_VERSION = 2
-Kind = Literal["baseline", "experiment", "verify", "confirm"]
+Kind = Literal["baseline", "experiment", "verify", "confirm", "merge"]
 
 
 class Stage(BaseModel):
@@ -57,7 +57,8 @@ class Record(BaseModel):
     best_commit: str  # the best skill after this record
     best_skill: str
     timestamp: str
-    status: str  # keep | discard | crash | timeout | explore; verify/confirm: keep or rollback
+    status: str  # keep | discard | crash | timeout | explore; verify/confirm: keep or rollback;
+    # merge: keep | discard | crash (the lane that tested the composition) or adopt (the others)
     description: str
     reason: str = ""
     section: str | None = None
@@ -79,6 +80,11 @@ class Record(BaseModel):
     holdout_gain: Gain | None = None
     audit_gain: Gain | None = None  # confirm: best - baseline as the audit judge sees it
     row: dict[str, Any] | None = None  # its results.tsv line (None: not a try of its own)
+    # --lanes: which merge (1, 2, ...) and which of its compositions this record is, and the
+    # composed skill's sections, so a resumed run can finish a merge cut off half-way.
+    merge: int | None = None
+    composition: int | None = None
+    sections: dict[str, str] | None = None
 
     def tsv_row(self) -> dict[str, Any]:
         """Its results.tsv line: the DESIGN.md columns, then how the gate decided."""
@@ -141,6 +147,13 @@ class RunState:
             return
         if r.kind == "confirm":
             self.confirmed = r
+            return
+        if r.kind == "merge":
+            # Another lane's edits, composed: the proposer sees it in its history, but it is
+            # not one of this lane's experiments and counts towards none of their outcomes.
+            self.history.append(history_entry(r))
+            if r.status in ("keep", "adopt"):
+                self.keeps_since_verify += 1
             return
         self.last_experiment = r.experiment
         self.counts[r.status] += 1

@@ -21,7 +21,15 @@ def git_or_fail(*args: str, cwd: Path) -> str:
 
 
 class GitWorkspace:
-    def __init__(self, skill_dir: Path, run_dir: Path, tag: str, *, reopen: bool = False) -> None:
+    def __init__(
+        self,
+        skill_dir: Path,
+        run_dir: Path,
+        tag: str,
+        *,
+        reopen: bool = False,
+        branch: str | None = None,
+    ) -> None:
         skill_dir = skill_dir.resolve()
         try:
             self.root = Path(git_or_fail("rev-parse", "--show-toplevel", cwd=skill_dir))
@@ -32,7 +40,7 @@ class GitWorkspace:
                 fix="run git init, or pass --no-git.",
             ) from exc
         self.rel = skill_dir.relative_to(self.root)
-        self.branch = f"autoexp/{tag}"
+        self.branch = branch or f"autoexp/{tag}"
         self.tree = (run_dir / "worktree").resolve()
         self.skill_dir = self.tree / self.rel
         self.run_dir = run_dir
@@ -126,7 +134,15 @@ def _snapshot(src: Path, dst: Path) -> None:
 class SnapshotWorkspace:
     """--no-git: edit a copy of the skill; the best version is kept as a snapshot folder."""
 
-    def __init__(self, skill_dir: Path, run_dir: Path, tag: str, *, reopen: bool = False) -> None:
+    def __init__(
+        self,
+        skill_dir: Path,
+        run_dir: Path,
+        tag: str,
+        *,
+        reopen: bool = False,
+        branch: str | None = None,  # no branches without git
+    ) -> None:
         self.source = skill_dir.resolve()
         self.skill_dir = run_dir / "skill"
         self.run_dir = run_dir
