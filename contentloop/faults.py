@@ -10,7 +10,8 @@ Points: call (a model reply arrived, not yet cached or counted), commit (the try
 committed, not yet evaluated), evaluated (scored, not yet kept or reverted), decided (kept or
 reverted, not yet logged), torn (half of an experiments.jsonl line written), ledger (the jsonl
 line written, results.tsv not yet), logged (both ledgers written), replace (an atomic write's
-temp file is complete, not yet renamed).
+temp file is complete, not yet renamed). With --lanes, also merge_planned and merge_done
+(tests/test_lanes.py).
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ import os
 import signal
 
 POINTS = ("call", "commit", "evaluated", "decided", "torn", "ledger", "logged", "replace")
+# --lanes: a merge planned in lanes.jsonl, nothing tested; a merge closed there, not yet
+# adopted by the lanes.
+MERGE_POINTS = ("merge_planned", "merge_done")
 
 
 def _parse(spec: str | None) -> tuple[str, int] | None:
     if not spec:
         return None
     name, _, n = spec.partition(":")
-    if name not in POINTS:
-        raise ValueError(f"CONTENTLOOP_CRASH_AT: unknown point {name!r}; one of {POINTS}")
+    if name not in POINTS + MERGE_POINTS:
+        raise ValueError(
+            f"CONTENTLOOP_CRASH_AT: unknown point {name!r}; one of {POINTS + MERGE_POINTS}"
+        )
     return name, int(n or 1)
 
 

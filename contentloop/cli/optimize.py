@@ -181,6 +181,22 @@ def optimize_skill(
         "--weight",
         help="weighted mode: units of the primary one unit of the secondary is worth.",
     ),
+    lanes: int = typer.Option(
+        1,
+        "--lanes",
+        min=1,
+        max=16,
+        help="Searches run at once, each in its own worktree (branch autoexp/<tag>/lane-<i>), "
+        "sharing --concurrency and every budget.",
+    ),
+    merge_every: int | None = typer.Option(
+        None,
+        "--merge-every",
+        min=0,
+        help="With --lanes: compose the lanes' kept edits every this many experiments (over all "
+        "lanes) and adopt the composition only if the gate keeps it (default: 2 per lane; 0: "
+        "never).",
+    ),
 ) -> None:
     """Hill-climb the skill: change one section, write every topic, score, keep or revert, log.
 
@@ -201,6 +217,7 @@ def optimize_skill(
       contentloop optimize-skill --topics topics/ --repeats 2 --max-cost-usd 5 --alpha 0.02
       contentloop optimize-skill --topics topics/ --audit-judge-backend openai --audit-judge-base-url http://localhost:11434/v1 --audit-judge-model qwen2.5:7b
       contentloop optimize-skill --topics topics/ --objective score,prompt_tokens --objective-mode threshold --threshold 30
+      contentloop optimize-skill --topics topics/ --lanes 4 --concurrency 16 --max-experiments 40
       contentloop optimize-skill --resume 20261122-2130
     """
     import asyncio
@@ -210,24 +227,40 @@ def optimize_skill(
     from ..llm.batch import batched
     from ..llm.ledger import price_for
     from ..optimize import Budget, GatePlan, OptimizeRun
+    from ..optimize.lanes import (
+        LANE_BUDGET_EXPERIMENTS,
+        LanesRun,
+        emphases,
+        emphasis_text,
+        lane_branch,
+    )
     from ..optimize.objective import Objective
     from ..optimize.planner import planned_noise
-    from ..optimize.resume import ROLES, reopen_run
+    from ..optimize.resume import ROLES, read_meta, reopen_lanes, reopen_run
     from ..paths import plain_name
     from ..report.live import OptimizeView
+    from ..report.live_lanes import LanesView
     from ..report.terminal import render_optimize_summary, render_plan
     from ..skill import resolve_skill
     from ..topic import load_topics
 
-    view = OptimizeView(err.console, resume or tag or "")
+    lanes_mode = lanes > 1
+    if resume:
+        with user_errors():
+            lanes_mode = bool(read_meta(runs_root / plain_name(resume, "--resume")).get("lanes"))
+    view = (LanesView if lanes_mode else OptimizeView)(err.console, resume or tag or "")
     show = view.event
 
     with user_errors():
         cache = None if no_cache else CallCache()
         if resume:
             run_dir = runs_root / plain_name(resume, "--resume")
-            run = reopen_run(run_dir, cache=cache, on_event=show, timeout=timeout)
-            for role, ident in run.meta().items():
+            if read_meta(run_dir).get("lanes"):
+                run = reopen_lanes(run_dir, cache=cache, on_event=show, timeout=timeout)
+                first = run.lanes[0]
+            else:
+                run = first = reopen_run(run_dir, cache=cache, on_event=show, timeout=timeout)
+            for role, ident in first.meta().items():
                 if role in ROLES:
                     demo_notice(ident["backend"])
             run_tag = run.tag
@@ -315,40 +348,84 @@ def optimize_skill(
                     f"{writer_backend.model} has no price, so no draft would have a cost.",
                     fix="add its rates under [prices] in contentloop.toml, or pick another metric.",
                 )
-            run = OptimizeRun(
-                skill_dir,
-                todo,
-                loaded_rubric,
-                writer_backend=writer_backend,
-                judge_backend=judge_backend_obj,
-                optimizer_backend=optimizer_backend,
-                warm_start=warm_start,
-                run_dir=run_dir,
-                tag=run_tag,
-                repeats=repeats,
-                budget=Budget(
-                    max_experiments,
-                    max_cost_usd,
-                    max_hours,
-                    abort_after_crashes,
-                    experiment_timeout,
-                ),
-                explore_every=explore_every,
-                use_git=not no_git,
-                cache=cache,
-                concurrency=concurrency,
-                on_event=show,
-                holdout=load_topics(holdout) if holdout else None,
-                batch=batch,
-                gate=gate,
-                objective=goal,
-                assumed_noise=assumed,
-                noise_source=noise_source,
-                calibration=calibration.to_json(),
-                audit_backend=batched(audit_backend) if batch and audit_backend else audit_backend,
+            if lanes > 1 and warm_start is not None:
+                raise ContentloopError(
+                    "--warm-start does not go with --lanes yet.",
+                    fix="warm-start a single run, or start the lanes from the committed skill.",
+                )
+            budget = Budget(
+                max_experiments, max_cost_usd, max_hours, abort_after_crashes, experiment_timeout
             )
-            est = run.estimate()
+
+            def new_run(**lane: object) -> OptimizeRun:
+                settings = dict(
+                    writer_backend=writer_backend,
+                    judge_backend=judge_backend_obj,
+                    optimizer_backend=optimizer_backend,
+                    warm_start=warm_start,
+                    run_dir=run_dir,
+                    tag=run_tag,
+                    repeats=repeats,
+                    budget=budget,
+                    explore_every=explore_every,
+                    use_git=not no_git,
+                    cache=cache,
+                    concurrency=concurrency,
+                    on_event=show,
+                    holdout=load_topics(holdout) if holdout else None,
+                    batch=batch,
+                    gate=gate,
+                    objective=goal,
+                    assumed_noise=assumed,
+                    noise_source=noise_source,
+                    calibration=calibration.to_json(),
+                    audit_backend=batched(audit_backend)
+                    if batch and audit_backend
+                    else audit_backend,
+                )
+                return OptimizeRun(skill_dir, todo, loaded_rubric, **{**settings, **lane})  # type: ignore[arg-type]
+
+            # The plan is one run's, with the whole budget: lanes share it.
+            planning = new_run()
+            if lanes == 1:
+                run = planning
+            else:
+                limit = asyncio.Semaphore(concurrency)
+                dealt = emphases(list(loaded_skill.spec.sections), lanes)
+
+                def make_lane(i: int, resumed: bool) -> OptimizeRun:
+                    return new_run(
+                        run_dir=run_dir / f"lane-{i}",
+                        tag=f"{run_tag}-lane-{i}",
+                        branch=lane_branch(run_tag, i),
+                        emphasis=emphasis_text(i, lanes, dealt[i]),
+                        budget=Budget(
+                            LANE_BUDGET_EXPERIMENTS,
+                            abort_after_crashes=abort_after_crashes,
+                            experiment_timeout_s=experiment_timeout,
+                        ),
+                        limit=limit,
+                        resume=resumed,
+                    )
+
+                run = LanesRun(
+                    make_lane,
+                    lanes=lanes,
+                    run_dir=run_dir,
+                    tag=run_tag,
+                    budget=budget,
+                    merge_every=2 * lanes if merge_every is None else merge_every,
+                    on_event=show,
+                )
+            est = planning.estimate()
             render_plan(err.console, est, len(todo), repeats, max_experiments)
+            if lanes > 1:
+                err.print(
+                    f"{lanes} lanes share that budget and {concurrency} calls in flight "
+                    f"(--concurrency); they merge every {run.merge_every or 'never'} experiments.",
+                    soft_wrap=True,
+                    highlight=False,
+                )
             if dry_run:
                 if as_json:
                     emit_json(est)
@@ -366,7 +443,11 @@ def optimize_skill(
             raise typer.Exit(130) from None
         crashed = "consecutive crashes" in summary["stop_reason"]
         if crashed or summary["stop_reason"] in ("Ctrl-C", "STOP file found"):
-            last = run.ledger.records()[-1].get("reason", "") if crashed else ""
+            last = (
+                run.ledger.records()[-1].get("reason", "")
+                if crashed and isinstance(run, OptimizeRun)
+                else ""
+            )
             err.print(
                 f"stopped ({summary['stop_reason']}){'; the last one: ' + last if last else ''}. "
                 f"Once the cause is fixed, continue with: "

@@ -3,6 +3,7 @@ stopped with the settings it started with (the CLI's --resume, usable from Pytho
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from ..llm.panel import PanelBackend
 from ..rubric import load_rubric
 from ..topic import load_topic
 from .gate import GatePlan
+from .lanes import LanesRun, lane_branch
 from .loop import Budget, Event, OptimizeRun
 from .objective import Objective
 
@@ -51,13 +53,16 @@ def reopen_run(
     cache: CallCache | None = None,
     on_event: Event | None = None,
     timeout: float | None = None,
+    limit: asyncio.Semaphore | None = None,
+    meta: dict[str, Any] | None = None,
+    resume: bool = True,
 ) -> OptimizeRun:
     """The run in `run_dir`, ready for `await run.run()` to continue it.
 
     Backends are rebuilt from their names in run.json (keys come from the environment, never
     from the file); `timeout` is the one setting a resume may change.
     """
-    meta = read_meta(run_dir)
+    meta = read_meta(run_dir) if meta is None else meta
     if meta.get("schema_version") != 2:
         raise ContentloopError(
             "was started by an earlier contentloop (before the sequential gate), so it cannot be "
@@ -108,6 +113,57 @@ def reopen_run(
         cache=cache,
         concurrency=meta["concurrency"],
         on_event=on_event,
-        resume=True,
+        resume=resume,
         warm_start=Path(meta["warm_start"]) if meta.get("warm_start") else None,
+        branch=meta.get("branch"),
+        emphasis=meta.get("emphasis", ""),
+        limit=limit,
+    )
+
+
+def reopen_lanes(
+    run_dir: Path,
+    *,
+    cache: CallCache | None = None,
+    on_event: Event | None = None,
+    timeout: float | None = None,
+) -> LanesRun:
+    """A `--lanes` run in `run_dir`, ready for `await run.run()` to continue it. A lane killed
+    before it wrote its run.json starts afresh from lane 0's settings."""
+    meta = read_meta(run_dir)
+    first = read_meta(run_dir / "lane-0")
+    limit = asyncio.Semaphore(first["concurrency"])
+    tag = meta["tag"]
+
+    def make_lane(i: int, resumed: bool) -> OptimizeRun:
+        lane_dir = run_dir / f"lane-{i}"
+        own = (
+            read_meta(lane_dir)
+            if resumed
+            else first
+            | {
+                "tag": f"{tag}-lane-{i}",
+                "branch": lane_branch(tag, i),
+                "emphasis": meta["emphases"][i],
+            }
+        )
+        return reopen_run(
+            lane_dir,
+            cache=cache,
+            on_event=on_event,
+            timeout=timeout,
+            limit=limit,
+            meta=own,
+            resume=resumed,
+        )
+
+    return LanesRun(
+        make_lane,
+        lanes=meta["lanes"],
+        run_dir=run_dir,
+        tag=tag,
+        budget=Budget(**meta["budget"]),
+        merge_every=meta["merge_every"],
+        resume=True,
+        on_event=on_event,
     )

@@ -1,0 +1,541 @@
+"""`optimize-skill --lanes N`: several searches at once, merged only where the merge wins.
+
+Each lane is an OptimizeRun of its own: a folder `runs/<tag>/lane-<i>/` with its ledgers, a
+git worktree on branch `autoexp/<tag>/lane-<i>`, its own proposer history, an emphasis (the
+sections it is asked to favour) and the same gate as a single run. The lanes share one bound
+on model calls in flight, one call cache and one budget (experiments, dollars, hours, the
+STOP file at `runs/<tag>/STOP`). The baseline is written once, by lane 0, and every other
+lane reads the same drafts.
+
+Every `merge_every` experiments (over all lanes) the lanes pause and the coordinator composes
+their best skills section by section over the skill they last shared: a section one lane
+changed is taken from it; where several lanes changed the same section, each choice is a
+composition of its own (at most MAX_COMPOSITIONS, the best lanes' choices first). The lane
+whose best measures highest tests each composition against its best with its gate, as it
+would any try, and the first one kept is adopted by every lane; otherwise each lane goes on
+from its own best. A merge is planned in `lanes.jsonl` before it is tested and closed there
+after, so a run killed half-way through one finishes it on --resume. At the end the best
+lane's best is confirmed against the baseline on fresh drafts, like a single run's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import itertools
+import json
+import shutil
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..atomic import append_line, write_text
+from ..errors import ContentloopError
+from ..faults import crash_point
+from ..runlock import run_lock
+from .ledger import cut_torn_tail, read_jsonl
+from .loop import Budget, Event, OptimizeRun
+from .samples import gather_all
+
+MAX_COMPOSITIONS = 4
+# Each lane's own budget is the coordinator's to enforce; a lane alone only stops on crashes.
+LANE_BUDGET_EXPERIMENTS = 10**9
+
+
+def lane_branch(tag: str, index: int) -> str:
+    return f"autoexp/{tag}/lane-{index}"
+
+
+def emphases(sections: list[str], lanes: int) -> list[list[str]]:
+    """Which sections each lane is asked to favour: dealt round-robin, so every section has a
+    lane, and with more lanes than sections some share one."""
+    if lanes == 1:
+        return [list(sections)]
+    dealt: list[list[str]] = [[] for _ in range(lanes)]
+    for i, name in enumerate(sections):
+        dealt[i % lanes].append(name)
+    for i, got in enumerate(dealt):
+        if not got:
+            got.append(sections[i % len(sections)])
+    return dealt
+
+
+def emphasis_text(index: int, lanes: int, favoured: list[str]) -> str:
+    if lanes == 1:
+        return ""
+    return (
+        f"This search is lane {index} of {lanes} run side by side; the others cover the other "
+        f"sections. Prefer an edit to: {', '.join(favoured)}."
+    )
+
+
+class Composition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sections: dict[str, str]  # every section of the composed skill
+    sources: dict[str, int]  # section -> the lane whose text it takes (changed sections only)
+
+    def describe(self) -> str:
+        return ", ".join(f"{name} from lane {lane}" for name, lane in self.sources.items())
+
+
+def compose(
+    base: dict[str, str], ranked: list[tuple[int, dict[str, str]]], limit: int = MAX_COMPOSITIONS
+) -> list[Composition]:
+    """Compositions of the lanes' skills (`ranked`: (lane, sections), best lane first) over
+    `base`, the skill they last shared. A section that one text changed comes from it; each
+    section that several lanes changed differently multiplies the compositions."""
+    options: dict[str, list[tuple[int, str]]] = {}
+    for lane, sections in ranked:
+        for name, text in sections.items():
+            seen = [t for _, t in options.get(name, [])]
+            if text != base.get(name) and text not in seen:
+                options.setdefault(name, []).append((lane, text))
+    if not options:
+        return []
+    contested = [name for name, opts in options.items() if len(opts) > 1]
+    out = []
+    for choice in itertools.islice(itertools.product(*(options[n] for n in contested)), limit):
+        picked = dict(zip(contested, choice, strict=True))
+        sections, sources = dict(base), {}
+        for name, opts in options.items():
+            lane, text = picked.get(name, opts[0])
+            sections[name], sources[name] = text, lane
+        out.append(Composition(sections=sections, sources=sources))
+    return out
+
+
+class MergeRow(BaseModel):
+    """One line of lanes.jsonl: a merge planned (before any of it is tested) or done."""
+
+    model_config = ConfigDict(extra="forbid")
+    schema_version: Literal[1] = 1
+    merge: int
+    phase: Literal["plan", "done"]
+    timestamp: str
+    after_experiments: int
+    lane: int | None = None  # plan: the lane that tests the compositions (the best one)
+    base: dict[str, str] | None = None  # plan: the skill the lanes last shared
+    compositions: list[Composition] = []
+    statuses: list[str] = []  # done: each tested composition's status, in order
+    adopted: int | None = None  # done: the composition every lane took, if any
+    description: str = ""
+
+
+@dataclass
+class LaneView:
+    """What the terminal and summary say about one lane."""
+
+    index: int
+    emphasis: str
+    experiments: int
+    kept: int
+    best_mean: float
+    branch: str
+
+
+class LanesRun:
+    def __init__(
+        self,
+        make_lane: Callable[[int, bool], OptimizeRun],
+        *,
+        lanes: int,
+        run_dir: Path,
+        tag: str,
+        budget: Budget,
+        merge_every: int,
+        resume: bool = False,
+        on_event: Event | None = None,
+    ) -> None:
+        """`make_lane(i, resume)` builds lane i (resume: from its own run.json). Nothing is
+        written until `run()`."""
+        self.run_dir, self.tag, self.budget = run_dir, tag, budget
+        self.merge_every, self.resumed = merge_every, resume
+        self.on_event = on_event or (lambda e: None)
+        if resume and not (run_dir / "run.json").exists():
+            raise ContentloopError("is not a run folder (no run.json).", path=run_dir)
+        self.lanes = [
+            make_lane(i, resume and (run_dir / f"lane-{i}" / "run.json").exists())
+            for i in range(lanes)
+        ]
+        for i, lane in enumerate(self.lanes):
+            lane.on_event = self._forward(i)
+        self.ledger = run_dir / "lanes.jsonl"
+        self.rows: list[MergeRow] = []
+        self.interrupts = 0
+        self.in_flight = 0
+        self.stop_reason = ""
+        self.started = time.monotonic()
+        self._task: asyncio.Task[Any] | None = None
+
+    # --- state -------------------------------------------------------------------------------
+    def total(self) -> int:
+        """Experiments logged over all lanes."""
+        return sum(lane.state.last_experiment for lane in self.lanes)
+
+    def cost(self) -> float:
+        return sum(lane.costs.totals()["known_cost_usd"] for lane in self.lanes)
+
+    @property
+    def merges_done(self) -> int:
+        return max((r.merge for r in self.rows if r.phase == "done"), default=0)
+
+    def base(self) -> dict[str, str]:
+        """The skill every lane last shared: the last adopted composition, or the baseline."""
+        for row in reversed(self.rows):
+            if row.phase == "done" and row.adopted is not None:
+                plan = self._plan(row.merge)
+                assert plan is not None
+                return plan.compositions[row.adopted].sections
+        first = self.lanes[0]
+        assert first.state.baseline is not None
+        return first.kept_skill(first.state.baseline.commit).sections
+
+    def _plan(self, merge: int) -> MergeRow | None:
+        return next((r for r in self.rows if r.merge == merge and r.phase == "plan"), None)
+
+    def views(self) -> list[LaneView]:
+        return [
+            LaneView(
+                i,
+                lane.emphasis,
+                lane.state.last_experiment,
+                lane.state.counts["keep"] + lane.state.counts["explore"],
+                round(lane.best_mean, 3),
+                getattr(lane.ws, "branch", str(lane.run_dir)),
+            )
+            for i, lane in enumerate(self.lanes)
+        ]
+
+    def _stop(self) -> str | None:
+        b = self.budget
+        if self.total() + self.in_flight >= b.max_experiments:
+            return f"--max-experiments {b.max_experiments} reached"
+        cost = self.cost()
+        if b.max_cost_usd is not None and cost >= b.max_cost_usd:
+            return f"--max-cost-usd {b.max_cost_usd:g} reached (${cost:.4f})"
+        if b.max_hours is not None and time.monotonic() - self.started >= b.max_hours * 3600:
+            return f"--max-hours {b.max_hours:g} reached"
+        if (self.run_dir / "STOP").exists():
+            return "STOP file found"
+        if self.interrupts:
+            return "Ctrl-C"
+        if all(lane.stop_reason for lane in self.lanes):
+            return "every lane stopped: " + "; ".join(
+                f"lane {i}: {lane.stop_reason}" for i, lane in enumerate(self.lanes)
+            )
+        return None
+
+    # --- the run -----------------------------------------------------------------------------
+    async def run(self) -> dict[str, Any]:
+        self._task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGINT, self._on_sigint)
+        try:
+            with run_lock(self.run_dir):
+                try:
+                    summary = await self._run()
+                except BaseException as exc:
+                    interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
+                    self._record_end("interrupted" if interrupted else "failed", str(exc))
+                    raise
+                self._record_end(
+                    "stopped" if self.stop_reason == "Ctrl-C" else "finished", self.stop_reason
+                )
+                return summary
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signal.SIGINT)
+
+    def _on_sigint(self) -> None:
+        """First Ctrl-C: every lane finishes its current try, then the run stops. Second: now."""
+        self.interrupts += 1
+        self.on_event({"phase": "interrupt", "count": self.interrupts, "lanes": self})
+        if self.interrupts > 1 and self._task is not None:
+            self._task.cancel()
+
+    async def _run(self) -> dict[str, Any]:
+        self._open()
+        first, *others = self.lanes
+        await first.prepare()
+        for lane in others:
+            # The same skill, the same drafts: the other lanes read lane 0's baseline.
+            bank = lane.run_dir / "samples.jsonl"
+            if not bank.exists():
+                lane.run_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(first.run_dir / "samples.jsonl", bank)
+            await lane.prepare()
+        if self.resumed:
+            self.started -= max(lane.state.seconds for lane in self.lanes)
+            self._finish_adoption()
+        self._write_tsv()
+        while True:
+            reason = self._stop()
+            if reason:
+                self.stop_reason = reason
+                break
+            due = self.merges_done + 1
+            if self.merge_every and self.total() >= due * self.merge_every:
+                await self._merge(due)
+                continue
+            before = self.total()
+            quota = due * self.merge_every - before if self.merge_every else None
+            await self._round(quota)
+            if self.total() == before and not self._stop():
+                self.stop_reason = "no lane could run an experiment"
+                break
+        best = max(self.lanes, key=lambda lane: _rank(lane.best_mean))
+        best.stop_reason = self.stop_reason
+        lane_summary = await best.finish()
+        summary = {
+            **lane_summary,
+            "stop_reason": self.stop_reason,
+            "experiments": self.total(),
+            "best_lane": self.lanes.index(best),
+            "lanes": [v.__dict__ for v in self.views()],
+            "merges": [
+                {
+                    "merge": r.merge,
+                    "after_experiments": r.after_experiments,
+                    "statuses": r.statuses,
+                    "adopted": r.adopted,
+                    "description": r.description,
+                }
+                for r in self.rows
+                if r.phase == "done"
+            ],
+            "cost_usd": round(self.cost(), 6),
+            "counts": dict(sum((Counter(lane.counts) for lane in self.lanes), Counter())),
+        }
+        write_text(self.run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
+        self._write_tsv()
+        return summary
+
+    def _open(self) -> None:
+        if not self.resumed and (self.run_dir / "run.json").exists():
+            raise ContentloopError(
+                "already exists.", path=self.run_dir, fix="pick another --tag, or --resume it."
+            )
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if self.resumed:
+            cut_torn_tail(self.ledger)
+            self.rows = [MergeRow.model_validate(r) for r in read_jsonl(self.ledger)]
+        else:
+            write_text(self.run_dir / "run.json", json.dumps(self.meta(), indent=2) + "\n")
+        self._opened = True
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "schema_version": 2,
+            "lanes": len(self.lanes),
+            "merge_every": self.merge_every,
+            "budget": self.budget.__dict__,
+            "emphases": [lane.emphasis for lane in self.lanes],
+        }
+
+    async def _round(self, quota: int | None) -> None:
+        """Experiments on every lane at once until `quota` more have started (None: until a
+        budget ends the run); a lane that is free takes the next one."""
+        claimed = 0
+
+        async def work(lane: OptimizeRun) -> None:
+            nonlocal claimed
+            while not lane.stop_reason and (quota is None or claimed < quota):
+                if self._stop():
+                    return
+                claimed += 1
+                self.in_flight += 1
+                try:
+                    await lane.step()
+                finally:
+                    self.in_flight -= 1
+
+        await gather_all(*(work(lane) for lane in self.lanes if not lane.stop_reason))
+
+    async def _merge(self, k: int) -> None:
+        plan = self._plan(k)
+        if plan is None:
+            ranked = sorted(self.lanes, key=lambda lane: -_rank(lane.best_mean))
+            tester = ranked[0]
+            own = tester.skill().sections
+            compositions = [
+                c
+                for c in compose(
+                    self.base(), [(self.lanes.index(x), x.skill().sections) for x in ranked]
+                )
+                if c.sections != own
+            ]
+            plan = MergeRow(
+                merge=k,
+                phase="plan",
+                timestamp=_now(),
+                after_experiments=self.total(),
+                lane=self.lanes.index(tester),
+                base=self.base(),
+                compositions=compositions,
+            )
+            self._append(plan)
+            crash_point("merge_planned")
+        assert plan.lane is not None
+        tester = self.lanes[plan.lane]
+        self.on_event({"phase": "merge", "merge": k, "lane": plan.lane, "lanes": self})
+        statuses: list[str] = []
+        adopted = None
+        for j, comp in enumerate(plan.compositions):
+            tried = _merge_record(tester, k, j)
+            status = (
+                tried.status
+                if tried is not None
+                else await tester.try_merge(k, j, comp.sections, comp.describe())
+            )
+            statuses.append(status)
+            if status == "keep":
+                adopted = j
+                break
+        if not plan.compositions:
+            text = "nothing to compose: no lane changed a section the best lane lacks"
+        elif adopted is None:
+            text = "no composition beat lane " + f"{plan.lane}'s best; each lane goes on alone"
+        else:
+            text = f"adopted {plan.compositions[adopted].describe()}"
+        self._append(
+            MergeRow(
+                merge=k,
+                phase="done",
+                timestamp=_now(),
+                after_experiments=plan.after_experiments,
+                lane=plan.lane,
+                statuses=statuses,
+                adopted=adopted,
+                description=text,
+            )
+        )
+        crash_point("merge_done")
+        self._finish_adoption()
+        self.on_event({"phase": "merged", "merge": k, "description": text, "lanes": self})
+
+    def _finish_adoption(self) -> None:
+        """Every lane takes the last adopted composition (after a kill, those that had not)."""
+        done = next((r for r in reversed(self.rows) if r.phase == "done"), None)
+        if done is None or done.adopted is None:
+            return
+        plan = self._plan(done.merge)
+        assert plan is not None
+        comp = plan.compositions[done.adopted]
+        for lane in self.lanes:
+            took = any(
+                r.kind == "merge" and r.merge == done.merge and r.status in ("keep", "adopt")
+                for r in lane.records
+            )
+            if not took:
+                lane.adopt_merge(done.merge, comp.sections, comp.describe())
+        self._write_tsv()
+
+    def _append(self, row: MergeRow) -> None:
+        append_line(self.ledger, json.dumps(row.model_dump(mode="json")) + "\n")
+        self.rows.append(row)
+        self._write_tsv()
+
+    def _forward(self, index: int) -> Event:
+        def forward(event: dict[str, Any]) -> None:
+            if event.get("phase") == "logged":
+                self._write_tsv()
+            self.on_event({**event, "lane": index, "lanes": self})
+
+        return forward
+
+    def _write_tsv(self) -> None:
+        """runs/<tag>/results.tsv: every lane's rows with their lane, in time order, and one row
+        per merge after the experiments it followed."""
+        logged = sorted(
+            (
+                (r.timestamp, r.kind, {**r.row, "lane": i})
+                for i, lane in enumerate(self.lanes)
+                for r in lane.records
+                if r.row is not None
+            ),
+            key=lambda t: t[0],
+        )
+        merges = [r for r in self.rows if r.phase == "done"]
+        rows: list[dict[str, Any]] = []
+        experiments = 0
+
+        def flush() -> None:
+            while merges and merges[0].after_experiments <= experiments:
+                m = merges.pop(0)
+                rows.append(
+                    {
+                        "commit": "",
+                        "status": "merge" if m.adopted is not None else "discard",
+                        "description": f"merge {m.merge}: {m.description}",
+                        "lane": "merge",
+                    }
+                )
+
+        for _, kind, row in logged:
+            flush()
+            rows.append(row)
+            experiments += kind == "experiment"
+        flush()
+        if not rows:
+            return
+        fields = list(next(r for r in rows if r["lane"] != "merge"))
+        buf = io.StringIO()
+        writer = csv.DictWriter(
+            buf, fields, delimiter="\t", extrasaction="ignore", lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+        write_text(self.run_dir / "results.tsv", buf.getvalue())
+
+    def _record_end(self, status: str, reason: str) -> None:
+        path = self.run_dir / "run.json"
+        if not getattr(self, "_opened", False) or not path.exists():
+            return
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            meta = self.meta()
+        meta["end"] = {
+            "status": status,
+            "reason": reason,
+            "ended_at": _now(),
+            "seconds": round(time.monotonic() - self.started, 1),
+            "experiments": self.total(),
+            "calls": sum(lane.costs.totals()["calls"] for lane in self.lanes),
+            "cost_usd": round(self.cost(), 6),
+        }
+        with contextlib.suppress(OSError):
+            write_text(path, json.dumps(meta, indent=2) + "\n")
+
+
+def _merge_record(lane: OptimizeRun, merge: int, composition: int) -> Any:
+    return next(
+        (
+            r
+            for r in lane.records
+            if r.kind == "merge" and r.merge == merge and r.composition == composition
+        ),
+        None,
+    )
+
+
+def _rank(mean: float) -> float:
+    return mean if mean == mean else float("-inf")  # a lane with no drafts yet (nan) ranks last
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+__all__ = ["Composition", "LanesRun", "MergeRow", "compose", "emphases", "lane_branch"]

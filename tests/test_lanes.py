@@ -1,0 +1,252 @@
+"""optimize-skill --lanes: several searches at once in their own worktrees, one budget, and a
+merge that is adopted only when the gate keeps it."""
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from helpers import BAD, SMALL, edit, git, role_of, verdict
+from typer.testing import CliRunner
+
+from contentloop.cli import app
+from contentloop.llm import CallCache
+from contentloop.llm.openai_api import OpenAIBackend
+from contentloop.optimize import Budget, OptimizeRun
+from contentloop.optimize.lanes import LanesRun, compose, emphases, emphasis_text, lane_branch
+from contentloop.testing import OpenAIServer
+from contentloop.topic import load_topics
+
+MARKS = ("MARKA", "MARKB")
+
+
+class LaneWorld:
+    """Each mark the skill carries puts the mark in the draft, and each mark in a draft is worth
+    3 judge points on every criterion. Lane 0's proposer adds MARKA to voice, lane 1's adds
+    MARKB to structure; once a lane's skill has its mark, it proposes a longer example that
+    changes nothing."""
+
+    def __init__(self, rubric, repo):
+        self.rubric = rubric
+        self.voice = (repo / "skills/imagine/voice.md").read_text()
+        self.structure = (repo / "skills/imagine/structure.md").read_text()
+        self.prompts: list[str] = []
+
+    def __call__(self, body):
+        system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
+        role = role_of(body)
+        if role == "writer":
+            return BAD + "\n" + " ".join(m for m in MARKS if m in system)
+        if role == "judge":
+            return verdict(self.rubric, 3 + 3 * sum(m in user for m in MARKS))
+        self.prompts.append(user)
+        lane = int(re.search(r"lane (\d+) of", user).group(1))
+        if lane == 0 and "MARKA" not in user:
+            return edit("voice", self.voice + "\n- MARKA: name the plant.\n", "name the plant")
+        if lane == 1 and "MARKB" not in user:
+            return edit("structure", self.structure + "\n- MARKB: one figure.\n", "one figure")
+        return edit("examples", "A longer example that changes nothing. " * 12, "longer")
+
+
+def make_lanes(repo, server, rubric, *, lanes=2, merge_every=2, max_experiments=4, resume=False):
+    backend = OpenAIBackend("m", base_url=server.url + "/v1", max_retries=0)
+    skill_dir = repo / "skills" / "imagine"
+    sections = ["voice", "vocabulary", "structure", "examples", "final_check"]
+    dealt = emphases(sections, lanes)
+    limit = asyncio.Semaphore(8)
+    cache = CallCache(repo / ".cache")
+
+    def make_lane(i, resumed):
+        return OptimizeRun(
+            skill_dir,
+            load_topics(repo / "topics"),
+            rubric,
+            writer_backend=backend,
+            judge_backend=backend,
+            optimizer_backend=backend,
+            run_dir=repo / "runs" / "t1" / f"lane-{i}",
+            tag=f"t1-lane-{i}",
+            branch=lane_branch("t1", i),
+            emphasis=emphasis_text(i, lanes, dealt[i]),
+            budget=Budget(max_experiments=10**9),
+            gate=SMALL,
+            limit=limit,
+            cache=cache,
+            resume=resumed,
+        )
+
+    return LanesRun(
+        make_lane,
+        lanes=lanes,
+        run_dir=repo / "runs" / "t1",
+        tag="t1",
+        budget=Budget(max_experiments=max_experiments),
+        merge_every=merge_every,
+        resume=resume,
+    )
+
+
+def test_two_lanes_find_an_edit_each_and_the_merge_of_both_is_adopted(repo, imagine):
+    world = LaneWorld(imagine, repo)
+    with OpenAIServer(world) as server:
+        run = make_lanes(repo, server, imagine)
+        summary = asyncio.run(run.run())
+        writer_calls = sum(1 for r in server.requests if role_of(r.body) == "writer")
+    runs = repo / "runs" / "t1"
+    # One budget: 4 experiments over both lanes, each lane its own branch and worktree.
+    assert summary["experiments"] == 4 and summary["stop_reason"] == "--max-experiments 4 reached"
+    for i in (0, 1):
+        assert (runs / f"lane-{i}" / "worktree").is_dir()
+        git("rev-parse", "--verify", f"autoexp/t1/lane-{i}", cwd=repo)
+    # Each lane was told its own sections, and found its own edit.
+    assert any("lane 0 of 2" in p and "voice" in p.split("emphasis")[-1] for p in world.prompts)
+    assert any("lane 1 of 2" in p for p in world.prompts)
+    rows = [json.loads(line) for line in (runs / "lanes.jsonl").read_text().splitlines()]
+    plan, done = rows[0], rows[1]
+    assert plan["phase"] == "plan" and done["phase"] == "done" and done["adopted"] == 0
+    assert plan["compositions"][0]["sources"] == {"voice": 0, "structure": 1}
+    # Both lanes went on from the composition: both marks in each lane's best skill.
+    for i in (0, 1):
+        best = runs / f"lane-{i}" / "best-skill"
+        assert "MARKA" in (best / "voice.md").read_text()
+        assert "MARKB" in (best / "structure.md").read_text()
+    # The lane that tested the merge logged it with the gate's stages; the other adopted it.
+    tester = run.lanes[plan["lane"]]
+    (tested,) = [r for r in tester.records if r.kind == "merge"]
+    assert tested.status == "keep" and tested.stages and tested.stages[0].rule == "superior"
+    (other,) = [r for r in run.lanes[1 - plan["lane"]].records if r.kind == "merge"]
+    assert other.status == "adopt" and other.best_skill == tested.skill
+    # The headline is the confirmed gain of the best lane over the shared baseline.
+    assert summary["confirmed_gain"]["mean"] > 0 and summary["best_lane"] in (0, 1)
+    assert summary["merges"][0]["adopted"] == 0
+    # The baseline was written once: lane 1 read lane 0's drafts, so its first call was its
+    # first proposal.
+    lane1_calls = [
+        json.loads(line) for line in (runs / "lane-1" / "calls.jsonl").read_text().splitlines()
+    ]
+    assert lane1_calls[0]["role"] == "optimizer"
+    assert writer_calls > 0
+    # The run's ledger has every lane's rows and the merge.
+    tsv = (runs / "results.tsv").read_text().splitlines()
+    header = tsv[0].split("\t")
+    assert header[:5] == ["commit", "score", "stdev", "status", "description"]
+    lanes_col = [line.split("\t")[header.index("lane")] for line in tsv[1:]]
+    assert {"0", "1", "merge"} <= set(lanes_col)
+    assert git("rev-parse", "--abbrev-ref", "HEAD", cwd=repo) == "main"
+
+
+def lanes_cli(repo, server, tag, *extra):
+    return [
+        *("optimize-skill", "--runs", "runs", "--topics", "topics", "--skill", "skills/imagine"),
+        *("--backend", "openai", "--base-url", server.url + "/v1", "--model", "m"),
+        *("--baseline-drafts", "2", "--max-stages", "3", "--confirm-drafts", "1"),
+        *("--lanes", "2", "--merge-every", "2", "--max-experiments", "4", "--tag", tag),
+        *extra,
+    ]
+
+
+def lanes_outcome(repo, tag):
+    """What a lanes run decided: its merges, each lane's kept commits and best skill."""
+    runs = repo / "runs" / tag
+    merges = [
+        (r["merge"], r["phase"], r.get("adopted"))
+        for r in map(json.loads, (runs / "lanes.jsonl").read_text().splitlines())
+    ]
+    lanes = []
+    for i in (0, 1):
+        log = git("log", "--format=%s", lane_branch(tag, i), cwd=repo).splitlines()
+        subjects = [s.split(": ", 1)[1] for s in log if s.startswith("autoexp")]
+        tree = git("rev-parse", f"{lane_branch(tag, i)}:skills/imagine", cwd=repo)
+        lanes.append((subjects, tree))
+    summary = json.loads((runs / "summary.json").read_text())
+    return merges, lanes, summary["experiments"], summary["confirmed_gain"]
+
+
+def test_lanes_through_the_cli_with_json_and_a_plan(repo, imagine, monkeypatch):
+    monkeypatch.chdir(repo)
+    with OpenAIServer(LaneWorld(imagine, repo)) as server:
+        r = CliRunner().invoke(app, [*lanes_cli(repo, server, "c"), "--json"])
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout)
+    assert summary["experiments"] == 4 and len(summary["lanes"]) == 2
+    assert summary["merges"][0]["adopted"] == 0 and summary["confirmed_gain"]["mean"] > 0
+    assert summary["adopt"].startswith("git checkout autoexp/c/lane-")
+    assert "2 lanes share that budget" in r.stderr
+    meta = json.loads((repo / "runs" / "c" / "run.json").read_text())
+    assert meta["lanes"] == 2 and meta["end"]["status"] == "finished"
+
+
+def test_lanes_refuse_a_warm_start(repo, imagine, monkeypatch):
+    monkeypatch.chdir(repo)
+    with OpenAIServer(LaneWorld(imagine, repo)) as server:
+        r = CliRunner().invoke(app, [*lanes_cli(repo, server, "w"), "--warm-start", "runs/x"])
+    assert r.exit_code == 2 and "--warm-start does not go with --lanes" in r.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("crash", ["merge_planned:1", "merge_done:1", "decided:3", "commit:4"])
+def test_sigkill_during_a_lanes_run_then_resume_matches_an_uninterrupted_run(
+    repo, imagine, tmp_path, crash
+):
+    def run(args, crash=None):
+        env = {**os.environ, "CONTENTLOOP_HOME": str(tmp_path / "home")}
+        env.pop("CONTENTLOOP_CRASH_AT", None)
+        if crash:
+            env["CONTENTLOOP_CRASH_AT"] = crash
+        return subprocess.run(
+            [sys.executable, "-m", "contentloop.cli", *args],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    with OpenAIServer(LaneWorld(imagine, repo)) as server:
+        ref = run(lanes_cli(repo, server, "ref"))
+        assert ref.returncode == 0, ref.stderr
+        killed = run(lanes_cli(repo, server, "k"), crash=crash)
+        assert killed.returncode == -9, killed.stderr[-500:]
+        resumed = run(["optimize-skill", "--runs", "runs", "--resume", "k"])
+        assert resumed.returncode == 0, resumed.stderr[-500:]
+    assert lanes_outcome(repo, "k") == lanes_outcome(repo, "ref")
+
+
+@pytest.mark.parametrize(
+    "ranked, expect",
+    [
+        # one lane changed voice, another structure: one composition with both
+        ([(0, {"a": "A0", "b": "b"}), (1, {"a": "a", "b": "B1"})], [{"a": 0, "b": 1}]),
+        # both changed the same section: one composition per choice, the better lane's first
+        (
+            [(1, {"a": "A1", "b": "B1"}), (0, {"a": "A0", "b": "b"})],
+            [{"a": 1, "b": 1}, {"a": 0, "b": 1}],
+        ),
+        # the same new text from two lanes is one choice
+        ([(0, {"a": "A", "b": "b"}), (1, {"a": "A", "b": "b"})], [{"a": 0}]),
+        # nobody changed anything
+        ([(0, {"a": "a", "b": "b"}), (1, {"a": "a", "b": "b"})], []),
+    ],
+)
+def test_compose_takes_each_changed_section_and_tries_each_choice(ranked, expect):
+    got = compose({"a": "a", "b": "b"}, ranked)
+    assert [c.sources for c in got] == expect
+    for c in got:
+        texts = dict(ranked)
+        assert all(c.sections[name] == texts[lane][name] for name, lane in c.sources.items())
+
+
+def test_compose_caps_the_choices():
+    ranked = [(i, {s: f"{s}{i}" for s in "abcd"}) for i in range(3)]
+    assert len(compose({s: s for s in "abcd"}, ranked, limit=4)) == 4
+
+
+def test_every_section_has_a_lane():
+    sections = ["voice", "vocabulary", "structure", "examples", "final_check"]
+    dealt = emphases(sections, 2)
+    assert sorted(sum(dealt, [])) == sorted(sections) and all(dealt)
+    assert all(len(d) == 1 for d in emphases(sections, 7))
+    assert emphases(sections, 1) == [sections] and emphasis_text(0, 1, sections) == ""
