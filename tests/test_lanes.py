@@ -48,7 +48,8 @@ class LaneWorld:
             return edit("voice", self.voice + "\n- MARKA: name the plant.\n", "name the plant")
         if lane == 1 and "MARKB" not in user:
             return edit("structure", self.structure + "\n- MARKB: one figure.\n", "one figure")
-        return edit("examples", "A longer example that changes nothing. " * 12, "longer")
+        n = body.get("seed", 0)
+        return edit("examples", f"Example {n}, changing nothing. " * 12, f"longer example {n}")
 
 
 def make_lanes(repo, server, rubric, *, lanes=2, merge_every=2, max_experiments=4, resume=False):
@@ -177,6 +178,68 @@ def test_lanes_through_the_cli_with_json_and_a_plan(repo, imagine, monkeypatch):
     assert "2 lanes share that budget" in r.stderr
     meta = json.loads((repo / "runs" / "c" / "run.json").read_text())
     assert meta["lanes"] == 2 and meta["end"]["status"] == "finished"
+
+    # `runs` lists the run once, not once per lane.
+    listed = [
+        json.loads(line) for line in CliRunner().invoke(app, ["runs", "--json"]).stdout.splitlines()
+    ]
+    assert [r["folder"] for r in listed] == ["runs/c"] and listed[0]["best"] > listed[0]["first"]
+    # `report` follows the best lane and shows every lane and the merge.
+    r = CliRunner().invoke(app, ["report", "runs/c", "--json"])
+    view = json.loads(r.stdout)["lanes"]
+    assert [ln["experiments"] for ln in view["lanes"]] == [2, 2]
+    assert view["merges"][0]["adopted"] and view["merges"][0]["tested_by"] == plan_lane(repo, "c")
+    assert all(ln["best"] == max(x["best"] for x in view["lanes"]) for ln in view["lanes"])
+    r = CliRunner().invoke(app, ["report", "runs/c", "--html", "r.html"])
+    assert r.exit_code == 0, r.output
+    page = (repo / "r.html").read_text()
+    assert 'id="lanes"' in page and page.count('data-series="lane ') >= 4
+    assert 'data-series="merges"' in page and 'data-kind="keep"' in page
+    # `runs --prune` removes every lane's worktree and branch, and keeps the ledgers.
+    r = CliRunner().invoke(app, ["runs", "--prune"])
+    assert r.exit_code == 0, r.output
+    assert git("branch", "--list", "autoexp/c/*", cwd=repo) == ""
+    assert not (repo / "runs" / "c" / "lane-0" / "worktree").exists()
+    assert (repo / "runs" / "c" / "lane-1" / "best-skill" / "voice.md").exists()
+
+
+def plan_lane(repo, tag):
+    first = (repo / "runs" / tag / "lanes.jsonl").read_text().splitlines()[0]
+    return json.loads(first)["lane"]
+
+
+def test_forever_runs_until_the_stop_file_and_the_retrospective_spans_every_lane(
+    repo, imagine, monkeypatch
+):
+    monkeypatch.chdir(repo)
+    world = LaneWorld(imagine, repo)
+
+    def responder(body):
+        reply = world(body)
+        if (
+            role_of(body) == "optimizer"
+            and body.get("seed") == 11
+            and "lane 0 of" in prompt_of(body)
+        ):
+            (repo / "runs" / "f" / "STOP").write_text("")
+        return reply
+
+    with OpenAIServer(responder) as server:
+        args = [a for a in lanes_cli(repo, server, "f") if a not in ("--max-experiments", "4")]
+        r = CliRunner().invoke(app, [*args, "--forever", "--merge-every", "0", "--json"])
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout)
+    assert summary["stop_reason"] == "STOP file found" and summary["experiments"] >= 11
+    assert "--forever: no limit on experiments" in r.stderr and "only you can stop it" in r.stderr
+    # Lane 0's eleventh proposal came with a retrospective of both lanes' tries: structure is
+    # a section only lane 1 edited.
+    (prompt,) = [p for p in world.prompts if "lane 0 of" in p and "# Retrospective" in p][:1]
+    retro = prompt.split("# Retrospective")[1].split("# How often")[0]
+    assert "- structure:" in retro and "- voice:" in retro
+
+
+def prompt_of(body):
+    return body["messages"][-1]["content"]
 
 
 def test_lanes_refuse_a_warm_start(repo, imagine, monkeypatch):

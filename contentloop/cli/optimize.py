@@ -181,6 +181,12 @@ def optimize_skill(
         "--weight",
         help="weighted mode: units of the primary one unit of the secondary is worth.",
     ),
+    forever: bool = typer.Option(
+        False,
+        "--forever",
+        help="No limit on experiments: run until --max-cost-usd, --max-hours, runs/<tag>/STOP "
+        "or Ctrl-C ends it.",
+    ),
     lanes: int = typer.Option(
         1,
         "--lanes",
@@ -221,6 +227,7 @@ def optimize_skill(
       contentloop optimize-skill --resume 20261122-2130
     """
     import asyncio
+    from dataclasses import replace
     from datetime import datetime
 
     from ..llm import CallCache
@@ -228,12 +235,12 @@ def optimize_skill(
     from ..llm.ledger import price_for
     from ..optimize import Budget, GatePlan, OptimizeRun
     from ..optimize.lanes import (
-        LANE_BUDGET_EXPERIMENTS,
         LanesRun,
         emphases,
         emphasis_text,
         lane_branch,
     )
+    from ..optimize.loop import FOREVER
     from ..optimize.objective import Objective
     from ..optimize.planner import planned_noise
     from ..optimize.resume import ROLES, read_meta, reopen_lanes, reopen_run
@@ -354,7 +361,11 @@ def optimize_skill(
                     fix="warm-start a single run, or start the lanes from the committed skill.",
                 )
             budget = Budget(
-                max_experiments, max_cost_usd, max_hours, abort_after_crashes, experiment_timeout
+                FOREVER if forever else max_experiments,
+                max_cost_usd,
+                max_hours,
+                abort_after_crashes,
+                experiment_timeout,
             )
 
             def new_run(**lane: object) -> OptimizeRun:
@@ -385,8 +396,9 @@ def optimize_skill(
                 )
                 return OptimizeRun(skill_dir, todo, loaded_rubric, **{**settings, **lane})  # type: ignore[arg-type]
 
-            # The plan is one run's, with the whole budget: lanes share it.
-            planning = new_run()
+            # The plan is one run's, with the whole budget: lanes share it. --forever has no
+            # whole, so its plan is that of 10 experiments.
+            planning = new_run(budget=replace(budget, max_experiments=10)) if forever else new_run()
             if lanes == 1:
                 run = planning
             else:
@@ -400,7 +412,7 @@ def optimize_skill(
                         branch=lane_branch(run_tag, i),
                         emphasis=emphasis_text(i, lanes, dealt[i]),
                         budget=Budget(
-                            LANE_BUDGET_EXPERIMENTS,
+                            FOREVER,
                             abort_after_crashes=abort_after_crashes,
                             experiment_timeout_s=experiment_timeout,
                         ),
@@ -418,7 +430,20 @@ def optimize_skill(
                     on_event=show,
                 )
             est = planning.estimate()
-            render_plan(err.console, est, len(todo), repeats, max_experiments)
+            render_plan(err.console, est, len(todo), repeats, 10 if forever else max_experiments)
+            if forever:
+                ends = [
+                    f"--max-cost-usd {max_cost_usd:g}" if max_cost_usd is not None else "",
+                    f"--max-hours {max_hours:g}" if max_hours is not None else "",
+                ]
+                err.print(
+                    "--forever: no limit on experiments; the figures above are per 10. It ends at "
+                    + ", ".join([e for e in ends if e] + [f"{runs_root}/{run_tag}/STOP or Ctrl-C"])
+                    + ("" if any(ends) else " (no cost or time limit is set: only you can stop it)")
+                    + ".",
+                    soft_wrap=True,
+                    highlight=False,
+                )
             if lanes > 1:
                 err.print(
                     f"{lanes} lanes share that budget and {concurrency} calls in flight "

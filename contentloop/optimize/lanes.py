@@ -47,8 +47,6 @@ from .loop import Budget, Event, OptimizeRun
 from .samples import gather_all
 
 MAX_COMPOSITIONS = 4
-# Each lane's own budget is the coordinator's to enforce; a lane alone only stops on crashes.
-LANE_BUDGET_EXPERIMENTS = 10**9
 
 
 def lane_branch(tag: str, index: int) -> str:
@@ -168,6 +166,7 @@ class LanesRun:
         ]
         for i, lane in enumerate(self.lanes):
             lane.on_event = self._forward(i)
+            lane.retro_history = self._all_history
         self.ledger = run_dir / "lanes.jsonl"
         self.rows: list[MergeRow] = []
         self.interrupts = 0
@@ -213,6 +212,13 @@ class LanesRun:
                 getattr(lane.ws, "branch", str(lane.run_dir)),
             )
             for i, lane in enumerate(self.lanes)
+        ]
+
+    def _all_history(self) -> list[dict[str, Any]]:
+        return [
+            {**h, "description": f"(lane {i}) {h['description']}"}
+            for i, lane in enumerate(self.lanes)
+            for h in lane.history
         ]
 
     def _stop(self) -> str | None:
@@ -341,6 +347,9 @@ class LanesRun:
             "merge_every": self.merge_every,
             "budget": self.budget.__dict__,
             "emphases": [lane.emphasis for lane in self.lanes],
+            # What `runs --prune` and `report` read without opening a lane.
+            "skill": str(self.lanes[0].skill_source),
+            "use_git": self.lanes[0].use_git,
         }
 
     async def _round(self, quota: int | None) -> None:

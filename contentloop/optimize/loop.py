@@ -49,6 +49,10 @@ from .workspace import GitWorkspace, SnapshotWorkspace, save_kept
 Event = Callable[[dict[str, Any]], None]
 
 
+# --forever, and a lane's own budget under --lanes (the coordinator's is the one that ends it).
+FOREVER = 10**9
+
+
 @dataclass
 class Budget:
     max_experiments: int = 10
@@ -122,6 +126,7 @@ class OptimizeRun:
         # sections to favour, and sharing one bound on calls in flight with the other lanes.
         self.branch = branch
         self.emphasis = emphasis
+        self.retro_history: Callable[[], list[dict[str, Any]]] | None = None
         self.on_event = on_event or (lambda e: None)
         self.harness = harness_sha256(rubric, topics, self.holdout)
         if resume and not (run_dir / "run.json").exists():
@@ -414,7 +419,9 @@ class OptimizeRun:
             self.stop_reason = reason
             return False
         if n > 1 and (n - 1) % 10 == 0:
-            self.retro = retrospective(self.prior_history + self.history)
+            # Under --lanes, over every lane's tries: each proposer sees what the others did.
+            pool = self.retro_history() if self.retro_history else self.history
+            self.retro = retrospective(self.prior_history + pool)
             self.on_event(
                 {"phase": "retrospective", "experiment": n, "text": self.retro, "run": self}
             )
@@ -742,7 +749,7 @@ class OptimizeRun:
             write_text(path, json.dumps(meta, indent=2) + "\n")
 
 
-__all__ = ["Budget", "Event", "OptimizeRun", "retrospective"]
+__all__ = ["FOREVER", "Budget", "Event", "OptimizeRun", "retrospective"]
 
 
 def _proposal_failure(exc: Exception) -> str:

@@ -1,5 +1,6 @@
 """Remove what finished optimize runs leave in git: the worktree under runs/<tag>/worktree and
-the branch autoexp/<tag>. The ledgers, the best skill (runs/<tag>/best-skill) and the kept
+the branch autoexp/<tag> (a --lanes run: each lane's, runs/<tag>/lane-<i>/worktree and
+autoexp/<tag>/lane-<i>). The ledgers, the best skill (runs/<tag>/best-skill) and the kept
 snapshots stay, so `report` still reads the run and the best skill can still be adopted by
 copying it.
 
@@ -16,12 +17,24 @@ from typing import Any
 
 from ..errors import ContentloopError
 from ..runlock import run_lock
+from .lanes import lane_branch
 from .workspace import git_or_fail, git_out
 
 
-def _repo_of(run_dir: Path, meta: dict[str, Any]) -> Path | None:
-    """The repository the run's branch lives in: the worktree's, or the skill's."""
-    for place in (run_dir / "worktree", Path(meta.get("skill") or "")):
+def _targets(run_dir: Path, meta: dict[str, Any]) -> list[tuple[Path, str]]:
+    """(worktree, branch) of a run: one, or one per lane of a --lanes run."""
+    tag = meta.get("tag") or run_dir.name
+    if meta.get("lanes"):
+        return [
+            (run_dir / f"lane-{i}" / "worktree", lane_branch(tag, i))
+            for i in range(int(meta["lanes"]))
+        ]
+    return [(run_dir / "worktree", f"autoexp/{tag}")]
+
+
+def _repo_of(trees: list[Path], meta: dict[str, Any]) -> Path | None:
+    """The repository the run's branches live in: a worktree's, or the skill's."""
+    for place in (*trees, Path(meta.get("skill") or "")):
         if place.is_dir():
             common = git_out("rev-parse", "--path-format=absolute", "--git-common-dir", cwd=place)
             if common:
@@ -45,37 +58,38 @@ def prune_runs(
             continue
         if "versions" in meta or not meta.get("use_git", False):
             continue  # a write run, or an optimize run without git: nothing in git to remove
-        tag = meta.get("tag") or run_dir.name
         status = (meta.get("end") or {}).get("status")
         if status != "finished" and not (include_failed and status):
             why = f"ended {status}" if status else "no end recorded (running, or killed)"
             rows.append({"run": str(run_dir), "action": "left", "why": f"{why}: --resume needs it"})
             continue
-        repo = _repo_of(run_dir, meta)
-        branch = f"autoexp/{tag}"
+        targets = _targets(run_dir, meta)
+        repo = _repo_of([tree for tree, _ in targets], meta)
+        names = ", ".join(branch for _, branch in targets)
         if repo is None:
             rows.append(
                 {"run": str(run_dir), "action": "left", "why": "its git repository is gone"}
             )
             continue
-        has_branch = bool(git_out("branch", "--list", branch, cwd=repo))
-        has_tree = (run_dir / "worktree").exists()
-        if not (has_branch or has_tree):
+        present = [
+            (tree, branch, bool(git_out("branch", "--list", branch, cwd=repo)), tree.exists())
+            for tree, branch in targets
+        ]
+        if not any(has_branch or has_tree for _, _, has_branch, has_tree in present):
             continue  # pruned before
         if dry_run:
-            rows.append({"run": str(run_dir), "action": "would prune", "why": branch})
+            rows.append({"run": str(run_dir), "action": "would prune", "why": names})
             continue
         try:
             with run_lock(run_dir):
-                if has_tree:
-                    git_or_fail(
-                        "worktree", "remove", "--force", str(run_dir / "worktree"), cwd=repo
-                    )
-                git_out("worktree", "prune", cwd=repo)  # best effort: stale entries only
-                if has_branch:
-                    git_or_fail("branch", "-D", branch, cwd=repo)
+                for tree, branch, has_branch, has_tree in present:
+                    if has_tree:
+                        git_or_fail("worktree", "remove", "--force", str(tree), cwd=repo)
+                    git_out("worktree", "prune", cwd=repo)  # best effort: stale entries only
+                    if has_branch:
+                        git_or_fail("branch", "-D", branch, cwd=repo)
         except ContentloopError as exc:
             rows.append({"run": str(run_dir), "action": "left", "why": exc.message})
             continue
-        rows.append({"run": str(run_dir), "action": "pruned", "why": branch})
+        rows.append({"run": str(run_dir), "action": "pruned", "why": names})
     return rows

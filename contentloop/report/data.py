@@ -49,6 +49,9 @@ class OptimizeRun:
     records: list[dict[str, Any]]
     summary: dict[str, Any] | None
     calls: int | None = None  # model calls made (cache hits excluded), from calls.jsonl
+    # --lanes: the run is shown through its best lane; every lane and the merges are here.
+    lanes: list[OptimizeRun] | None = None
+    merges: list[dict[str, Any]] | None = None
 
     kind = "optimize"
 
@@ -160,7 +163,8 @@ def load_run(folder: Path) -> Run:
     if (folder / "experiments.jsonl").exists():
         return _load_optimize(folder)
     if (folder / "run.json").exists():
-        return _load_draft(folder)
+        meta = _read_json(folder / "run.json")
+        return _load_lanes(folder, meta) if meta.get("lanes") else _load_draft(folder)
     raise ContentloopError(
         "holds neither run.json (a write run) nor experiments.jsonl (an optimize run).",
         path=folder,
@@ -205,6 +209,46 @@ def _load_optimize(folder: Path) -> OptimizeRun:
     ledger.load()
     calls = ledger.totals()["calls"] if ledger.records else None
     return OptimizeRun(folder, meta, records, summary, calls)
+
+
+def _load_lanes(folder: Path, meta: dict[str, Any]) -> OptimizeRun:
+    """A --lanes run: its lanes' folders, the merges in lanes.jsonl, and the best lane's view
+    with the run's own tag, end, summary and totals."""
+    from ..optimize.ledger import read_jsonl
+
+    lanes = [
+        _load_optimize(folder / f"lane-{i}")
+        for i in range(int(meta["lanes"]))
+        if (folder / f"lane-{i}" / "experiments.jsonl").exists()
+    ]
+    if not lanes:
+        raise ContentloopError(
+            "is a --lanes run that has not written its baseline yet.",
+            path=folder,
+            fix="wait for it, or --resume it if it was stopped.",
+        )
+    summary = _read_json(folder / "summary.json") if (folder / "summary.json").exists() else None
+
+    def best_of(lane: OptimizeRun) -> float:
+        progress = lane.best_so_far()
+        return progress[-1][1] if progress else float("-inf")
+
+    best = (
+        lanes[summary["best_lane"]]
+        if summary and summary.get("best_lane") is not None
+        else max(lanes, key=best_of)
+    )
+    merges = [r for r in read_jsonl(folder / "lanes.jsonl") if r.get("phase") == "done"]
+    calls = [lane.calls for lane in lanes if lane.calls is not None]
+    return OptimizeRun(
+        folder,
+        {**best.meta, **meta},
+        best.records,
+        summary or best.summary,
+        sum(calls) if calls else None,
+        lanes=lanes,
+        merges=merges,
+    )
 
 
 def _checked(records: list[Any], folder: Path) -> list[dict[str, Any]]:
@@ -253,6 +297,10 @@ def find_runs(*roots: Path) -> list[Run]:
             continue
         candidates = {p.parent for p in root.rglob("experiments.jsonl")}
         candidates |= {p.parent for p in root.rglob("run.json") if "worktree" not in p.parts}
+        # A --lanes run is listed once, as itself, not once per lane.
+        candidates -= {
+            p for p in candidates if p.name.startswith("lane-") and p.parent in candidates
+        }
         for folder in sorted(candidates):
             try:
                 found.append(load_run(folder))

@@ -185,6 +185,8 @@ def optimize_html(views: dict[str, Any]) -> str:
         color="#d97706",
     )
     charts["judge"] = _judge_chart(views["judge"])
+    if views.get("lanes"):
+        charts["lanes"] = _lanes_chart(views["lanes"])
     if views.get("objective"):
         charts["objective"] = _objective_chart(views["objective"])
     return _env.get_template("report_optimize.html.jinja").render(
@@ -192,6 +194,31 @@ def optimize_html(views: dict[str, Any]) -> str:
         charts={k: Markup(c) for k, c in charts.items()},
         labels=labels,
         title=f"contentloop · optimize-skill · {views['tag']}",
+    )
+
+
+def _lanes_chart(lanes: dict[str, Any]) -> str:
+    """One best-so-far line per lane over the run's minutes; each merge a mark on the top
+    line at its time: filled when adopted, hollow when no composition won."""
+    series = [
+        Series(
+            f"lane {ln['lane']}", [(x, y) for x, y in ln["best_over_time"]], step=True, dots=False
+        )
+        for ln in lanes["lanes"]
+    ]
+    tops = [y for ln in lanes["lanes"] for _, y in ln["best_over_time"]]
+    if lanes["merges"] and tops:
+        series.append(
+            Series(
+                "merges",
+                [(m["minutes"], max(tops)) for m in lanes["merges"]],
+                marks=["keep" if m["adopted"] else "discard" for m in lanes["merges"]],
+                line=False,
+                color="#111827",
+            )
+        )
+    return svg.line_chart(
+        "lanes", "Best score per lane over the run; merges marked", series, x_label="minutes"
     )
 
 

@@ -145,7 +145,7 @@ class OptimizeView:
             else:
                 line = (
                     (
-                        f"experiment {ev['experiment']}/{r.budget.max_experiments}:"
+                        f"experiment {ev['experiment']}/{_limit(r)}:"
                         if ev["experiment"]
                         else "baseline:"
                     )
@@ -166,7 +166,7 @@ class OptimizeView:
         first, at = self.first_done
         done = r.state.last_experiment - first
         left = r.budget.max_experiments - r.state.last_experiment
-        if done <= 0 or left <= 0:
+        if done <= 0 or left <= 0 or _unlimited(r):
             return ""
         return f", about {(now - at) / done * left / 60:.0f} min left for {left} more"
 
@@ -187,7 +187,7 @@ class OptimizeView:
         now = time.monotonic()
         t.add_row(
             "experiment",
-            f"{self.n} of {r.budget.max_experiments}  ({self.phase} {now - self.phase_since:.0f} s)",
+            f"{self.n} of {_limit(r)}  ({self.phase} {now - self.phase_since:.0f} s)",
         )
         t.add_row("elapsed", f"{(now - self.started) / 60:.1f} min{self._eta(now)}")
         if r.state.baseline is not None:
@@ -205,3 +205,13 @@ class OptimizeView:
         t.add_row("counts", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-")
         t.add_row("spent", self._spent(r))
         return t
+
+
+def _unlimited(run: Any) -> bool:
+    from ..optimize.loop import FOREVER  # loaded by then: only an optimize run has a budget
+
+    return bool(run.budget.max_experiments >= FOREVER)
+
+
+def _limit(run: Any) -> str:
+    return "no limit (--forever)" if _unlimited(run) else str(run.budget.max_experiments)

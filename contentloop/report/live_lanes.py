@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from ..optimize.loop import FOREVER
+
 
 class LanesView:
     def __init__(self, console: Console, tag: str) -> None:
@@ -45,9 +47,10 @@ class LanesView:
         elif ev["phase"] == "logged" and ev.get("kind") in ("experiment", "merge"):
             record = ev["record"]
             run = ev["run"]
+            best = run.best_mean
             line = (
-                f"lane {lane} #{record.experiment} {record.status:<8} best {run.best_mean:.2f}  "
-                f"{record.description[:70]}"
+                f"lane {lane} #{record.experiment} {record.status:<8} "
+                f"best {'-' if best != best else f'{best:.2f}'}  {record.description[:70]}"
             )
             if record.stages:
                 line += f"  [{len(record.stages)} stage(s), {record.stages[-1].rule}]"
@@ -69,13 +72,14 @@ class LanesView:
                 str(i),
                 str(lane.state.last_experiment),
                 f"{phase} {now - since:.0f} s",
-                f"{lane.best_mean:.2f}" if lane.state.baseline else "",
+                f"{lane.best_mean:.2f}" if lane.best_mean == lane.best_mean else "-",
                 str(lane.counts["keep"] + lane.counts["explore"]),
                 f"{last['status']}: {last['description'][:40]}" if last else "",
             )
         b = coord.budget
+        limit = "no limit" if b.max_experiments >= FOREVER else str(b.max_experiments)
         t.caption = (
-            f"{coord.total()} of {b.max_experiments} experiments, {coord.merges_done} merge(s), "
+            f"{coord.total()} of {limit} experiments, {coord.merges_done} merge(s), "
             f"${coord.cost():.4f}"
             + (f" of ${b.max_cost_usd:g}" if b.max_cost_usd is not None else "")
             + f", {(now - self.started) / 60:.1f} min"

@@ -120,6 +120,36 @@ def render_draft_report(console: Console, v: dict[str, Any]) -> None:
             console.print(Text(line, style=style), soft_wrap=True)
 
 
+def _lanes(console: Console, lanes: dict[str, Any]) -> None:
+    t = Table(
+        title=f"lanes (the experiments below are lane {lanes['best_lane']}'s, the best)",
+        title_justify="left",
+    )
+    for col in ("lane", "experiments", "kept", "best", "best over time", "branch"):
+        t.add_column(
+            col, justify="right" if col in ("lane", "experiments", "kept", "best") else "left"
+        )
+    for ln in lanes["lanes"]:
+        t.add_row(
+            str(ln["lane"]),
+            str(ln["experiments"]),
+            str(ln["kept"]),
+            _n(ln["best"]),
+            sparkline([y for _, y in ln["best_over_time"]]),
+            ln["branch"],
+        )
+    console.print(t)
+    for m in lanes["merges"]:
+        console.print(
+            Text(
+                f"merge {m['merge']} after {m['after_experiments']} experiments "
+                f"(tested by lane {m['tested_by']}: {', '.join(m['statuses']) or 'nothing to test'}): "
+                f"{m['description']}"
+            ),
+            style="green" if m["adopted"] else "dim",
+        )
+
+
 def render_optimize_report(console: Console, v: dict[str, Any]) -> None:
     console.print(
         Text.assemble(("optimize run ", "bold"), (str(v["tag"]), "bold cyan"), f"  {v['folder']}")
@@ -170,6 +200,8 @@ def render_optimize_report(console: Console, v: dict[str, Any]) -> None:
             soft_wrap=True,
             highlight=False,
         )
+    if v.get("lanes"):
+        _lanes(console, v["lanes"])
     pts = v["score_per_experiment"]["points"]
     best = v["score_per_experiment"]["best_so_far"]
     console.print(f"score     {sparkline([p['score'] for p in pts])}")

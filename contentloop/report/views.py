@@ -172,6 +172,7 @@ def optimize_views(run: OptimizeRun) -> dict[str, Any]:
         ],
         "adopt": summary.get("adopt"),
         "objective": objective_view(run.meta.get("objective"), [*run.baseline[:1], *exps]),
+        "lanes": lanes_view(run) if run.lanes else None,
         "score_per_experiment": {
             "points": [
                 {
@@ -309,3 +310,60 @@ def _end_status(run: OptimizeRun) -> str:
         return f"{end.get('status')}: {reason}" if reason else str(end.get("status"))
     stop = (run.summary or {}).get("stop_reason")
     return stop or "unfinished (running, or killed: --resume it)"
+
+
+def lanes_view(run: OptimizeRun) -> dict[str, Any]:
+    """--lanes: each lane's best over the run's minutes, and the merges on the same axis. A
+    lane's best is the in-loop mean of the skill it holds, measured by whichever lane wrote
+    that skill's drafts (an adopted composition was measured by the lane that tested it)."""
+    from datetime import datetime
+
+    lanes = run.lanes or []
+    stamps = [datetime.fromisoformat(r["timestamp"]) for lane in lanes for r in lane.records]
+    t0 = min(stamps) if stamps else None
+
+    def minutes(ts: str) -> float:
+        assert t0 is not None
+        return round((datetime.fromisoformat(ts) - t0).total_seconds() / 60, 3)
+
+    means = {
+        r["skill"]: r["metrics"]["mean"]
+        for lane in lanes
+        for r in lane.records
+        if (r.get("metrics") or {}).get("mean") is not None
+    }
+    out = []
+    for i, lane in enumerate(lanes):
+        line: list[tuple[float, float]] = []
+        for r in lane.records:
+            best = means.get(r.get("best_skill", ""))
+            if r.get("kind") in ("baseline", "experiment", "merge", "verify") and best is not None:
+                line.append((minutes(r["timestamp"]), best))
+        exps = [r for r in lane.records if r.get("kind") == "experiment"]
+        out.append(
+            {
+                "lane": i,
+                "emphasis": lane.meta.get("emphasis") or "",
+                "branch": lane.meta.get("branch") or "",
+                "experiments": len(exps),
+                "kept": sum(r["status"] in ("keep", "explore") for r in exps),
+                "best": line[-1][1] if line else None,
+                "best_over_time": line,
+            }
+        )
+    return {
+        "lanes": out,
+        "best_lane": (run.summary or {}).get("best_lane"),
+        "merges": [
+            {
+                "merge": m["merge"],
+                "minutes": minutes(m["timestamp"]) if t0 else 0.0,
+                "after_experiments": m["after_experiments"],
+                "tested_by": m.get("lane"),
+                "statuses": m.get("statuses", []),
+                "adopted": m.get("adopted") is not None,
+                "description": m.get("description", ""),
+            }
+            for m in run.merges or []
+        ],
+    }
