@@ -118,8 +118,18 @@ def test_two_lanes_find_an_edit_each_and_the_merge_of_both_is_adopted(repo, imag
     tester = run.lanes[plan["lane"]]
     (tested,) = [r for r in tester.records if r.kind == "merge"]
     assert tested.status == "keep" and tested.stages and tested.stages[0].rule == "superior"
-    (other,) = [r for r in run.lanes[1 - plan["lane"]].records if r.kind == "merge"]
+    adopter = run.lanes[1 - plan["lane"]]
+    (other,) = [r for r in adopter.records if r.kind == "merge"]
     assert other.status == "adopt" and other.best_skill == tested.skill
+
+    # The tester wrote the composition the drafts a best needs once; the other lane read them.
+    def drafts(lane):
+        bank = lane.measure.bank
+        return {
+            (t, s.sample, s.total) for t in ("alpha", "beta") for s in bank.samples(tested.skill, t)
+        }
+
+    assert drafts(adopter) == drafts(tester) and len(drafts(tester)) >= 2 * SMALL.best_min
     # The headline is the confirmed gain of the best lane over the shared baseline.
     assert summary["confirmed_gain"]["mean"] > 0 and summary["best_lane"] in (0, 1)
     assert summary["merges"][0]["adopted"] == 0

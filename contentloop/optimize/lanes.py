@@ -282,7 +282,7 @@ class LanesRun:
             await lane.prepare()
         if self.resumed:
             self.started -= max(lane.state.seconds for lane in self.lanes)
-            self._finish_adoption()
+            await self._finish_adoption()
         self._write_tsv()
         while True:
             reason = self._stop()
@@ -299,6 +299,9 @@ class LanesRun:
             if self.total() == before and not self._stop():
                 self.stop_reason = "no lane could run an experiment"
                 break
+        if self.merge_every and self._merge_at_end():
+            # What the lanes kept since the last merge would otherwise be lost to all but one.
+            await self._merge(self.merges_done + 1, final=True)
         best = max(self.lanes, key=lambda lane: _rank(lane.best_mean))
         best.stop_reason = self.stop_reason
         lane_summary = await best.finish()
@@ -371,7 +374,14 @@ class LanesRun:
 
         await gather_all(*(work(lane) for lane in self.lanes if not lane.stop_reason))
 
-    async def _merge(self, k: int) -> None:
+    def _merge_at_end(self) -> bool:
+        """A last merge before the confirmation, unless the run was stopped (Ctrl-C, crashes)
+        or its money is spent."""
+        return not any(
+            word in self.stop_reason for word in ("Ctrl-C", "consecutive crashes", "--max-cost")
+        )
+
+    async def _merge(self, k: int, final: bool = False) -> None:
         plan = self._plan(k)
         if plan is None:
             ranked = sorted(self.lanes, key=lambda lane: -_rank(lane.best_mean))
@@ -384,6 +394,8 @@ class LanesRun:
                 )
                 if c.sections != own
             ]
+            if final and not compositions:
+                return
             plan = MergeRow(
                 merge=k,
                 phase="plan",
@@ -430,24 +442,42 @@ class LanesRun:
             )
         )
         crash_point("merge_done")
-        self._finish_adoption()
+        await self._finish_adoption()
         self.on_event({"phase": "merged", "merge": k, "description": text, "lanes": self})
 
-    def _finish_adoption(self) -> None:
-        """Every lane takes the last adopted composition (after a kill, those that had not)."""
+    async def _finish_adoption(self) -> None:
+        """Every lane takes the last adopted composition (after a kill, those that had not).
+
+        The lane that tested it first writes it the drafts any best needs, and the others read
+        those drafts instead of each writing as many of their own: the same skill, the same
+        drafts, as with the baseline."""
         done = next((r for r in reversed(self.rows) if r.phase == "done"), None)
         if done is None or done.adopted is None:
             return
         plan = self._plan(done.merge)
-        assert plan is not None
+        assert plan is not None and plan.lane is not None
         comp = plan.compositions[done.adopted]
-        for lane in self.lanes:
-            took = any(
-                r.kind == "merge" and r.merge == done.merge and r.status in ("keep", "adopt")
-                for r in lane.records
-            )
-            if not took:
-                lane.adopt_merge(done.merge, comp.sections, comp.describe())
+        tester = self.lanes[plan.lane]
+        late = [lane for lane in self.lanes if not _took(lane, done.merge)]
+        if not late:
+            return
+        kept = next(
+            r
+            for r in tester.records
+            if r.kind == "merge" and r.merge == done.merge and r.status == "keep"
+        )
+        digest, held = kept.skill, tester.kept_skill(kept.commit)
+        await tester.measure.draw(
+            held, tester.gate.best_needed(tester.repeats), "best", tester.state.last_experiment
+        )
+        for lane in late:
+            bank = lane.measure.bank
+            for topic in lane.measure.slugs:
+                have = {s.sample for s in bank.samples(digest, topic)}
+                for sample in tester.measure.bank.samples(digest, topic):
+                    if sample.sample not in have:
+                        bank.record(sample)
+            lane.adopt_merge(done.merge, comp.sections, comp.describe())
         self._write_tsv()
 
     def _append(self, row: MergeRow) -> None:
@@ -526,6 +556,15 @@ class LanesRun:
         }
         with contextlib.suppress(OSError):
             write_text(path, json.dumps(meta, indent=2) + "\n")
+
+
+def _took(lane: OptimizeRun, merge: int) -> bool:
+    """Whether `lane` holds merge `merge`'s composition: it kept it when testing it, or
+    adopted it."""
+    return any(
+        r.kind == "merge" and r.merge == merge and r.status in ("keep", "adopt")
+        for r in lane.records
+    )
 
 
 def _merge_record(lane: OptimizeRun, merge: int, composition: int) -> Any:
