@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import BAD, SMALL, edit, git, role_of, verdict
+from helpers import BAD, SMALL, World, edit, git, role_of, verdict
 from typer.testing import CliRunner
 
 from contentloop.cli import app
@@ -248,6 +248,27 @@ def test_forever_runs_until_the_stop_file_and_the_retrospective_spans_every_lane
     assert "- structure:" in retro and "- voice:" in retro
 
 
+def test_forever_in_a_single_run_goes_past_the_default_ten(repo, imagine, monkeypatch):
+    monkeypatch.chdir(repo)
+    world = World(imagine, [])
+
+    def responder(body):
+        if role_of(body) != "optimizer":
+            return world(body)
+        n = body["seed"]
+        if n == 12:
+            (repo / "runs" / "one" / "STOP").write_text("")
+        return edit("examples", f"Example {n}, changing nothing. " * 12, f"longer example {n}")
+
+    with OpenAIServer(responder) as server:
+        args = lanes_cli(repo, server, "one")
+        args = args[: args.index("--lanes")] + ["--tag", "one", "--forever", "--json"]
+        r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout)
+    assert summary["stop_reason"] == "STOP file found" and summary["experiments"] == 12
+
+
 def prompt_of(body):
     return body["messages"][-1]["content"]
 
@@ -257,6 +278,63 @@ def test_lanes_refuse_a_warm_start(repo, imagine, monkeypatch):
     with OpenAIServer(LaneWorld(imagine, repo)) as server:
         r = CliRunner().invoke(app, [*lanes_cli(repo, server, "w"), "--warm-start", "runs/x"])
     assert r.exit_code == 2 and "--warm-start does not go with --lanes" in r.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_lets_every_lane_finish_its_try_then_resume_completes(repo, imagine, tmp_path):
+    import signal
+
+    world = LaneWorld(imagine, repo)
+    proc = None
+    sent = []
+
+    def responder(body):
+        # Ctrl-C while lane 0 proposes its first edit: both lanes' tries must still be logged.
+        if role_of(body) == "optimizer" and "lane 0 of" in prompt_of(body) and not sent:
+            sent.append(True)
+            proc.send_signal(signal.SIGINT)
+        return world(body)
+
+    env = {**os.environ, "CONTENTLOOP_HOME": str(tmp_path / "home")}
+    env.pop("CONTENTLOOP_CRASH_AT", None)
+    with OpenAIServer(responder) as server:
+        cmd = [sys.executable, "-m", "contentloop.cli", *lanes_cli(repo, server, "int")]
+        proc = subprocess.Popen(
+            cmd, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 130, stderr[-800:]
+        stderr = " ".join(stderr.split())
+        assert "stopping after every lane's current try" in stderr and "--resume int" in stderr
+        runs = repo / "runs" / "int"
+        meta = json.loads((runs / "run.json").read_text())
+        assert meta["end"]["status"] == "stopped" and meta["end"]["reason"] == "Ctrl-C"
+        logged = [
+            json.loads(line)["kind"]
+            for i in (0, 1)
+            for line in (runs / f"lane-{i}" / "experiments.jsonl").read_text().splitlines()
+        ]
+        assert logged.count("experiment") >= 1  # the try under way was finished and logged
+        resumed = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "contentloop.cli",
+                "optimize-skill",
+                "--runs",
+                "runs",
+                "--resume",
+                "int",
+                "--json",
+            ],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert resumed.returncode == 0, resumed.stderr[-800:]
+    assert json.loads(resumed.stdout)["experiments"] == 4
 
 
 @pytest.mark.slow

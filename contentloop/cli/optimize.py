@@ -400,7 +400,7 @@ def optimize_skill(
             # whole, so its plan is that of 10 experiments.
             planning = new_run(budget=replace(budget, max_experiments=10)) if forever else new_run()
             if lanes == 1:
-                run = planning
+                run = new_run() if forever else planning
             else:
                 limit = asyncio.Semaphore(concurrency)
                 dealt = emphases(list(loaded_skill.spec.sections), lanes)

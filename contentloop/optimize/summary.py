@@ -117,6 +117,7 @@ def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
         "calibration": run.calibration,
         "detectable_effect": round(m.band(), 3),
         "counts": dict(st.counts),
+        "experiments": st.last_experiment,
         "stop_reason": run.stop_reason,
         "cost_usd": totals["cost_usd"],
         "calls": totals["calls"],
