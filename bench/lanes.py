@@ -228,18 +228,36 @@ def main() -> None:
     ap.add_argument("--experiments", type=int, default=24, help="gain: experiments per run")
     ap.add_argument("--seconds", type=float, default=60.0, help="throughput: window per run")
     ap.add_argument("--latency", type=float, default=0.5, help="throughput: seconds per call")
+    ap.add_argument("--part", choices=("all", "throughput", "gain"), default="all")
+    ap.add_argument(
+        "--merge-every",
+        type=int,
+        default=None,
+        help="throughput: the 4-lane run's --merge-every (default: optimize-skill's, 2 per lane)",
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     rubric = load_rubric(ROOT / "rubrics" / "imagine.yaml")
     with tempfile.TemporaryDirectory(prefix="lanes-bench-") as tmp:
         work = Path(tmp)
-        tp = {n: throughput(work, rubric, n, args.seconds, args.latency) for n in (1, 4)}
+        tp = (
+            {
+                n: throughput(work, rubric, n, args.seconds, args.latency, args.merge_every)
+                for n in (1, 4)
+            }
+            if args.part != "gain"
+            else {}
+        )
         print(f"throughput: {json.dumps(tp)}", file=sys.stderr)
-        gains = {
-            n: [gain_run(work, rubric, r, n, args.experiments) for r in range(args.runs)]
-            for n in (1, 4)
-        }
-    ratio = tp[4]["per_hour"] / tp[1]["per_hour"] if tp[1]["per_hour"] else float("nan")
+        gains = (
+            {
+                n: [gain_run(work, rubric, r, n, args.experiments) for r in range(args.runs)]
+                for n in (1, 4)
+            }
+            if args.part != "throughput"
+            else {}
+        )
+    ratio = tp[4]["per_hour"] / tp[1]["per_hour"] if tp and tp[1]["per_hour"] else None
 
     def agg(rows: list[dict]) -> dict:
         calls = sum(r["writer_calls"] for r in rows)
@@ -254,6 +272,7 @@ def main() -> None:
     result = {
         "throughput": tp,
         "throughput_ratio": ratio,
+        "drafts_ratio": tp[4]["drafts_per_hour"] / tp[1]["drafts_per_hour"] if tp else None,
         "gain": {n: agg(rows) for n, rows in gains.items()},
         "runs": args.runs,
         "experiments": args.experiments,
@@ -261,11 +280,14 @@ def main() -> None:
     if args.json:
         print(json.dumps(result))
         return
-    print(
-        f"throughput at {args.latency:g} s per call, {args.seconds:g} s windows: 1 lane "
-        f"{tp[1]['per_hour']:.0f} experiments/hour, 4 lanes {tp[4]['per_hour']:.0f}: "
-        f"{ratio:.2f}x (target >= 3.5x)"
-    )
+    if tp:
+        print(
+            f"throughput at {args.latency:g} s per call, {args.seconds:g} s windows: 1 lane "
+            f"{tp[1]['per_hour']:.0f} experiments/hour, 4 lanes {tp[4]['per_hour']:.0f}: "
+            f"{ratio:.2f}x (target >= 3.5x); drafts per hour {result['drafts_ratio']:.2f}x"
+        )
+    if not gains:
+        return
     g1, g4 = result["gain"][1], result["gain"][4]
     print(f"gain, {args.runs} runs x {args.experiments} experiments each:")
     print(f"{'':36} {'1 lane':>10} {'4 lanes':>10}")

@@ -30,6 +30,9 @@ Figures:
  13. --objective score,prompt_tokens --objective-mode threshold against the score alone, in
      the gate's synthetic world: edits kept by kind, prompt tokens saved, runs whose best fell
      below the threshold (bench/objective_power.py)
+ 14. --lanes 4 against one lane: experiments and drafts per hour at a fixed latency, and the
+     true gain per writer call in a synthetic world with effects in every section
+     (bench/lanes.py)
 """
 
 from __future__ import annotations
@@ -150,7 +153,7 @@ def main() -> None:
     ap.add_argument("--latency", default="2", help="seconds per call for figures 1-3")
     ap.add_argument("--skip-embedded", action="store_true", help="leave out figure 5 (slow)")
     ap.add_argument(
-        "--skip-gate", action="store_true", help="leave out figures 6 and 13 (~10 minutes)"
+        "--skip-gate", action="store_true", help="leave out figures 6, 13 and 14 (~30 minutes)"
     )
     ap.add_argument("--gate-runs", default="8", help="runs per gate for figure 6")
     ap.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
@@ -170,6 +173,7 @@ def main() -> None:
 
     gp = None if args.skip_gate else run("gate_power.py", "--runs", args.gate_runs)
     op = None if args.skip_gate else run("objective_power.py", "--runs", args.gate_runs)
+    ln = None if args.skip_gate else run("lanes.py", "--runs", "4")
     cc = run("calibrate_cost.py")
     cp = run("calibrate_power.py", "--runs", "20")
 
@@ -349,6 +353,27 @@ def main() -> None:
                 f"{d['mean_prompt_tokens_saved']:.0f} -> {t['mean_prompt_tokens_saved']:.0f}; "
                 f"{d['best_below_threshold']} -> {t['best_below_threshold']}",
                 "",
+            ),
+        ]
+
+    if ln:
+        g1, g4, tp = ln["gain"]["1"], ln["gain"]["4"], ln["throughput"]
+        rows += [
+            (
+                "14",
+                "--lanes 4 / 1 lane, experiments per hour at 0.5 s per call (drafts per hour)",
+                f"{ln['throughput_ratio']:.2f}x ({tp['4']['per_hour']:.0f} / "
+                f"{tp['1']['per_hour']:.0f}; drafts {ln['drafts_ratio']:.2f}x)",
+                ">= 3.5x",
+            ),
+            (
+                "14",
+                f"true gain of the final best, 1 lane -> 4 lanes ({ln['runs']} runs x "
+                f"{ln['experiments']} experiments); per 1,000 writer calls",
+                f"{g1['mean_true_gain']:+.2f} -> {g4['mean_true_gain']:+.2f}; "
+                f"{g1['true_gain_per_1000_writer_calls']:+.2f} -> "
+                f"{g4['true_gain_per_1000_writer_calls']:+.2f} (merges adopted {g4['merges_adopted']})",
+                "higher, or said",
             ),
         ]
 
