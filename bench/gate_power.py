@@ -86,11 +86,14 @@ class World:
         topic = re.search(r"[Tt]itle:?\s*(.+)", user)
         topic_key = topic.group(1).strip() if topic else user[:200]
         q = (
-            quality(system)
+            self.quality(system)
             + gauss("topic", topic_key, sd=self.topic_sd)
             + gauss("w", self.run, system, user, body.get("seed"), sd=SD_WRITER)
         )
         return GOOD + f"\n<!-- q={q:.3f} -->\n"
+
+    def quality(self, prompt: str) -> float:
+        return quality(prompt)
 
     def verdict(self, user: str, seed: int) -> str:
         q = float(re.search(r"q=(-?[\d.]+)", user).group(1))

@@ -70,21 +70,11 @@ class SpreadWorld(World):
     def __call__(self, body: dict) -> str:
         system = body["messages"][0]["content"]
         if not system.startswith(("You are an exacting editor", "You improve a writing style")):
-            # The writer: gate_power's, with this world's quality.
-            self.writer_calls += 1
             self.writer_times.append(time.time())
-            user = body["messages"][-1]["content"]
-            from gate_power import GOOD, SD_WRITER, gauss
-
-            topic = re.search(r"[Tt]itle:?\s*(.+)", user)
-            key = topic.group(1).strip() if topic else user[:200]
-            q = (
-                quality(system)
-                + gauss("topic", key, sd=self.topic_sd)
-                + gauss("w", self.run, system, user, body.get("seed"), sd=SD_WRITER)
-            )
-            return GOOD + f"\n<!-- q={q:.3f} -->\n"
         return super().__call__(body)
+
+    def quality(self, prompt: str) -> float:
+        return quality(prompt)
 
     def propose(self, user: str, attempt: int) -> str:
         found = re.search(r"lane (\d+) of \d+.*?Prefer an edit to: ([\w, ]+)\.", user, re.S)

@@ -27,7 +27,6 @@ import io
 import itertools
 import json
 import shutil
-import signal
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -43,7 +42,7 @@ from ..errors import ContentloopError
 from ..faults import crash_point
 from ..runlock import run_lock
 from .ledger import cut_torn_tail, read_jsonl
-from .loop import Budget, Event, OptimizeRun
+from .loop import Budget, Event, OptimizeRun, on_sigint
 from .samples import gather_all
 
 MAX_COMPOSITIONS = 4
@@ -243,24 +242,18 @@ class LanesRun:
     # --- the run -----------------------------------------------------------------------------
     async def run(self) -> dict[str, Any]:
         self._task = asyncio.current_task()
-        loop = asyncio.get_running_loop()
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGINT, self._on_sigint)
-        try:
-            with run_lock(self.run_dir):
-                try:
-                    summary = await self._run()
-                except BaseException as exc:
-                    interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
-                    self._record_end("interrupted" if interrupted else "failed", str(exc))
-                    raise
+        with on_sigint(self._on_sigint), run_lock(self.run_dir):
+            try:
+                summary = await self._run()
+            except BaseException as exc:
+                interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
                 self._record_end(
-                    "stopped" if self.stop_reason == "Ctrl-C" else "finished", self.stop_reason
+                    "interrupted" if interrupted else "failed", str(exc) or type(exc).__name__
                 )
-                return summary
-        finally:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(signal.SIGINT)
+                raise
+            stopped = self.stop_reason == "Ctrl-C" or "consecutive crashes" in self.stop_reason
+            self._record_end("stopped" if stopped else "finished", self.stop_reason)
+            return summary
 
     def _on_sigint(self) -> None:
         """First Ctrl-C: every lane finishes its current try, then the run stops. Second: now."""

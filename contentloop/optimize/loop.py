@@ -15,7 +15,7 @@ import json
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +51,20 @@ Event = Callable[[dict[str, Any]], None]
 
 # --forever, and a lane's own budget under --lanes (the coordinator's is the one that ends it).
 FOREVER = 10**9
+
+
+@contextlib.contextmanager
+def on_sigint(handler: Callable[[], None]) -> Iterator[None]:
+    """Ctrl-C calls `handler` while the block runs, instead of raising KeyboardInterrupt."""
+    loop = asyncio.get_running_loop()
+    # Not the main thread (a test harness): Ctrl-C keeps its default meaning there.
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.remove_signal_handler(signal.SIGINT)
 
 
 @dataclass
@@ -307,28 +321,19 @@ class OptimizeRun:
     # --- the run ---------------------------------------------------------------------------
     async def run(self) -> dict[str, Any]:
         self._task = asyncio.current_task()
-        loop = asyncio.get_running_loop()
-        try:
-            loop.add_signal_handler(signal.SIGINT, self._on_sigint)
-        except (NotImplementedError, RuntimeError):
-            pass  # not the main thread (e.g. a test harness): Ctrl-C keeps its default meaning
-        try:
-            with run_lock(self.run_dir):
-                try:
-                    summary = await self._run()
-                except BaseException as exc:
-                    interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
-                    self._record_end(
-                        "interrupted" if interrupted else "failed",
-                        str(exc) or type(exc).__name__,
-                    )
-                    raise
-                stopped = self.stop_reason == "Ctrl-C" or "consecutive crashes" in self.stop_reason
-                self._record_end("stopped" if stopped else "finished", self.stop_reason)
-                return summary
-        finally:
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(signal.SIGINT)
+        with on_sigint(self._on_sigint), run_lock(self.run_dir):
+            try:
+                summary = await self._run()
+            except BaseException as exc:
+                interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
+                self._record_end(
+                    "interrupted" if interrupted else "failed",
+                    str(exc) or type(exc).__name__,
+                )
+                raise
+            stopped = self.stop_reason == "Ctrl-C" or "consecutive crashes" in self.stop_reason
+            self._record_end("stopped" if stopped else "finished", self.stop_reason)
+            return summary
 
     async def _run(self) -> dict[str, Any]:
         await self.prepare()
