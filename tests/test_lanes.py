@@ -16,7 +16,8 @@ from contentloop.cli import app
 from contentloop.llm import CallCache
 from contentloop.llm.openai_api import OpenAIBackend
 from contentloop.optimize import Budget, OptimizeRun
-from contentloop.optimize.lanes import LanesRun, compose, emphases, emphasis_text, lane_branch
+from contentloop.optimize.lanes import LanesRun, emphases, emphasis_text, lane_branch
+from contentloop.optimize.merge import compose
 from contentloop.testing import OpenAIServer
 from contentloop.topic import load_topics
 

@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import csv
 import io
-import itertools
 import json
 import shutil
 import time
@@ -33,9 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any
 
 from ..atomic import append_line, write_text
 from ..errors import ContentloopError
@@ -43,9 +40,8 @@ from ..faults import crash_point
 from ..runlock import run_lock
 from .ledger import cut_torn_tail, read_jsonl
 from .loop import Budget, Event, OptimizeRun, on_sigint
+from .merge import MergeRow, adopt_merge, compose, try_merge
 from .samples import gather_all
-
-MAX_COMPOSITIONS = 4
 
 
 def lane_branch(tag: str, index: int) -> str:
@@ -73,58 +69,6 @@ def emphasis_text(index: int, lanes: int, favoured: list[str]) -> str:
         f"This search is lane {index} of {lanes} run side by side; the others cover the other "
         f"sections. Prefer an edit to: {', '.join(favoured)}."
     )
-
-
-class Composition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    sections: dict[str, str]  # every section of the composed skill
-    sources: dict[str, int]  # section -> the lane whose text it takes (changed sections only)
-
-    def describe(self) -> str:
-        return ", ".join(f"{name} from lane {lane}" for name, lane in self.sources.items())
-
-
-def compose(
-    base: dict[str, str], ranked: list[tuple[int, dict[str, str]]], limit: int = MAX_COMPOSITIONS
-) -> list[Composition]:
-    """Compositions of the lanes' skills (`ranked`: (lane, sections), best lane first) over
-    `base`, the skill they last shared. A section that one text changed comes from it; each
-    section that several lanes changed differently multiplies the compositions."""
-    options: dict[str, list[tuple[int, str]]] = {}
-    for lane, sections in ranked:
-        for name, text in sections.items():
-            seen = [t for _, t in options.get(name, [])]
-            if text != base.get(name) and text not in seen:
-                options.setdefault(name, []).append((lane, text))
-    if not options:
-        return []
-    contested = [name for name, opts in options.items() if len(opts) > 1]
-    out = []
-    for choice in itertools.islice(itertools.product(*(options[n] for n in contested)), limit):
-        picked = dict(zip(contested, choice, strict=True))
-        sections, sources = dict(base), {}
-        for name, opts in options.items():
-            lane, text = picked.get(name, opts[0])
-            sections[name], sources[name] = text, lane
-        out.append(Composition(sections=sections, sources=sources))
-    return out
-
-
-class MergeRow(BaseModel):
-    """One line of lanes.jsonl: a merge planned (before any of it is tested) or done."""
-
-    model_config = ConfigDict(extra="forbid")
-    schema_version: Literal[1] = 1
-    merge: int
-    phase: Literal["plan", "done"]
-    timestamp: str
-    after_experiments: int
-    lane: int | None = None  # plan: the lane that tests the compositions (the best one)
-    base: dict[str, str] | None = None  # plan: the skill the lanes last shared
-    compositions: list[Composition] = []
-    statuses: list[str] = []  # done: each tested composition's status, in order
-    adopted: int | None = None  # done: the composition every lane took, if any
-    description: str = ""
 
 
 @dataclass
@@ -410,7 +354,7 @@ class LanesRun:
             status = (
                 tried.status
                 if tried is not None
-                else await tester.try_merge(k, j, comp.sections, comp.describe())
+                else await try_merge(tester, k, j, comp.sections, comp.describe())
             )
             statuses.append(status)
             if status == "keep":
@@ -470,7 +414,7 @@ class LanesRun:
                 for sample in tester.measure.bank.samples(digest, topic):
                     if sample.sample not in have:
                         bank.record(sample)
-            lane.adopt_merge(done.merge, comp.sections, comp.describe())
+            adopt_merge(lane, done.merge, comp.sections, comp.describe())
         self._write_tsv()
 
     def _append(self, row: MergeRow) -> None:
@@ -579,4 +523,4 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-__all__ = ["Composition", "LanesRun", "MergeRow", "compose", "emphases", "lane_branch"]
+__all__ = ["LanesRun", "emphases", "emphasis_text", "lane_branch"]

@@ -473,7 +473,7 @@ class OptimizeRun:
                 )
             )
             return False
-        return await self._evaluate(
+        return await self.evaluate(
             n,
             {proposal.section: proposal.new_text},
             proposal.hypothesis,
@@ -483,59 +483,7 @@ class OptimizeRun:
             t=t,
         )
 
-    async def try_merge(
-        self, merge: int, composition: int, sections: dict[str, str], description: str
-    ) -> str:
-        """--lanes: test a composition of several lanes' edits against this lane's best with
-        the same gate as any try; its status (keep, discard, crash, timeout)."""
-        n = self.state.last_experiment
-        self.on_event({"phase": "merging", "experiment": n, "merge": merge, "run": self})
-        await self._evaluate(
-            n,
-            self._changed(sections),
-            description,
-            message=f"autoexp {self.tag} merge {merge}.{composition}: {description}",
-            before=self.costs.totals(),
-            t=time.monotonic(),
-            kind="merge",
-            merge=merge,
-            composition=composition,
-            sections=sections,
-        )
-        return next(r.status for r in reversed(self.records) if r.kind == "merge")
-
-    def adopt_merge(self, merge: int, sections: dict[str, str], description: str) -> None:
-        """--lanes: continue from a composition that another lane's gate kept."""
-        before, t = self.costs.totals(), time.monotonic()
-        for name, text in self._changed(sections).items():
-            write_text(self.ws.skill_dir / f"{name}.md", text)
-        commit = self.ws.commit(f"autoexp {self.tag} merge {merge}: adopt {description}")
-        digest = skill_hash(self.skill())
-        save_kept(self.ws.skill_dir, self.run_dir, commit)
-        self.ws.keep(self.run_dir)
-        self.append_record(
-            self.new_record(
-                "merge",
-                self.state.last_experiment,
-                "adopt",
-                commit=commit,
-                skill=digest,
-                best_commit=commit,
-                best_skill=digest,
-                description=f"merge {merge}: adopted {description}",
-                before=before,
-                seconds=time.monotonic() - t,
-                merge=merge,
-                sections=sections,
-            ),
-            tsv=False,
-        )
-
-    def _changed(self, sections: dict[str, str]) -> dict[str, str]:
-        current = self.skill().sections
-        return {k: v for k, v in sections.items() if current.get(k) != v}
-
-    async def _evaluate(
+    async def evaluate(
         self,
         n: int,
         edits: dict[str, str],
