@@ -168,15 +168,11 @@ class LanesRun:
         b = self.budget
         if self.total() + self.in_flight >= b.max_experiments:
             return f"--max-experiments {b.max_experiments} reached"
-        cost = self.cost()
-        if b.max_cost_usd is not None and cost >= b.max_cost_usd:
-            return f"--max-cost-usd {b.max_cost_usd:g} reached (${cost:.4f})"
-        if b.max_hours is not None and time.monotonic() - self.started >= b.max_hours * 3600:
-            return f"--max-hours {b.max_hours:g} reached"
-        if (self.run_dir / "STOP").exists():
-            return "STOP file found"
-        if self.interrupts:
-            return "Ctrl-C"
+        shared = b.ended_by(
+            started=self.started, cost=self.cost(), run_dir=self.run_dir, interrupts=self.interrupts
+        )
+        if shared:
+            return shared
         if all(lane.stop_reason for lane in self.lanes):
             return "every lane stopped: " + "; ".join(
                 f"lane {i}: {lane.stop_reason}" for i, lane in enumerate(self.lanes)

@@ -75,6 +75,21 @@ class Budget:
     abort_after_crashes: int = 3
     experiment_timeout_s: float | None = None
 
+    def ended_by(
+        self, *, started: int | float, cost: float, run_dir: Path, interrupts: int
+    ) -> str | None:
+        """Which limit other than the experiment count ends the run now, if any: money,
+        hours, the STOP file in `run_dir`, or Ctrl-C."""
+        if self.max_cost_usd is not None and cost >= self.max_cost_usd:
+            return f"--max-cost-usd {self.max_cost_usd:g} reached (${cost:.4f})"
+        if self.max_hours is not None and time.monotonic() - started >= self.max_hours * 3600:
+            return f"--max-hours {self.max_hours:g} reached"
+        if (run_dir / "STOP").exists():
+            return "STOP file found"
+        if interrupts:
+            return "Ctrl-C"
+        return None
+
 
 class OptimizeRun:
     def __init__(
@@ -248,16 +263,12 @@ class OptimizeRun:
         b = self.budget
         if n > b.max_experiments:
             return f"--max-experiments {b.max_experiments} reached"
-        cost = self.costs.totals()["known_cost_usd"]
-        if b.max_cost_usd is not None and cost >= b.max_cost_usd:
-            return f"--max-cost-usd {b.max_cost_usd:g} reached (${cost:.4f})"
-        if b.max_hours is not None and time.monotonic() - self.started >= b.max_hours * 3600:
-            return f"--max-hours {b.max_hours:g} reached"
-        if (self.run_dir / "STOP").exists():
-            return "STOP file found"
-        if self.interrupts:
-            return "Ctrl-C"
-        return None
+        return b.ended_by(
+            started=self.started,
+            cost=self.costs.totals()["known_cost_usd"],
+            run_dir=self.run_dir,
+            interrupts=self.interrupts,
+        )
 
     def _on_sigint(self) -> None:
         """First Ctrl-C: finish the current experiment's bookkeeping, then stop. Second: stop now."""
