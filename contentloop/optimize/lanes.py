@@ -21,7 +21,6 @@ lane's best is confirmed against the baseline on fresh drafts, like a single run
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import io
 import json
@@ -39,7 +38,7 @@ from ..errors import ContentloopError
 from ..faults import crash_point
 from ..runlock import run_lock
 from .ledger import cut_torn_tail, read_jsonl
-from .loop import Budget, Event, OptimizeRun, on_sigint
+from .loop import Budget, Event, OptimizeRun, note_end, on_sigint
 from .merge import MergeRow, adopt_merge, compose, try_merge
 from .samples import gather_all
 
@@ -471,24 +470,18 @@ class LanesRun:
         write_text(self.run_dir / "results.tsv", buf.getvalue())
 
     def _record_end(self, status: str, reason: str) -> None:
-        path = self.run_dir / "run.json"
-        if not getattr(self, "_opened", False) or not path.exists():
+        if not getattr(self, "_opened", False):
             return
-        try:
-            meta = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            meta = self.meta()
-        meta["end"] = {
-            "status": status,
-            "reason": reason,
-            "ended_at": _now(),
-            "seconds": round(time.monotonic() - self.started, 1),
-            "experiments": self.total(),
-            "calls": sum(lane.costs.totals()["calls"] for lane in self.lanes),
-            "cost_usd": round(self.cost(), 6),
-        }
-        with contextlib.suppress(OSError):
-            write_text(path, json.dumps(meta, indent=2) + "\n")
+        note_end(
+            self.run_dir,
+            self.meta,
+            status=status,
+            reason=reason,
+            started=self.started,
+            experiments=self.total(),
+            calls=sum(lane.costs.totals()["calls"] for lane in self.lanes),
+            cost_usd=round(self.cost(), 6),
+        )
 
 
 def _took(lane: OptimizeRun, merge: int) -> bool:

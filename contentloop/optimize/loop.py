@@ -690,27 +690,51 @@ class OptimizeRun:
     def _record_end(self, status: str, reason: str) -> None:
         """How the run ended, in run.json: a run that failed in its baseline leaves empty
         ledgers, and this is then the only record of what it cost and why it stopped."""
-        path = self.run_dir / "run.json"
-        if not getattr(self, "_opened", False) or not path.exists():
+        if not getattr(self, "_opened", False):
             return  # refused before it started: the run.json there is another run's
-        try:
-            meta = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            meta = self.meta()
         totals = self.costs.totals()
-        meta["end"] = {
-            "status": status,
-            "reason": reason,
-            "ended_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "seconds": round(time.monotonic() - self.started, 1),
-            "experiments": self.state.last_experiment,
-            "calls": totals["calls"],
-            "cached_calls": totals["cached_calls"],
-            "cost_usd": totals["cost_usd"],
-            "unusable_verdicts": self.measure.bank.failures() if hasattr(self, "measure") else 0,
-        }
-        with contextlib.suppress(OSError):  # the end note must never hide the run's own error
-            write_text(path, json.dumps(meta, indent=2) + "\n")
+        note_end(
+            self.run_dir,
+            self.meta,
+            status=status,
+            reason=reason,
+            started=self.started,
+            experiments=self.state.last_experiment,
+            calls=totals["calls"],
+            cached_calls=totals["cached_calls"],
+            cost_usd=totals["cost_usd"],
+            unusable_verdicts=self.measure.bank.failures() if hasattr(self, "measure") else 0,
+        )
+
+
+def note_end(
+    run_dir: Path,
+    meta: Callable[[], dict[str, Any]],
+    *,
+    status: str,
+    reason: str,
+    started: float,
+    **totals: Any,
+) -> None:
+    """Write how a run ended into its run.json as `end` (`meta()` stands in for a run.json
+    that cannot be read). The note must never hide the run's own error, so a failed write is
+    let go."""
+    path = run_dir / "run.json"
+    if not path.exists():
+        return
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        data = meta()
+    data["end"] = {
+        "status": status,
+        "reason": reason,
+        "ended_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": round(time.monotonic() - started, 1),
+        **totals,
+    }
+    with contextlib.suppress(OSError):
+        write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 __all__ = ["FOREVER", "Budget", "Event", "OptimizeRun", "retrospective"]
