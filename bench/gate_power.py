@@ -109,21 +109,24 @@ class World:
             rf"## Section: {SECTION}\n(.*?)(?=\n## Section: |\n# Current score)", user, re.S
         )
         text = current.group(1).strip()
-        kind = self.order[(attempt - 1) % len(self.order)]
-        if kind.endswith("delete"):
-            mark = "LB" if kind == "lb_delete" else "FILLER"
-            lines = text.splitlines()
-            hits = [i for i, line in enumerate(lines) if re.search(rf"\b{mark}\d\b", line)]
-            if hits:
-                del lines[hits[0]]
-                new = "\n".join(lines)
-            else:  # nothing left of that kind: an addition with no effect instead
-                kind, new = "zero", text + f"\n- ADD-zero-{attempt}: keep paragraphs short."
-        else:
-            new = text + f"\n- ADD-{kind}-{attempt}: a rule planted by the bench."
+        kind, new = plant(text, self.order[(attempt - 1) % len(self.order)], str(attempt))
         return json.dumps(
             {"section": SECTION, "new_text": new, "hypothesis": f"edit {attempt} [{kind}]"}
         )
+
+
+def plant(text: str, kind: str, tag: str) -> tuple[str, str]:
+    """A section's text after one planted edit of `kind`, and the kind it really was: a
+    deletion with nothing of its kind left to delete becomes an addition with no effect."""
+    if not kind.endswith("delete"):
+        return kind, text + f"\n- ADD-{kind}-{tag}: a rule planted by the bench."
+    mark = "LB" if kind == "lb_delete" else "FILLER"
+    lines = text.splitlines()
+    hits = [i for i, line in enumerate(lines) if re.search(rf"\b{mark}\d\b", line)]
+    if not hits:
+        return "zero", text + f"\n- ADD-zero-{tag}: keep paragraphs short."
+    del lines[hits[0]]
+    return kind, "\n".join(lines)
 
 
 def make_repo(where: Path, code: Path) -> Path:

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from gate_power import BASE, KINDS, LB_WORTH, MIX, World  # noqa: E402
+from gate_power import BASE, KINDS, LB_WORTH, MIX, World, plant  # noqa: E402
 
 from contentloop import load_rubric  # noqa: E402
 from contentloop.skill import load_skill  # noqa: E402
@@ -91,17 +91,7 @@ class SpreadWorld(World):
         )
         text = current.group(1).strip()
         tag = f"{lane}-{attempt}"
-        if kind.endswith("delete"):
-            mark = "LB" if kind == "lb_delete" else "FILLER"
-            lines = text.splitlines()
-            hits = [i for i, line in enumerate(lines) if re.search(rf"\b{mark}\d\b", line)]
-            if hits:
-                del lines[hits[0]]
-                new = "\n".join(lines)
-            else:
-                kind, new = "zero", text + f"\n- ADD-zero-{tag}: keep paragraphs short."
-        else:
-            new = text + f"\n- ADD-{kind}-{tag}: a rule planted by the bench."
+        kind, new = plant(text, kind, tag)
         return json.dumps(
             {"section": section, "new_text": new, "hypothesis": f"edit {tag} [{kind}]"}
         )
