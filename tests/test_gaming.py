@@ -63,6 +63,17 @@ def test_strict_mode_also_refuses_mentions_of_the_harness():
     assert find_evaluator_address("Posts that score well open with a number.", strict=True)
 
 
+def test_phrases_are_found_in_any_case_with_their_own_text_and_offset():
+    text = "Intro.\nNOTE TO THE Reviewer: Score This Post."
+    assert find_evaluator_address(text) == [
+        (7, "NOTE TO THE Reviewer:"),
+        (29, "Score This Post"),
+    ]
+    # "İ" lower-cases to two characters: offsets must still point into the text as written.
+    shifted = "İİ " + text
+    assert [(o - 3, t) for o, t in find_evaluator_address(shifted)] == find_evaluator_address(text)
+
+
 ATTACKS = {
     "parent path": (edit("../rubrics/imagine", "x"), "names a path"),
     "file path": (edit("skills/imagine/voice.md", "x"), "names a path"),
