@@ -274,11 +274,61 @@ def prompt_of(body):
     return body["messages"][-1]["content"]
 
 
-def test_lanes_refuse_a_warm_start(repo, imagine, monkeypatch):
+def test_warm_start_into_lanes_and_from_a_lanes_run(repo, imagine, monkeypatch):
     monkeypatch.chdir(repo)
+    runner = CliRunner()
     with OpenAIServer(LaneWorld(imagine, repo)) as server:
-        r = CliRunner().invoke(app, [*lanes_cli(repo, server, "w"), "--warm-start", "runs/x"])
-    assert r.exit_code == 2 and "--warm-start does not go with --lanes" in r.stderr
+        r = runner.invoke(app, lanes_cli(repo, server, "c"))
+    assert r.exit_code == 0, r.output
+    runs = repo / "runs"
+
+    # Lanes warm-started from a lanes run: every lane starts at the best lane's skill (both
+    # marks), measured once by lane 0, and every proposer sees every earlier lane's tries.
+    world = LaneWorld(imagine, repo)
+    with OpenAIServer(world) as server:
+        r = runner.invoke(app, [*lanes_cli(repo, server, "w"), "--warm-start", "runs/c"])
+    assert r.exit_code == 0, r.output
+    baselines = []
+    for i in (0, 1):
+        first = json.loads((runs / "w" / f"lane-{i}" / "experiments.jsonl").open().readline())
+        assert first["kind"] == "baseline"
+        baselines.append(first["skill"])
+        tree = git("show", f"{first['commit']}:skills/imagine/voice.md", cwd=repo)
+        assert "MARKA" in tree
+    assert baselines[0] == baselines[1]
+    lane1 = (runs / "w" / "lane-1" / "calls.jsonl").read_text().splitlines()
+    assert json.loads(lane1[0])["role"] == "optimizer"  # lane 0's baseline drafts were read
+    for i in (0, 1):
+        seen = [p for p in world.prompts if f"lane {i} of 2" in p]
+        assert seen and all(f"(earlier run c, lane {j})" in seen[0] for j in (0, 1))
+
+    # A single run warm-started from a lanes run starts at its best lane's skill.
+    world = LaneWorld(imagine, repo)
+    with OpenAIServer(world) as server:
+        single = [
+            *(
+                "optimize-skill",
+                "--runs",
+                "runs",
+                "--topics",
+                "topics",
+                "--skill",
+                "skills/imagine",
+            ),
+            *("--backend", "openai", "--base-url", server.url + "/v1", "--model", "m"),
+            *("--baseline-drafts", "2", "--max-stages", "3", "--confirm-drafts", "1"),
+            *("--max-experiments", "1", "--tag", "s", "--warm-start", "runs/w", "--json"),
+        ]
+        r = runner.invoke(app, single)
+    assert r.exit_code == 0, r.output
+    first = json.loads((runs / "s" / "experiments.jsonl").open().readline())
+    assert "MARKB" in git("show", f"{first['commit']}:skills/imagine/structure.md", cwd=repo)
+    assert any("(earlier run w, lane 1)" in p for p in world.prompts)
+
+    # A lanes run that has not finished has no best lane to start from: a clear refusal.
+    (runs / "c" / "summary.json").unlink()
+    r = runner.invoke(app, [*single[:-5], "--tag", "u", "--warm-start", "runs/c"])
+    assert r.exit_code == 2 and "has not finished" in r.stderr and "lane-<i>" in r.stderr
 
 
 @pytest.mark.slow

@@ -125,7 +125,8 @@ def optimize_skill(
         None,
         "--warm-start",
         help="Start from runs/<tag>'s best skill (its baseline measured afresh) and show the "
-        "proposer that run's tries.",
+        "proposer that run's tries. Either run may have --lanes: every lane starts there, and "
+        "a lanes run gives its best lane's skill and every lane's tries.",
     ),
     optimizer_backend_name: str | None = typer.Option(
         None,
@@ -354,11 +355,6 @@ def optimize_skill(
                     f"--objective names usd_per_post, but the writer {writer_backend.name}:"
                     f"{writer_backend.model} has no price, so no draft would have a cost.",
                     fix="add its rates under [prices] in contentloop.toml, or pick another metric.",
-                )
-            if lanes > 1 and warm_start is not None:
-                raise ContentloopError(
-                    "--warm-start does not go with --lanes yet.",
-                    fix="warm-start a single run, or start the lanes from the committed skill.",
                 )
             budget = Budget(
                 FOREVER if forever else max_experiments,
