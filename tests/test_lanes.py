@@ -28,12 +28,14 @@ class LaneWorld:
     """Each mark the skill carries puts the mark in the draft, and each mark in a draft is worth
     3 judge points on every criterion. Lane 0's proposer adds MARKA to voice, lane 1's adds
     MARKB to structure; once a lane's skill has its mark, it proposes a longer example that
-    changes nothing."""
+    changes nothing, which the gate discards (a longer skill at the same score), so each lane
+    keeps its mark and nothing else, however the lanes' tries interleave."""
 
     def __init__(self, rubric, repo):
         self.rubric = rubric
         self.voice = (repo / "skills/imagine/voice.md").read_text()
         self.structure = (repo / "skills/imagine/structure.md").read_text()
+        self.examples = (repo / "skills/imagine/examples.md").read_text()
         self.prompts: list[str] = []
 
     def __call__(self, body):
@@ -50,7 +52,8 @@ class LaneWorld:
         if lane == 1 and "MARKB" not in user:
             return edit("structure", self.structure + "\n- MARKB: one figure.\n", "one figure")
         n = body.get("seed", 0)
-        return edit("examples", f"Example {n}, changing nothing. " * 12, f"longer example {n}")
+        longer = self.examples + f"\nExample {n}, changing nothing. " * 12
+        return edit("examples", longer, f"longer example {n}")
 
 
 def make_lanes(repo, server, rubric, *, lanes=2, merge_every=2, max_experiments=4, resume=False):
@@ -123,14 +126,15 @@ def test_two_lanes_find_an_edit_each_and_the_merge_of_both_is_adopted(repo, imag
     (other,) = [r for r in adopter.records if r.kind == "merge"]
     assert other.status == "adopt" and other.best_skill == tested.skill
 
-    # The tester wrote the composition the drafts a best needs once; the other lane read them.
+    # The tester wrote the composition the drafts a best needs once; the other lane read them
+    # (either may write more of its own afterwards, as its best meets more tries).
     def drafts(lane):
         bank = lane.measure.bank
         return {
             (t, s.sample, s.total) for t in ("alpha", "beta") for s in bank.samples(tested.skill, t)
         }
 
-    assert drafts(adopter) == drafts(tester) and len(drafts(tester)) >= 2 * SMALL.best_min
+    assert len(drafts(adopter) & drafts(tester)) >= 2 * SMALL.best_min
     # The headline is the confirmed gain of the best lane over the shared baseline.
     assert summary["confirmed_gain"]["mean"] > 0 and summary["best_lane"] in (0, 1)
     assert summary["merges"][0]["adopted"] == 0
@@ -148,6 +152,79 @@ def test_two_lanes_find_an_edit_each_and_the_merge_of_both_is_adopted(repo, imag
     lanes_col = [line.split("\t")[header.index("lane")] for line in tsv[1:]]
     assert {"0", "1", "merge"} <= set(lanes_col)
     assert git("rev-parse", "--abbrev-ref", "HEAD", cwd=repo) == "main"
+
+
+def test_a_merge_composes_each_lanes_best_not_the_try_it_has_under_way(repo, imagine):
+    """The other lanes go on while a merge is planned and tested, so a lane's worktree may hold
+    a candidate that its gate has not decided: the composition must take its best."""
+    world = LaneWorld(imagine, repo)
+    with OpenAIServer(world) as server:
+        run = make_lanes(repo, server, imagine, merge_every=0, max_experiments=2)
+        asyncio.run(run.run())
+        assert [lane.state.last_experiment for lane in run.lanes] == [1, 1]
+        # Lane 1 mid-try: an undecided edit to examples sits in its worktree.
+        (run.lanes[1].ws.skill_dir / "examples.md").write_text("An undecided candidate.\n")
+        run.merge_every = 2
+        asyncio.run(run._merge(1))
+    plan = json.loads((repo / "runs" / "t1" / "lanes.jsonl").read_text().splitlines()[0])
+    assert plan["compositions"][0]["sources"] == {"voice": 0, "structure": 1}
+    assert all("undecided" not in c["sections"]["examples"] for c in plan["compositions"])
+
+
+def test_a_lane_that_keeps_an_edit_while_a_merge_is_tested_goes_on_and_is_merged_next(
+    repo, imagine
+):
+    """While lane 0 tests merge 1, lane 1 keeps an edit of its own that the composition does
+    not hold: lane 1 does not take the composition (that would drop its edit unmeasured), and
+    merge 2 lays what lane 1 changed over the merged skill, not its old copies of the sections
+    merge 1 changed."""
+    import time
+
+    world = LaneWorld(imagine, repo)
+    with OpenAIServer(world) as server:
+        run = make_lanes(repo, server, imagine, merge_every=0, max_experiments=2)
+        asyncio.run(run.run())
+        run.merge_every = 2
+        tester, other = run.lanes
+        asyncio.run(run._merge(1))
+        assert run.rows[-1].adopted == 0 and run._ready == 1
+        voice = other.skill().sections["voice"] + "\n- MARKA: the plant's own name.\n"
+        n = other.state.last_experiment + 1
+        kept = asyncio.run(
+            other.evaluate(
+                n,
+                {"voice": voice},
+                "its own MARKA",
+                message=f"autoexp t1-lane-1 #{n}: voice: its own MARKA",
+                before=other.costs.totals(),
+                t=time.monotonic(),
+            )
+        )
+        assert kept and other.records[-1].status == "keep"
+        events = []
+        run.on_event = events.append
+        run._take(other)
+        run._take(other)  # at its next boundary too: said once
+        assert not [r for r in other.records if r.kind == "merge"]  # it did not take merge 1
+        assert [(e["phase"], e["lane"], e["merge"]) for e in events] == [("passed", 1, 1)]
+        assert "MARKB" in other.skill().sections["structure"]
+        asyncio.run(run._merge(2))
+    plan = run._plan(2)
+    assert [c.sources for c in plan.compositions] == [{"voice": 1}]
+    merged = plan.compositions[0].sections
+    assert "the plant's own name" in merged["voice"] and "MARKB" in merged["structure"]
+    # Lane 1's copy of structure is the one merge 1 took from it; the rest is merge 1's skill.
+    assert merged["structure"] == run._plan(1).compositions[0].sections["structure"]
+
+
+def test_compose_measures_a_lane_that_missed_a_merge_from_its_own_base():
+    base = {"a": "a1", "b": "b1", "c": "c"}  # what merge 1 made of a, b, c
+    old = {"a": "a", "b": "b", "c": "c"}  # lane 1 last shared this
+    lane1 = {"a": "a", "b": "b1", "c": "c2"}  # it kept c2 since; a and b are old or merged copies
+    (only,) = compose(base, [(0, base), (1, lane1)], own_bases={1: old})
+    assert only.sources == {"c": 1} and only.sections == {"a": "a1", "b": "b1", "c": "c2"}
+    # Without its own base, its old copy of a would count as an edit of its own.
+    assert any(c.sources.get("a") == 1 for c in compose(base, [(0, base), (1, lane1)]))
 
 
 def lanes_cli(repo, server, tag, *extra):

@@ -201,8 +201,8 @@ def optimize_skill(
         "--merge-every",
         min=0,
         help="With --lanes: compose the lanes' kept edits every this many experiments (over all "
-        "lanes) and adopt the composition only if the gate keeps it (default: 2 per lane; 0: "
-        "never).",
+        "lanes) and adopt the composition only if the gate keeps it; the best lane tests it while "
+        "the others go on (default: 2 per lane; 0: never).",
     ),
 ) -> None:
     """Hill-climb the skill: change one section, write every topic, score, keep or revert, log.

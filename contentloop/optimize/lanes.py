@@ -7,15 +7,17 @@ on model calls in flight, one call cache and one budget (experiments, dollars, h
 STOP file at `runs/<tag>/STOP`). The baseline is written once, by lane 0, and every other
 lane reads the same drafts.
 
-Every `merge_every` experiments (over all lanes) the lanes pause and the coordinator composes
-their best skills section by section over the skill they last shared: a section one lane
-changed is taken from it; where several lanes changed the same section, each choice is a
-composition of its own (at most MAX_COMPOSITIONS, the best lanes' choices first). The lane
-whose best measures highest tests each composition against its best with its gate, as it
-would any try, and the first one kept is adopted by every lane; otherwise each lane goes on
-from its own best. A merge is planned in `lanes.jsonl` before it is tested and closed there
-after, so a run killed half-way through one finishes it on --resume. At the end the best
-lane's best is confirmed against the baseline on fresh drafts, like a single run's.
+Every `merge_every` experiments (over all lanes) the coordinator composes the lanes' best
+skills section by section over the skill they last shared: a section one lane changed is
+taken from it; where several lanes changed the same section, each choice is a composition of
+its own (at most MAX_COMPOSITIONS, the best lanes' choices first). The lane whose best
+measures highest tests each composition against its best with its gate, as it would any try,
+at its next step boundary; the other lanes go on meanwhile. When the gate keeps one, each
+other lane takes it at its next step boundary, unless it has kept an edit of its own since
+the merge was planned: that lane goes on from its newer best, and the next merge lays what it
+changed over the merged skill. A merge is planned in `lanes.jsonl` before it is tested and
+closed there after, so a run killed half-way through one finishes it on --resume. At the end
+the best lane's best is confirmed against the baseline on fresh drafts, like a single run's.
 """
 
 from __future__ import annotations
@@ -114,6 +116,9 @@ class LanesRun:
         self.interrupts = 0
         self.in_flight = 0
         self.stop_reason = ""
+        self._merging = False
+        self._ready = 0  # the adopted merge whose drafts the tester has written (0: none)
+        self._passed: set[tuple[int, int]] = set()  # (lane, merge) it went on without
         self.started = time.monotonic()
         self._task: asyncio.Task[Any] | None = None
 
@@ -214,26 +219,16 @@ class LanesRun:
             await lane.prepare()
         if self.resumed:
             self.started -= max(lane.state.seconds for lane in self.lanes)
-            await self._finish_adoption()
+            await self._draw_adopted()
         self._write_tsv()
-        while True:
-            reason = self._stop()
-            if reason:
-                self.stop_reason = reason
-                break
-            due = self.merges_done + 1
-            if self.merge_every and self.total() >= due * self.merge_every:
-                await self._merge(due)
-                continue
-            before = self.total()
-            quota = due * self.merge_every - before if self.merge_every else None
-            await self._round(quota)
-            if self.total() == before and not self._stop():
-                self.stop_reason = "no lane could run an experiment"
-                break
+        await self._work()
         if self.merge_every and self._merge_at_end():
             # What the lanes kept since the last merge would otherwise be lost to all but one.
+            for lane in self.lanes:
+                self._take(lane)
             await self._merge(self.merges_done + 1, final=True)
+            for lane in self.lanes:
+                self._take(lane)
         best = max(self.lanes, key=lambda lane: _rank(lane.best_mean))
         best.stop_reason = self.stop_reason
         lane_summary = await best.finish()
@@ -287,17 +282,20 @@ class LanesRun:
             "use_git": self.lanes[0].use_git,
         }
 
-    async def _round(self, quota: int | None) -> None:
-        """Experiments on every lane at once until `quota` more have started (None: until a
-        budget ends the run); a lane that is free takes the next one."""
-        claimed = 0
+    async def _work(self) -> None:
+        """Every lane runs experiments until a budget ends the run. When a merge is due, the
+        best lane tests it at its next step boundary while the others go on: the merge costs
+        one lane's time, not every lane's (bench/lanes.py)."""
 
         async def work(lane: OptimizeRun) -> None:
-            nonlocal claimed
-            while not lane.stop_reason and (quota is None or claimed < quota):
+            while not lane.stop_reason:
+                self._take(lane)
                 if self._stop():
                     return
-                claimed += 1
+                merge = self._merge_for(lane)
+                if merge is not None:
+                    await self._merge(merge, tester=lane)
+                    continue
                 self.in_flight += 1
                 try:
                     await lane.step()
@@ -305,6 +303,24 @@ class LanesRun:
                     self.in_flight -= 1
 
         await gather_all(*(work(lane) for lane in self.lanes if not lane.stop_reason))
+        self.stop_reason = self._stop() or "no lane could run an experiment"
+
+    def _merge_for(self, lane: OptimizeRun) -> int | None:
+        """The merge `lane` should test now, if any: one cut off by a kill that it was testing,
+        or a due one when it is the best lane and no merge is under way."""
+        index = self.lanes.index(lane)
+        open_plan = next(
+            (r for r in self.rows if r.phase == "plan" and r.merge > self.merges_done), None
+        )
+        if open_plan is not None:
+            return open_plan.merge if open_plan.lane == index and not self._merging else None
+        due = self.merges_done + 1
+        if self._merging or not self.merge_every or self.total() < due * self.merge_every:
+            return None
+        # A lane stopped by its own crashes takes no more turns, so it cannot be the tester.
+        going = [x for x in self.lanes if not x.stop_reason]
+        best = max(going, key=lambda x: _rank(x.best_mean), default=None)
+        return due if best is lane else None
 
     def _merge_at_end(self) -> bool:
         """A last merge before the confirmation, unless the run was stopped (Ctrl-C, crashes)
@@ -313,16 +329,30 @@ class LanesRun:
             word in self.stop_reason for word in ("Ctrl-C", "consecutive crashes", "--max-cost")
         )
 
-    async def _merge(self, k: int, final: bool = False) -> None:
+    async def _merge(self, k: int, final: bool = False, tester: OptimizeRun | None = None) -> None:
+        """Merge k, tested by `tester` (default: the best lane), whose worker calls this."""
+        self._merging = True
+        try:
+            await self._merge_now(k, final, tester)
+        finally:
+            self._merging = False
+
+    async def _merge_now(self, k: int, final: bool, tester: OptimizeRun | None) -> None:
         plan = self._plan(k)
         if plan is None:
             ranked = sorted(self.lanes, key=lambda lane: -_rank(lane.best_mean))
+            if tester is not None:
+                ranked = [tester, *(x for x in ranked if x is not tester)]
             tester = ranked[0]
-            own = tester.skill().sections
+            own = _best_sections(tester)
+            base = self.base()
             compositions = [
                 c
                 for c in compose(
-                    self.base(), [(self.lanes.index(x), x.skill().sections) for x in ranked]
+                    base,
+                    # Each lane's best, not its worktree: a lane mid-try holds its candidate.
+                    [(self.lanes.index(x), _best_sections(x)) for x in ranked],
+                    own_bases={i: self._own_base(x) for i, x in enumerate(self.lanes)},
                 )
                 if c.sections != own
             ]
@@ -334,8 +364,9 @@ class LanesRun:
                 timestamp=_now(),
                 after_experiments=self.total(),
                 lane=self.lanes.index(tester),
-                base=self.base(),
+                base=base,
                 compositions=compositions,
+                bests={i: x.state.best_skill for i, x in enumerate(self.lanes)},
             )
             self._append(plan)
             crash_point("merge_planned")
@@ -374,43 +405,89 @@ class LanesRun:
             )
         )
         crash_point("merge_done")
-        await self._finish_adoption()
+        await self._draw_adopted()
         self.on_event({"phase": "merged", "merge": k, "description": text, "lanes": self})
 
-    async def _finish_adoption(self) -> None:
-        """Every lane takes the last adopted composition (after a kill, those that had not).
-
-        The lane that tested it first writes it the drafts any best needs, and the others read
-        those drafts instead of each writing as many of their own: the same skill, the same
-        drafts, as with the baseline."""
+    def _adopted(self) -> tuple[MergeRow, MergeRow, Any] | None:
+        """The last merge that was adopted: its plan, its outcome and the tester's keep record."""
         done = next((r for r in reversed(self.rows) if r.phase == "done"), None)
         if done is None or done.adopted is None:
-            return
+            return None
         plan = self._plan(done.merge)
         assert plan is not None and plan.lane is not None
-        comp = plan.compositions[done.adopted]
-        tester = self.lanes[plan.lane]
-        late = [lane for lane in self.lanes if not _took(lane, done.merge)]
-        if not late:
-            return
         kept = next(
             r
-            for r in tester.records
+            for r in self.lanes[plan.lane].records
             if r.kind == "merge" and r.merge == done.merge and r.status == "keep"
         )
-        digest, held = kept.skill, tester.kept_skill(kept.commit)
+        return plan, done, kept
+
+    async def _draw_adopted(self) -> None:
+        """The tester writes the last adopted composition the drafts any best needs (again
+        after a kill: only what is missing), so the lanes that take it read those drafts instead
+        of each writing as many of their own: the same skill, the same drafts, as with the
+        baseline."""
+        adopted = self._adopted()
+        if adopted is None:
+            return
+        plan, done, kept = adopted
+        tester = self.lanes[plan.lane]  # type: ignore[index]
         await tester.measure.draw(
-            held, tester.gate.best_needed(tester.repeats), "best", tester.state.last_experiment
+            tester.kept_skill(kept.commit),
+            tester.gate.best_needed(tester.repeats),
+            "best",
+            tester.state.last_experiment,
         )
-        for lane in late:
-            bank = lane.measure.bank
-            for topic in lane.measure.slugs:
-                have = {s.sample for s in bank.samples(digest, topic)}
-                for sample in tester.measure.bank.samples(digest, topic):
-                    if sample.sample not in have:
-                        bank.record(sample)
-            adopt_merge(lane, done.merge, comp.sections, comp.describe())
+        self._ready = done.merge
+
+    def _take(self, lane: OptimizeRun) -> None:
+        """At a step boundary, `lane` takes the last adopted composition, unless it holds it
+        already, or has kept an edit of its own since the merge was planned that the
+        composition does not hold: then it goes on from its newer best, and the next merge lays
+        what it changed over the merged skill (see compose's own_bases)."""
+        adopted = self._adopted()
+        if adopted is None:
+            return
+        plan, done, kept = adopted
+        index = self.lanes.index(lane)
+        if _took(lane, done.merge) or self._ready != done.merge:
+            return
+        comp = plan.compositions[done.adopted]  # type: ignore[index]
+        if index in plan.bests and lane.state.best_skill != plan.bests[index]:
+            own, since = lane.skill().sections, self._own_base(lane)
+            if any(own[n] != since.get(n) and own[n] != comp.sections.get(n) for n in own):
+                if (index, done.merge) not in self._passed:  # say it once, not every boundary
+                    self._passed.add((index, done.merge))
+                    self.on_event(
+                        {"phase": "passed", "merge": done.merge, "lane": index, "lanes": self}
+                    )
+                return  # it would lose an edit the composition does not hold
+        tester = self.lanes[plan.lane]  # type: ignore[index]
+        bank = lane.measure.bank
+        for topic in lane.measure.slugs:
+            have = {s.sample for s in bank.samples(kept.skill, topic)}
+            for sample in tester.measure.bank.samples(kept.skill, topic):
+                if sample.sample not in have:
+                    bank.record(sample)
+        adopt_merge(lane, done.merge, comp.sections, comp.describe())
         self._write_tsv()
+
+    def _own_base(self, lane: OptimizeRun) -> dict[str, str]:
+        """The skill `lane` last shared with the others: the last composition it took, or the
+        baseline."""
+        took = next(
+            (
+                r
+                for r in reversed(lane.records)
+                if r.kind == "merge" and r.status in ("keep", "adopt") and r.sections
+            ),
+            None,
+        )
+        if took is not None:
+            return dict(took.sections)  # type: ignore[arg-type]
+        first = self.lanes[0]
+        assert first.state.baseline is not None
+        return first.kept_skill(first.state.baseline.commit).sections
 
     def _append(self, row: MergeRow) -> None:
         append_line(self.ledger, json.dumps(row.model_dump(mode="json")) + "\n")
@@ -491,6 +568,10 @@ def _took(lane: OptimizeRun, merge: int) -> bool:
         r.kind == "merge" and r.merge == merge and r.status in ("keep", "adopt")
         for r in lane.records
     )
+
+
+def _best_sections(lane: OptimizeRun) -> dict[str, str]:
+    return lane.kept_skill(lane.state.best_commit).sections
 
 
 def _merge_record(lane: OptimizeRun, merge: int, composition: int) -> Any:

@@ -30,16 +30,25 @@ class Composition(BaseModel):
 
 
 def compose(
-    base: dict[str, str], ranked: list[tuple[int, dict[str, str]]], limit: int = MAX_COMPOSITIONS
+    base: dict[str, str],
+    ranked: list[tuple[int, dict[str, str]]],
+    limit: int = MAX_COMPOSITIONS,
+    *,
+    own_bases: dict[int, dict[str, str]] | None = None,
 ) -> list[Composition]:
     """Compositions of the lanes' skills (`ranked`: (lane, sections), best lane first) over
     `base`, the skill they last shared. A section that one text changed comes from it; each
-    section that several lanes changed differently multiplies the compositions."""
+    section that several lanes changed differently multiplies the compositions.
+
+    `own_bases`: for a lane that did not take the last merge (it kept an edit of its own while
+    the merge was tested), the skill it last shared. What it changed is measured from there,
+    and laid over `base`: its old copies of the sections the merge changed are not changes."""
     options: dict[str, list[tuple[int, str]]] = {}
     for lane, sections in ranked:
+        since = (own_bases or {}).get(lane, base)
         for name, text in sections.items():
             seen = [t for _, t in options.get(name, [])]
-            if text != base.get(name) and text not in seen:
+            if text != since.get(name) and text != base.get(name) and text not in seen:
                 options.setdefault(name, []).append((lane, text))
     if not options:
         return []
@@ -67,6 +76,9 @@ class MergeRow(BaseModel):
     lane: int | None = None  # plan: the lane that tests the compositions (the best one)
     base: dict[str, str] | None = None  # plan: the skill the lanes last shared
     compositions: list[Composition] = []
+    # plan: each lane's best (skill hash) when the merge was planned. The other lanes go on while
+    # the tester tests; one that has kept an edit since does not take the composition.
+    bests: dict[int, str] = {}
     statuses: list[str] = []  # done: each tested composition's status, in order
     adopted: int | None = None  # done: the composition every lane took, if any
     description: str = ""

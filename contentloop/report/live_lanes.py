@@ -44,6 +44,13 @@ class LanesView:
             )
         elif ev["phase"] == "merged":
             print_(f"merge {ev['merge']}: {ev['description']}", markup=False, highlight=False)
+        elif ev["phase"] == "passed":
+            print_(
+                f"lane {lane} kept an edit of its own while merge {ev['merge']} was tested: it "
+                "goes on from its best, and the next merge lays that edit over the merged skill",
+                markup=False,
+                highlight=False,
+            )
         elif ev["phase"] == "logged" and ev.get("kind") in ("experiment", "merge"):
             record = ev["record"]
             run = ev["run"]
