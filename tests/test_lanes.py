@@ -145,6 +145,16 @@ def test_two_lanes_find_an_edit_each_and_the_merge_of_both_is_adopted(repo, imag
     ]
     assert lane1_calls[0]["role"] == "optimizer"
     assert writer_calls > 0
+    # One account of the spend: the summary's calls are every lane's, not the best lane's.
+    per_lane = [
+        [json.loads(x) for x in (runs / f"lane-{i}" / "calls.jsonl").read_text().splitlines()]
+        for i in (0, 1)
+    ]
+    live = [c for calls in per_lane for c in calls if not c["cached"]]
+    best_lane_live = [c for c in per_lane[summary["best_lane"]] if not c["cached"]]
+    assert summary["calls"] == len(live) > len(best_lane_live)
+    assert summary["writer_calls"] == sum(c["role"] == "writer" for c in live)
+    assert summary["by_role"]["optimizer"]["calls"] == sum(c["role"] == "optimizer" for c in live)
     # The run's ledger has every lane's rows and the merge.
     tsv = (runs / "results.tsv").read_text().splitlines()
     header = tsv[0].split("\t")

@@ -150,3 +150,20 @@ class CostLedger:
             # What the priced calls cost: a lower bound that budgets can still act on.
             "known_cost_usd": round(sum(c for c in costs if c is not None), 6),
         }
+
+
+def spend_summary(ledger: CostLedger) -> dict[str, Any]:
+    """What a run's summary.json says of its spend: dollars, calls, live writer calls, and the
+    totals per role (a large API proposer beside a small local writer costs differently from
+    each, and this is where that shows)."""
+    totals = ledger.totals()
+    return {
+        "cost_usd": totals["cost_usd"],
+        "calls": totals["calls"],
+        "writer_calls": sum(1 for r in ledger.records if r.role == "writer" and not r.cached),
+        "by_role": {
+            role: ledger.totals(role)
+            for role in ("writer", "judge", "optimizer", "audit")
+            if any(r.role == role for r in ledger.records)
+        },
+    }

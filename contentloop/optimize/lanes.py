@@ -38,6 +38,7 @@ from typing import Any
 from ..atomic import append_line, write_text
 from ..errors import ContentloopError
 from ..faults import crash_point
+from ..llm.ledger import CostLedger, spend_summary
 from ..runlock import run_lock
 from .ledger import cut_torn_tail, read_jsonl
 from .loop import Budget, Event, OptimizeRun, note_end, on_sigint
@@ -129,6 +130,18 @@ class LanesRun:
 
     def cost(self) -> float:
         return sum(lane.costs.totals()["known_cost_usd"] for lane in self.lanes)
+
+    def ledger_of_calls(self) -> CostLedger:
+        """Every lane's calls in one ledger. Each lane appends to its own calls.jsonl, so that
+        the spend of an experiment is the calls in its own lane's window; the run's totals
+        are read from all of them together."""
+        combined = CostLedger()
+        combined.records = [r for lane in self.lanes for r in lane.costs.records]
+        return combined
+
+    def spend(self) -> dict[str, Any]:
+        """The summary's spend over every lane: what a single run's summary gives for its own."""
+        return spend_summary(self.ledger_of_calls())
 
     @property
     def merges_done(self) -> int:
@@ -249,7 +262,7 @@ class LanesRun:
                 for r in self.rows
                 if r.phase == "done"
             ],
-            "cost_usd": round(self.cost(), 6),
+            **self.spend(),
             "counts": dict(sum((Counter(lane.counts) for lane in self.lanes), Counter())),
         }
         write_text(self.run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")

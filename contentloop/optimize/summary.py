@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..llm.ledger import spend_summary
+
 if TYPE_CHECKING:
     from .loop import OptimizeRun
 
@@ -76,7 +78,6 @@ def objective_view(run: OptimizeRun) -> dict[str, Any]:
 
 def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
     m, st = run.measure, run.state
-    totals = run.costs.totals()
     base, done = st.baseline, st.confirmed
     confirmed = done.gain.model_dump() if done and done.gain else None
     holdout = done.holdout_gain.model_dump() if done and done.holdout_gain else None
@@ -119,16 +120,7 @@ def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
         "counts": dict(st.counts),
         "experiments": st.last_experiment,
         "stop_reason": run.stop_reason,
-        "cost_usd": totals["cost_usd"],
-        "calls": totals["calls"],
-        "writer_calls": sum(1 for r in run.costs.records if r.role == "writer" and not r.cached),
-        # Calls, tokens and dollars per role: a large API proposer beside a small local writer
-        # costs differently from each, and this is where that shows.
-        "by_role": {
-            role: run.costs.totals(role)
-            for role in ("writer", "judge", "optimizer", "audit")
-            if any(r.role == role for r in run.costs.records)
-        },
+        **spend_summary(run.costs),
         "seconds": round(seconds, 1),
         # Printed either way when an edit was kept (the terminal says when the best is not
         # shown better); None when the best is the baseline, so there is nothing to adopt.
