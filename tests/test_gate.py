@@ -178,3 +178,51 @@ def test_identical_drafts_of_two_skills_get_independent_verdicts(tmp_path, imagi
     asyncio.run(both())
     assert len(writer.requests) == 2 * 2 * 2  # two skills x two topics x two drafts
     assert len(judge_backend.requests) == 8, "no verdict was shared between the two skills"
+
+
+def test_a_resumed_draw_fills_the_holes_a_kill_left_before_writing_new_indices(imagine, tmp_path):
+    """Drafts run concurrently, so a kill can record samples 0 and 2 of a topic but not 1. The
+    resumed draw writes index 1 (the seed an uninterrupted run used), not index 3, and never
+    reuses an index whose verdict was unusable."""
+    import asyncio
+    import json
+
+    from conftest import ROOT
+    from test_judge import verdict
+
+    from contentloop.judge import Judge
+    from contentloop.llm import Client, CostLedger, ScriptedBackend
+    from contentloop.optimize.samples import SampleBank, draw, skill_hash
+    from contentloop.skill import load_skill
+    from contentloop.topic import load_topics
+
+    writer = ScriptedBackend(lambda req: "# Same post\n\nThe same words every time.\n")
+    judge_backend = ScriptedBackend(lambda req: verdict(imagine, 7))
+    skill, topics = load_skill(ROOT / "skills" / "imagine"), load_topics(ROOT / "topics")[:1]
+    path = tmp_path / "samples.jsonl"
+
+    def draw_to(bank, need):
+        asyncio.run(
+            draw(
+                bank,
+                skill,
+                topics,
+                imagine,
+                Client(writer, role="writer", ledger=CostLedger()),
+                Judge(Client(judge_backend, role="judge", ledger=CostLedger()), imagine),
+                need=need,
+                role="best",
+                experiment=0,
+            )
+        )
+
+    draw_to(SampleBank(path), 3)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(line for line in lines if json.loads(line)["sample"] != 1) + "\n")
+    bank = SampleBank(path)  # what a resumed run reads: samples 0 and 2
+    digest, slug = skill_hash(skill), topics[0].slug
+    bank.record_failure(digest, slug, 3, reason="unusable verdict")
+    seeds_before = len(writer.requests)
+    draw_to(bank, 4)
+    assert len(writer.requests) - seeds_before == 2
+    assert sorted(s.sample for s in bank.samples(digest, slug)) == [0, 1, 2, 4]

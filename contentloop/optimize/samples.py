@@ -178,9 +178,18 @@ class SampleBank:
             if topic in wanted
         ]
 
-    def next_index(self, skill: str, topic: str) -> int:
+    def free_indices(self, skill: str, topic: str, k: int) -> list[int]:
+        """The `k` lowest sample indices of (skill, topic) that hold no draft and no unusable
+        verdict. A kill loses the drafts in flight, and leaves holes below the highest index
+        recorded: a resumed run writes those first, so it draws the same seeds as a run that was
+        never killed."""
         used = set(self._by_key.get((skill, topic), {})) | self._failed.get((skill, topic), set())
-        return max(used, default=-1) + 1
+        free, i = [], 0
+        while len(free) < k:
+            if i not in used:
+                free.append(i)
+            i += 1
+        return free
 
     def record(self, sample: Sample) -> None:
         append_line(self.path, sample.model_dump_json() + "\n")
@@ -229,8 +238,8 @@ async def draw(
                 role=role if count_role else None,
                 experiment=experiment if count_role else None,
             )
-            start = bank.next_index(digest, topic.slug)
-            jobs += [(topic, start + i) for i in range(max(0, need - len(have)))]
+            free = bank.free_indices(digest, topic.slug, max(0, need - len(have)))
+            jobs += [(topic, i) for i in free]
         if not jobs:
             return
         unusable = await _draw_jobs(
