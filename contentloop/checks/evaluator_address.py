@@ -15,6 +15,7 @@ Two levels, because they read different text:
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 import regex
@@ -51,22 +52,24 @@ _PHRASES = [
 ]
 _MENTIONS = r"\b(?:judg(?:e|es|ed|ing)|evaluators?|evaluation|graders?|grading|rubrics?|scor(?:e|es|ed|ing|er|ers))\b"
 
-_DRAFT_RX = [compile_regex(p, IGNORECASE) for p in _PHRASES]
-_STRICT_RX = [*_DRAFT_RX, compile_regex(_MENTIONS, IGNORECASE)]
-# The same patterns without IGNORECASE, for text already lower-cased: the phrases are all
-# lower-case, and case-insensitive matching was nearly half of this check's time on real
-# READMEs (it reads the whole source of every draft).
-_DRAFT_LOWER = [compile_regex(p) for p in _PHRASES]
-_STRICT_LOWER = [*_DRAFT_LOWER, compile_regex(_MENTIONS)]
+
+@functools.cache
+def _patterns(strict: bool, lower: bool) -> list[regex.Pattern[str]]:
+    """The phrases (and, strict, the mentions), compiled on first use rather than at import,
+    which every command pays. `lower`: without IGNORECASE, for text already lower-cased: the
+    phrases are all lower-case, and case-insensitive matching was nearly half of this check's
+    time on real READMEs (it reads the whole source of every draft)."""
+    flags = 0 if lower else IGNORECASE
+    return [compile_regex(p, flags) for p in [*_PHRASES, *([_MENTIONS] if strict else [])]]
 
 
 def find_evaluator_address(text: str, *, strict: bool = False) -> list[tuple[int, str]]:
     """(offset, matched text) of every phrase aimed at an evaluator, in order of offset."""
     lower = text.lower()
     if len(lower) == len(text):
-        patterns, scanned = (_STRICT_LOWER if strict else _DRAFT_LOWER), lower
+        patterns, scanned = _patterns(strict, True), lower
     else:  # a few characters lower-case to two ("İ"), which would shift every offset
-        patterns, scanned = (_STRICT_RX if strict else _DRAFT_RX), text
+        patterns, scanned = _patterns(strict, False), text
     found = [
         (m.start(), text[m.start() : m.end()]) for rx in patterns for m in finditer(rx, scanned)
     ]
