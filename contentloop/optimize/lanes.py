@@ -131,17 +131,13 @@ class LanesRun:
     def cost(self) -> float:
         return sum(lane.costs.totals()["known_cost_usd"] for lane in self.lanes)
 
-    def ledger_of_calls(self) -> CostLedger:
-        """Every lane's calls in one ledger. Each lane appends to its own calls.jsonl, so that
-        the spend of an experiment is the calls in its own lane's window; the run's totals
-        are read from all of them together."""
+    def spend(self) -> dict[str, Any]:
+        """The summary's spend over every lane, as a single run's summary gives its own. Each
+        lane appends to its own calls.jsonl, so that the spend of an experiment is the calls in
+        its own lane's window; the run's totals read all of them together."""
         combined = CostLedger()
         combined.records = [r for lane in self.lanes for r in lane.costs.records]
-        return combined
-
-    def spend(self) -> dict[str, Any]:
-        """The summary's spend over every lane: what a single run's summary gives for its own."""
-        return spend_summary(self.ledger_of_calls())
+        return spend_summary(combined)
 
     @property
     def merges_done(self) -> int:
@@ -154,7 +150,10 @@ class LanesRun:
                 plan = self._plan(row.merge)
                 assert plan is not None
                 return plan.compositions[row.adopted].sections
-        first = self.lanes[0]
+        return self._baseline_sections()
+
+    def _baseline_sections(self) -> dict[str, str]:
+        first = self.lanes[0]  # lane 0 wrote the baseline every lane shares
         assert first.state.baseline is not None
         return first.kept_skill(first.state.baseline.commit).sections
 
@@ -498,9 +497,7 @@ class LanesRun:
         )
         if took is not None:
             return dict(took.sections)  # type: ignore[arg-type]
-        first = self.lanes[0]
-        assert first.state.baseline is not None
-        return first.kept_skill(first.state.baseline.commit).sections
+        return self._baseline_sections()
 
     def _append(self, row: MergeRow) -> None:
         append_line(self.ledger, json.dumps(row.model_dump(mode="json")) + "\n")
