@@ -40,6 +40,14 @@ _TARGET = _parse(os.environ.get("CONTENTLOOP_CRASH_AT"))
 _passes: dict[str, int] = {}
 
 
+def arm() -> None:
+    """Read CONTENTLOOP_CRASH_AT again: a process forked after the environment changed (the
+    resident checker's children) would otherwise keep its parent's setting."""
+    global _TARGET
+    _TARGET = _parse(os.environ.get("CONTENTLOOP_CRASH_AT"))
+    _passes.clear()
+
+
 def due(name: str) -> bool:
     """Count a pass through `name`; true on the pass that should crash."""
     if _TARGET is None or _TARGET[0] != name:

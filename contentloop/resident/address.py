@@ -1,0 +1,40 @@
+"""Where the resident checker listens, and which code it runs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ..paths import home
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+# AF_UNIX paths are limited to 108 bytes on Linux (104 on macOS), including the final NUL.
+_MAX_PATH = 100
+
+
+def socket_path() -> Path:
+    """The socket of this CONTENTLOOP_HOME's server: one server per home."""
+    path = home() / "run" / "checker.sock"
+    if len(os.fsencode(path)) <= _MAX_PATH:
+        return path
+    digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"contentloop-{os.getuid()}-{digest}.sock"
+
+
+def fingerprint() -> str:
+    """The interpreter and contentloop's source files (names, sizes, change times).
+
+    A server started before an edit or an upgrade would run the old code, so a client sends
+    this and a server whose fingerprint differs refuses the command and stops. Stat calls
+    only: reading ~150 files' bytes would cost the client more than the rest of its start.
+    """
+    digest = hashlib.sha256(sys.executable.encode() + b"\0" + sys.version.encode())
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        stat = path.stat()
+        digest.update(
+            f"{path.relative_to(_PACKAGE)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode()
+        )
+    return digest.hexdigest()[:32]

@@ -1,0 +1,143 @@
+"""Send a command to the resident checker, or say there is none to send it to.
+
+Standard library only, and nothing is imported that the command does not need: this runs
+before the CLI on every `contentloop` call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .address import fingerprint, socket_path
+
+# The caller's stdin, stdout and stderr: the child writes to them directly, so colours,
+# terminal width and pipes behave as in an in-process run.
+STREAMS = (0, 1, 2)
+RUN, CONTROL, GO = b"R", b"C", b"G"
+
+
+def eligible(argv: Sequence[str]) -> bool:
+    """Rule checks only: the one command the server runs (the judge has no start-up to save)."""
+    return (
+        bool(argv)
+        and argv[0] == "score"
+        and "--no-judge" in argv
+        and not os.environ.get("CONTENTLOOP_NO_DAEMON")
+        and supported()
+    )
+
+
+def supported() -> bool:
+    # Linux only: the server forks after importing numpy, which on macOS can crash a child
+    # (check_pool.py forks on Linux only for the same reason).
+    return sys.platform.startswith("linux") and hasattr(socket, "send_fds")
+
+
+def forward(argv: Sequence[str]) -> int | None:
+    """The exit code of `argv` run by the resident checker; None when no server took it (none
+    running, or one running other code), and the caller runs it in-process."""
+    if not eligible(argv):
+        return None
+    path = socket_path()
+    if not path.exists():
+        return None
+    sock = connect(path)
+    if sock is None:
+        return None
+    with sock:
+        request = {
+            "op": "run",
+            "argv": list(argv),
+            "cwd": os.getcwd(),
+            "env": dict(os.environ),
+            "fingerprint": fingerprint(),
+            "streams": [_stream(s) for s in (sys.stdin, sys.stdout, sys.stderr)],
+        }
+        try:
+            socket.send_fds(sock, [RUN], list(STREAMS))
+            sock.sendall(json.dumps(request).encode() + b"\n")
+            replies = sock.makefile("rb")
+            first = _reply(replies)
+            if first is None or "pid" not in first:
+                return None  # refused (other code) or closed before starting: run in-process
+            # The child starts only on this go-ahead: a client that gave up waiting and runs
+            # the command itself can never have a second copy writing to its stdout.
+            sock.sendall(GO)
+        except OSError:
+            return None  # nothing was run: the server went away or was too slow to answer
+        sock.settimeout(None)  # a large tree takes as long as it takes
+        return _wait(replies, int(first["pid"]))
+
+
+def control(op: str, timeout: float = 5.0) -> dict[str, Any] | None:
+    """Ask the server for its status or to stop; None when no server answers."""
+    path = socket_path()
+    sock = connect(path, timeout) if path.exists() else None
+    if sock is None:
+        return None
+    with sock:
+        try:
+            sock.sendall(CONTROL + json.dumps({"op": op}).encode() + b"\n")
+            return _reply(sock.makefile("rb"))
+        except OSError:
+            return None
+
+
+def connect(path: os.PathLike[str], timeout: float = 5.0) -> socket.socket | None:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(os.fspath(path))
+    except OSError:  # a socket file left by a server that was killed
+        sock.close()
+        return None
+    return sock
+
+
+def _wait(replies: Any, pid: int) -> int:
+    interrupted = False
+    while True:
+        try:
+            last = _reply(replies)
+            break
+        except KeyboardInterrupt:
+            # The child holds the terminal, so Ctrl-C reached only this process: pass it on
+            # once (the command stops as it would in-process), and kill on the second.
+            _signal(pid, signal.SIGKILL if interrupted else signal.SIGINT)
+            interrupted = True
+    if last is None or "exit" not in last:
+        sys.stderr.write(
+            "contentloop: the resident checker stopped before the command finished; "
+            "run it again with CONTENTLOOP_NO_DAEMON=1 to check in this process, and "
+            "`contentloop daemon stop` to end the server.\n"
+        )
+        return 2
+    return int(last["exit"])
+
+
+def _reply(replies: Any) -> dict[str, Any] | None:
+    line = replies.readline()
+    if not line:
+        return None
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _stream(stream: Any) -> list[str | None]:
+    return [getattr(stream, "encoding", None), getattr(stream, "errors", None)]
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except OSError:
+        pass  # already gone

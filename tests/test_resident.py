@@ -1,0 +1,172 @@
+"""The resident checker (`contentloop daemon`): commands it runs print what an in-process run
+prints, with the same exit codes, and it gets out of the way when it cannot serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+
+from contentloop.resident import client
+
+pytestmark = pytest.mark.skipif(not client.supported(), reason="the resident checker is Linux-only")
+
+LAUNCH = [sys.executable, "-m", "contentloop.launch"]
+DRAFT = ROOT / "drafts" / "example-digital-twins.md"
+
+
+def run(
+    args: list[str], env: dict[str, str], cwd: Path = ROOT, **kw
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*LAUNCH, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, **kw
+    )
+
+
+def status(env: dict[str, str]) -> dict | None:
+    proc = run(["daemon", "status", "--json"], env)
+    reply = json.loads(proc.stdout)
+    assert (proc.returncode == 0) == bool(reply.get("pid")), proc.stdout
+    return reply if proc.returncode == 0 else None
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    env = {**os.environ, "CONTENTLOOP_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    env.pop("CONTENTLOOP_NO_DAEMON", None)
+    yield env
+    run(["daemon", "stop"], env)  # never leave a server behind, even when a test fails
+
+
+def start(env: dict[str, str], *flags: str) -> dict:
+    proc = run(["daemon", "start", *flags], env)
+    assert proc.returncode == 0, proc.stderr
+    assert "resident checker ready" in proc.stdout
+    reply = status(env)
+    assert reply is not None and reply["current"] and reply["served"] == 0
+    return reply
+
+
+@pytest.mark.slow
+def test_commands_run_by_the_server_print_what_an_in_process_run_prints(env, tmp_path):
+    start(env, "--idle", "120")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "note.md").write_text("# Note\n\nI think this is great!\n")
+    cases = [
+        (["score", str(DRAFT), "--no-judge", "--json"], ROOT),
+        (["score", str(DRAFT), "--no-judge"], ROOT),  # the text card
+        (["score", str(DRAFT), "--no-judge", "--fail-under", "99"], ROOT),  # exit 1
+        (["score", str(DRAFT), "missing.md", "--no-judge", "--format", "github"], ROOT),  # 2
+        (["score", str(DRAFT), "--no-judge", "--rubric", "no-such-rubric"], ROOT),  # 2
+        (["score", "docs", "--no-judge", "--format", "rdjsonl"], tmp_path),  # relative to cwd
+    ]
+    codes = []
+    for args, cwd in cases:
+        alone = run(args, {**env, "CONTENTLOOP_NO_DAEMON": "1"}, cwd)
+        served = run(args, env, cwd)
+        assert (served.returncode, served.stdout, served.stderr) == (
+            alone.returncode,
+            alone.stdout,
+            alone.stderr,
+        ), args
+        codes.append(served.returncode)
+    assert codes == [0, 0, 1, 2, 2, 0]
+    assert "note.md" in served.stdout  # the folder was found relative to the caller's cwd
+    reply = status(env)
+    assert reply is not None and reply["served"] == len(cases)  # every case went through it
+
+    stopped = run(["daemon", "stop"], env)
+    assert "stopped the resident checker" in stopped.stdout
+    assert status(env) is None
+    assert not (tmp_path / "home" / "run" / "checker.sock").exists()
+    # With no server the same command still runs, in-process.
+    again = run(cases[0][0], env)
+    assert again.returncode == 0 and json.loads(again.stdout)["path"] == str(DRAFT)
+
+
+@pytest.mark.slow
+def test_a_server_running_other_code_refuses_and_the_caller_checks_in_process(env, monkeypatch):
+    start(env, "--idle", "120")
+    monkeypatch.setenv("CONTENTLOOP_HOME", env["CONTENTLOOP_HOME"])
+    monkeypatch.setattr(client, "fingerprint", lambda: "code edited since the server started")
+    assert client.forward(["score", str(DRAFT), "--no-judge"]) is None
+    deadline = time.monotonic() + 15
+    while status(env) is not None:  # it makes way for a server started from the new code
+        assert time.monotonic() < deadline, "the stale server did not stop"
+        time.sleep(0.2)
+
+
+def test_no_server_means_the_command_is_not_forwarded(env, monkeypatch):
+    monkeypatch.setenv("CONTENTLOOP_HOME", env["CONTENTLOOP_HOME"])
+    assert client.forward(["score", str(DRAFT), "--no-judge"]) is None
+    # A socket file a killed server left behind: nothing listens, so nothing is forwarded.
+    stale = client.socket_path()
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("")
+    assert client.forward(["score", str(DRAFT), "--no-judge"]) is None
+    # Only the rule checks are ever forwarded, and CONTENTLOOP_NO_DAEMON turns it off.
+    assert not client.eligible(["score", str(DRAFT)])
+    assert not client.eligible(["write", "--no-judge"])
+    monkeypatch.setenv("CONTENTLOOP_NO_DAEMON", "1")
+    assert not client.eligible(["score", str(DRAFT), "--no-judge"])
+
+
+@pytest.mark.slow
+def test_a_child_that_dies_mid_command_is_an_error_not_a_silent_success(env):
+    start(env, "--idle", "120")
+    # The first atomic write (the check cache) kills the child with SIGKILL.
+    proc = run(["score", str(DRAFT), "--no-judge"], {**env, "CONTENTLOOP_CRASH_AT": "replace:1"})
+    assert proc.returncode == 2
+    assert "stopped before the command finished" in proc.stderr
+    assert "CONTENTLOOP_NO_DAEMON=1" in proc.stderr
+    # The server itself goes on.
+    ok = run(["score", str(DRAFT), "--no-judge", "--json"], env)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["total"] > 0
+    assert status(env)["served"] == 2
+
+
+@pytest.mark.slow
+def test_ctrl_c_reaches_the_command_the_server_runs(env, tmp_path):
+    start(env, "--idle", "120")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    text = DRAFT.read_text()
+    for i in range(400):
+        (tree / f"post-{i}.md").write_text(text + f"\n\nVariant {i}.\n")
+    proc = subprocess.Popen(
+        [*LAUNCH, "score", str(tree), "--no-judge", "--no-cache", "--jobs", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while (reply := status(env)) is None or reply["under_way"] == 0:
+        assert proc.poll() is None and time.monotonic() < deadline, "the command never started"
+        time.sleep(0.1)
+    time.sleep(0.5)  # the client is past the handshake, waiting for the exit code
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted" in stderr  # as in-process (user_errors)
+    deadline = time.monotonic() + 10
+    while status(env)["under_way"]:
+        assert time.monotonic() < deadline, "the interrupted child is still running"
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_the_server_exits_when_idle_and_removes_its_socket(env, tmp_path):
+    proc = run(["daemon", "start", "--idle", "1"], env)
+    assert proc.returncode == 0 and "after 1 s without a command" in proc.stdout, proc.stderr
+    deadline = time.monotonic() + 20
+    while status(env) is not None:
+        assert time.monotonic() < deadline, "the idle server did not exit"
+        time.sleep(0.2)
+    assert not (tmp_path / "home" / "run" / "checker.sock").exists()
