@@ -14,6 +14,14 @@ _UMASK = os.umask(0o022)  # reading the umask means setting it; put it straight 
 os.umask(_UMASK)
 
 
+def set_umask(mask: int) -> None:
+    """Set the process's umask and the one write_text applies (kept here because reading the
+    umask means setting it, which would race other threads on every write)."""
+    global _UMASK
+    os.umask(mask)
+    _UMASK = mask
+
+
 def sweep_temp(folder: Path) -> int:
     """Delete temp files a killed write_text left in `folder`; returns how many."""
     stale = [p for p in folder.glob(TEMP_GLOB) if p.is_file()]

@@ -119,6 +119,25 @@ def test_no_server_means_the_command_is_not_forwarded(env, monkeypatch):
 
 
 @pytest.mark.slow
+def test_files_the_server_writes_follow_the_callers_umask(env, tmp_path):
+    start(env, "--idle", "120")
+    cache = tmp_path / "home" / "check-cache"
+    for mask, mode in ((0o077, 0o600), (0o022, 0o644)):
+        draft = tmp_path / f"post-{mask:o}.md"  # new text: a cache miss, so a cache write
+        draft.write_text(DRAFT.read_text() + f"\nUmask {mask:o}.\n")
+        before = set(cache.rglob("*.json")) if cache.exists() else set()
+        proc = subprocess.run(
+            ["sh", "-c", f'umask {mask:03o}; exec "$@"', "sh", *LAUNCH, "score", str(draft),
+             "--no-judge"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        written = set(cache.rglob("*.json")) - before
+        assert len(written) == 1 and {p.stat().st_mode & 0o777 for p in written} == {mode}
+    assert status(env)["served"] == 2
+
+
+@pytest.mark.slow
 def test_a_child_that_dies_mid_command_is_an_error_not_a_silent_success(env):
     start(env, "--idle", "120")
     # The first atomic write (the check cache) kills the child with SIGKILL.

@@ -68,7 +68,9 @@ def start(
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as sink:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "contentloop.resident.server", "--idle", str(idle)],
+            # -P: the folder it was started in is not put on sys.path, so a stray yaml.py
+            # there cannot shadow a module a child imports later.
+            [sys.executable, "-P", "-m", "contentloop.resident.server", "--idle", str(idle)],
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,

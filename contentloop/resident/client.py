@@ -58,6 +58,7 @@ def forward(argv: Sequence[str]) -> int | None:
             "env": dict(os.environ),
             "fingerprint": fingerprint(),
             "streams": [_stream(s) for s in (sys.stdin, sys.stdout, sys.stderr)],
+            "umask": _umask(),
         }
         try:
             socket.send_fds(sock, [RUN], list(STREAMS))
@@ -134,6 +135,12 @@ def _reply(replies: Any) -> dict[str, Any] | None:
 
 def _stream(stream: Any) -> list[str | None]:
     return [getattr(stream, "encoding", None), getattr(stream, "errors", None)]
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the mask means setting it: put it straight back
+    os.umask(mask)
+    return mask
 
 
 def _signal(pid: int, sig: int) -> None:

@@ -189,8 +189,9 @@ def _child(conn: socket.socket, fds: list[int], request: dict[str, Any], replies
     os.environ.clear()
     os.environ.update(request.get("env", {}))
     _reopen_streams(request.get("streams") or [])
-    from .. import faults
+    from .. import atomic, faults
 
+    atomic.set_umask(int(request.get("umask", 0o022)))  # files get the caller's permissions
     faults.arm()
     try:
         _send(conn, {"pid": os.getpid()})
