@@ -7,11 +7,15 @@ import sys
 
 
 def main() -> None:
-    from .resident.client import forward
+    argv = sys.argv[1:]
+    # Only `score --no-judge` can be forwarded: every other command skips even the client's
+    # imports (socket, hashlib), which would be a tenth of `contentloop --help`.
+    if argv[:1] == ["score"] and "--no-judge" in argv:
+        from .resident.client import forward
 
-    code = forward(sys.argv[1:])
-    if code is not None:
-        sys.exit(code)
+        code = forward(argv)
+        if code is not None:
+            sys.exit(code)
     from .cli import main as cli_main
 
     cli_main()

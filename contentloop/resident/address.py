@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from ..paths import home
@@ -20,6 +19,8 @@ def socket_path() -> Path:
     path = home() / "run" / "checker.sock"
     if len(os.fsencode(path)) <= _MAX_PATH:
         return path
+    import tempfile
+
     digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"contentloop-{os.getuid()}-{digest}.sock"
 
