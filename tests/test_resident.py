@@ -93,9 +93,14 @@ def test_commands_run_by_the_server_print_what_an_in_process_run_prints(env, tmp
 
 @pytest.mark.slow
 def test_a_server_running_other_code_refuses_and_the_caller_checks_in_process(env, monkeypatch):
-    start(env, "--idle", "120")
+    python, code = start(env, "--idle", "120")["fingerprint"].split("-")
     monkeypatch.setenv("CONTENTLOOP_HOME", env["CONTENTLOOP_HOME"])
-    monkeypatch.setattr(client, "fingerprint", lambda: "code edited since the server started")
+    # Another virtualenv sharing the home: refused, and the server stays for its own callers.
+    monkeypatch.setattr(client, "fingerprint", lambda: f"another0python-{code}")
+    assert client.forward(["score", str(DRAFT), "--no-judge"]) is None
+    assert status(env)["served"] == 0
+    # The same Python, edited code: refused, and the server stops.
+    monkeypatch.setattr(client, "fingerprint", lambda: f"{python}-edited0since0start")
     assert client.forward(["score", str(DRAFT), "--no-judge"]) is None
     deadline = time.monotonic() + 15
     while status(env) is not None:  # it makes way for a server started from the new code
@@ -116,6 +121,29 @@ def test_no_server_means_the_command_is_not_forwarded(env, monkeypatch):
     assert not client.eligible(["write", "--no-judge"])
     monkeypatch.setenv("CONTENTLOOP_NO_DAEMON", "1")
     assert not client.eligible(["score", str(DRAFT), "--no-judge"])
+
+
+@pytest.mark.slow
+def test_commands_sent_at_once_each_get_their_own_output(env, tmp_path):
+    start(env, "--idle", "120")
+    drafts = []
+    for i in range(4):  # as pre-commit does: one hook, several processes, different files
+        drafts.append(tmp_path / f"post-{i}.md")
+        drafts[-1].write_text(DRAFT.read_text() + "\nI wrote this!\n" * i)
+    procs = [
+        subprocess.Popen([*LAUNCH, "score", str(d), "--no-judge", "--json"], env=env,
+                         stdout=subprocess.PIPE, text=True)
+        for d in drafts
+    ]  # fmt: skip
+    cards = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
+    assert [c["path"] for c in cards] == [str(d) for d in drafts]
+    alone = [
+        json.loads(run(["score", str(d), "--no-judge", "--json"],
+                       {**env, "CONTENTLOOP_NO_DAEMON": "1"}).stdout)
+        for d in drafts
+    ]  # fmt: skip
+    assert cards == alone and len({c["total"] for c in cards}) > 1
+    assert status(env)["served"] == 4
 
 
 @pytest.mark.slow

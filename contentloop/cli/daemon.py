@@ -54,8 +54,9 @@ def start(
     if status is not None and status.get("fingerprint") == fingerprint():
         out.print(f"the resident checker is already running (pid {status['pid']}).")
         return
-    if status is not None:  # started from other code: make way for this one
+    if status is not None:  # started from other code or another Python: make way
         control("stop")
+        out.print(f"stopped the resident checker of {status['python']} (pid {status['pid']}).")
     if foreground:
         from ..resident.server import Server
 

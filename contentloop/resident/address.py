@@ -26,16 +26,17 @@ def socket_path() -> Path:
 
 
 def fingerprint() -> str:
-    """The interpreter and contentloop's source files (names, sizes, change times).
+    """'<interpreter>-<code>': the interpreter, and contentloop's source files (names, sizes,
+    change times).
 
     A server started before an edit or an upgrade would run the old code, so a client sends
-    this and a server whose fingerprint differs refuses the command and stops. Stat calls
-    only: reading ~150 files' bytes would cost the client more than the rest of its start.
+    this; a server whose code part differs refuses the command and stops, and one started by
+    another interpreter (a second virtualenv sharing the home) only refuses. Stat calls only:
+    reading ~150 files' bytes would cost the client more than the rest of its start.
     """
-    digest = hashlib.sha256(sys.executable.encode() + b"\0" + sys.version.encode())
+    python = hashlib.sha256(f"{sys.executable}\0{sys.version}".encode()).hexdigest()[:12]
+    code = hashlib.sha256()
     for path in sorted(_PACKAGE.rglob("*.py")):
         stat = path.stat()
-        digest.update(
-            f"{path.relative_to(_PACKAGE)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode()
-        )
-    return digest.hexdigest()[:32]
+        code.update(f"{path.relative_to(_PACKAGE)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    return f"{python}-{code.hexdigest()[:20]}"

@@ -50,11 +50,16 @@ def forward(argv: Sequence[str]) -> int | None:
     sock = connect(path)
     if sock is None:
         return None
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the folder was deleted under the shell: let the CLI report it
+        sock.close()
+        return None
     with sock:
         request = {
             "op": "run",
             "argv": list(argv),
-            "cwd": os.getcwd(),
+            "cwd": cwd,
             "env": dict(os.environ),
             "fingerprint": fingerprint(),
             "streams": [_stream(s) for s in (sys.stdin, sys.stdout, sys.stderr)],

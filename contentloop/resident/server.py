@@ -116,7 +116,12 @@ class Server:
         if kind == CONTROL:
             self._control(conn, request)
         elif kind == RUN and len(fds) == len(STREAMS) and request.get("argv", [""])[0] == "score":
-            if request.get("fingerprint") != self.code:
+            theirs = str(request.get("fingerprint", ""))
+            if theirs.split("-")[0] != self.code.split("-")[0]:
+                # Another interpreter (a second virtualenv with the same home): it checks
+                # in-process, and this server stays for the callers it was started for.
+                _send(conn, {"refused": "the server runs another Python"})
+            elif theirs != self.code:
                 # The caller runs newer code (an edit, an upgrade): it checks in-process, and
                 # this server makes way for one started from that code.
                 _send(conn, {"refused": "the server runs other code; it stops now"})
