@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
-from contentloop.resident import client
+from contentloop.resident import address, client
 
 pytestmark = pytest.mark.skipif(not client.supported(), reason="the resident checker is Linux-only")
 
@@ -85,7 +85,7 @@ def test_commands_run_by_the_server_print_what_an_in_process_run_prints(env, tmp
     stopped = run(["daemon", "stop"], env)
     assert "stopped the resident checker" in stopped.stdout
     assert status(env) is None
-    assert not (tmp_path / "home" / "run" / "checker.sock").exists()
+    assert not list((tmp_path / "home" / "run").glob("*.sock"))
     # With no server the same command still runs, in-process.
     again = run(cases[0][0], env)
     assert again.returncode == 0 and json.loads(again.stdout)["path"] == str(DRAFT)
@@ -95,10 +95,14 @@ def test_commands_run_by_the_server_print_what_an_in_process_run_prints(env, tmp
 def test_a_server_running_other_code_refuses_and_the_caller_checks_in_process(env, monkeypatch):
     python, code = start(env, "--idle", "120")["fingerprint"].split("-")
     monkeypatch.setenv("CONTENTLOOP_HOME", env["CONTENTLOOP_HOME"])
-    # Another virtualenv sharing the home: refused, and the server stays for its own callers.
-    monkeypatch.setattr(client, "fingerprint", lambda: f"another0python-{code}")
+    # Another virtualenv sharing the home has a socket of its own: this server never sees it.
+    theirs = client.socket_path()
+    monkeypatch.setattr(address, "interpreter", lambda: "another0venv")
+    assert client.socket_path() != theirs
     assert client.forward(["score", str(DRAFT), "--no-judge"]) is None
     assert status(env)["served"] == 0
+    monkeypatch.undo()
+    monkeypatch.setenv("CONTENTLOOP_HOME", env["CONTENTLOOP_HOME"])
     # The same Python, edited code: refused, and the server stops.
     monkeypatch.setattr(client, "fingerprint", lambda: f"{python}-edited0since0start")
     assert client.forward(["score", str(DRAFT), "--no-judge"]) is None
@@ -121,6 +125,27 @@ def test_no_server_means_the_command_is_not_forwarded(env, monkeypatch):
     assert not client.eligible(["write", "--no-judge"])
     monkeypatch.setenv("CONTENTLOOP_NO_DAEMON", "1")
     assert not client.eligible(["score", str(DRAFT), "--no-judge"])
+
+
+@pytest.mark.slow
+def test_contentloop_daemon_auto_starts_one_server_for_the_commands_after(env, tmp_path):
+    auto = {**env, "CONTENTLOOP_DAEMON": "auto"}
+    procs = [  # several hook processes at once find no server: one of them starts it
+        subprocess.Popen([*LAUNCH, "score", str(DRAFT), "--no-judge", "--json"], env=auto,
+                         stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]  # fmt: skip
+    assert all(json.loads(p.communicate(timeout=120)[0])["path"] == str(DRAFT) for p in procs)
+    deadline = time.monotonic() + 60
+    while (reply := status(env)) is None:
+        assert time.monotonic() < deadline, "no server was started"
+        time.sleep(0.2)
+    assert reply["served"] == 0  # those commands ran in-process
+    served = run(["score", str(DRAFT), "--no-judge", "--json"], auto)
+    assert served.returncode == 0 and status(env)["served"] == 1
+    time.sleep(1.5)  # a second server would have bound by now and replaced the first
+    assert status(env)["pid"] == reply["pid"]
+    assert not list((tmp_path / "home" / "run").glob("*.starting"))
 
 
 @pytest.mark.slow
@@ -216,4 +241,4 @@ def test_the_server_exits_when_idle_and_removes_its_socket(env, tmp_path):
     while status(env) is not None:
         assert time.monotonic() < deadline, "the idle server did not exit"
         time.sleep(0.2)
-    assert not (tmp_path / "home" / "run" / "checker.sock").exists()
+    assert not list((tmp_path / "home" / "run").glob("*.sock"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import typer
@@ -33,7 +31,9 @@ def start(
     From then on `contentloop score ... --no-judge` is run by the server, with the same
     output and exit code, without starting spaCy again: a changed file is checked in a
     fraction of the time (bench/score_cache.py). Any other command runs as before.
-    CONTENTLOOP_NO_DAEMON=1 makes a command ignore the server.
+    CONTENTLOOP_NO_DAEMON=1 makes a command ignore the server; CONTENTLOOP_DAEMON=auto makes
+    a `score --no-judge` that finds none start one for the commands after it (for pre-commit,
+    whose hooks run in their own virtualenv: each Python has its own server).
 
     Examples:
 
@@ -43,9 +43,8 @@ def start(
       contentloop daemon status --json
       contentloop daemon stop
     """
-    from ..paths import home
-    from ..resident.address import fingerprint
-    from ..resident.client import control, supported
+    from ..resident.address import fingerprint, log_path
+    from ..resident.client import control, spawn, supported
 
     if not supported():
         err.print("error: the resident checker runs on Linux only; `score` works without it.")
@@ -54,9 +53,8 @@ def start(
     if status is not None and status.get("fingerprint") == fingerprint():
         out.print(f"the resident checker is already running (pid {status['pid']}).")
         return
-    if status is not None:  # started from other code or another Python: make way
+    if status is not None:  # started from code edited since: make way
         control("stop")
-        out.print(f"stopped the resident checker of {status['python']} (pid {status['pid']}).")
     if foreground:
         from ..resident.server import Server
 
@@ -65,23 +63,13 @@ def start(
         except KeyboardInterrupt:
             pass
         return
-    log = home() / "run" / "checker.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as sink:
-        proc = subprocess.Popen(
-            # -P: the folder it was started in is not put on sys.path, so a stray yaml.py
-            # there cannot shadow a module a child imports later.
-            [sys.executable, "-P", "-m", "contentloop.resident.server", "--idle", str(idle)],
-            stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # not stopped by the terminal's Ctrl-C or hang-up
-        )
+    proc = spawn(idle)
     deadline = time.monotonic() + READY_WAIT
     while (status := control("status", timeout=1.0)) is None:
         if proc.poll() is not None or time.monotonic() > deadline:
             if proc.poll() is None:
                 proc.kill()
+            log = log_path()
             tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
             err.print("\n".join(tail), soft_wrap=True, highlight=False)
             err.print(

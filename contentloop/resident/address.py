@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
@@ -14,9 +15,16 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 _MAX_PATH = 100
 
 
+@functools.cache
+def interpreter() -> str:
+    """This Python (its path and version), short: each virtualenv gets its own server, so a
+    pre-commit hook's environment and a developer's shell sharing one home do not collide."""
+    return hashlib.sha256(f"{sys.executable}\0{sys.version}".encode()).hexdigest()[:12]
+
+
 def socket_path() -> Path:
-    """The socket of this CONTENTLOOP_HOME's server: one server per home."""
-    path = home() / "run" / "checker.sock"
+    """The socket of this interpreter's server for this CONTENTLOOP_HOME."""
+    path = home() / "run" / f"checker-{interpreter()}.sock"
     if len(os.fsencode(path)) <= _MAX_PATH:
         return path
     import tempfile
@@ -25,18 +33,20 @@ def socket_path() -> Path:
     return Path(tempfile.gettempdir()) / f"contentloop-{os.getuid()}-{digest}.sock"
 
 
+def log_path() -> Path:
+    return home() / "run" / f"checker-{interpreter()}.log"
+
+
 def fingerprint() -> str:
-    """'<interpreter>-<code>': the interpreter, and contentloop's source files (names, sizes,
+    """'<interpreter>-<code>', the code part from contentloop's source files (names, sizes,
     change times).
 
     A server started before an edit or an upgrade would run the old code, so a client sends
-    this; a server whose code part differs refuses the command and stops, and one started by
-    another interpreter (a second virtualenv sharing the home) only refuses. Stat calls only:
-    reading ~150 files' bytes would cost the client more than the rest of its start.
+    this, and a server whose fingerprint differs refuses the command and stops. Stat calls
+    only: reading ~150 files' bytes would cost the client more than the rest of its start.
     """
-    python = hashlib.sha256(f"{sys.executable}\0{sys.version}".encode()).hexdigest()[:12]
     code = hashlib.sha256()
     for path in sorted(_PACKAGE.rglob("*.py")):
         stat = path.stat()
         code.update(f"{path.relative_to(_PACKAGE)}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-    return f"{python}-{code.hexdigest()[:20]}"
+    return f"{interpreter()}-{code.hexdigest()[:20]}"

@@ -11,15 +11,21 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .address import fingerprint, socket_path
+from .address import fingerprint, log_path, socket_path
 
 # The caller's stdin, stdout and stderr: the child writes to them directly, so colours,
 # terminal width and pipes behave as in an in-process run.
 STREAMS = (0, 1, 2)
 RUN, CONTROL, GO = b"R", b"C", b"G"
+STARTING_S = 120.0  # a server that has not bound its socket by then failed to start
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 def eligible(argv: Sequence[str]) -> bool:
@@ -45,10 +51,10 @@ def forward(argv: Sequence[str]) -> int | None:
     if not eligible(argv):
         return None
     path = socket_path()
-    if not path.exists():
-        return None
-    sock = connect(path)
+    sock = connect(path) if path.exists() else None
     if sock is None:
+        if os.environ.get("CONTENTLOOP_DAEMON") == "auto":
+            start_once()  # for the next command; this one runs in-process as usual
         return None
     try:
         cwd = os.getcwd()
@@ -79,6 +85,45 @@ def forward(argv: Sequence[str]) -> int | None:
             return None  # nothing was run: the server went away or was too slow to answer
         sock.settimeout(None)  # a large tree takes as long as it takes
         return _wait(replies, int(first["pid"]))
+
+
+def spawn(idle: float) -> subprocess.Popen[bytes]:
+    """Start a server in the background, its output appended to log_path()."""
+    import subprocess
+
+    log = log_path()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as sink:
+        return subprocess.Popen(
+            # -P: the folder it was started in is not put on sys.path, so a stray yaml.py
+            # there cannot shadow a module a child imports later.
+            [sys.executable, "-P", "-m", "contentloop.resident.server", "--idle", str(idle)],
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # not stopped by the terminal's Ctrl-C or hang-up
+        )
+
+
+def starting_marker() -> Path:
+    return socket_path().with_suffix(".starting")
+
+
+def start_once(idle: float = 900.0) -> None:
+    """Spawn a server unless one is already starting: pre-commit runs several hook
+    processes at once, and each would otherwise start its own."""
+    marker = starting_marker()
+    try:
+        if time.time() - marker.stat().st_mtime < STARTING_S:
+            return
+        marker.unlink()  # a start that never finished
+    except OSError:
+        pass
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError:
+        return  # another process won the race, or the home is not writable
+    spawn(idle)
 
 
 def control(op: str, timeout: float = 5.0) -> dict[str, Any] | None:

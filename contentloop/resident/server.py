@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .address import fingerprint, socket_path
-from .client import CONTROL, GO, RUN, STREAMS
+from .client import CONTROL, GO, RUN, STREAMS, starting_marker
 
 DEFAULT_IDLE = 900.0  # seconds without a command before the server exits
 _SAMPLE = (
@@ -82,6 +82,7 @@ class Server:
         listener.listen(64)
         listener.settimeout(1.0)
         os.replace(temporary, self.path)
+        starting_marker().unlink(missing_ok=True)
         return listener, self.path.stat().st_ino
 
     def _still_ours(self, inode: int) -> bool:
@@ -116,12 +117,7 @@ class Server:
         if kind == CONTROL:
             self._control(conn, request)
         elif kind == RUN and len(fds) == len(STREAMS) and request.get("argv", [""])[0] == "score":
-            theirs = str(request.get("fingerprint", ""))
-            if theirs.split("-")[0] != self.code.split("-")[0]:
-                # Another interpreter (a second virtualenv with the same home): it checks
-                # in-process, and this server stays for the callers it was started for.
-                _send(conn, {"refused": "the server runs another Python"})
-            elif theirs != self.code:
+            if request.get("fingerprint") != self.code:
                 # The caller runs newer code (an edit, an upgrade): it checks in-process, and
                 # this server makes way for one started from that code.
                 _send(conn, {"refused": "the server runs other code; it stops now"})
