@@ -11,11 +11,13 @@ runs the hook's entry on the files that match.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,64 @@ def test_the_manifest_names_a_command_that_exists():
     assert hook["id"] == "contentloop" and hook["language"] == "python"
     assert hook["entry"].split()[:2] == ["contentloop", "score"]
     assert "--no-judge" in hook["entry"]
+
+
+def test_with_contentloop_daemon_auto_the_hooks_environment_gets_its_own_server(repo, tmp_path):
+    # `pre-commit run` with a config, as a user has it: unlike try-repo, it keeps the hook's
+    # virtualenv between runs. The hook repository is this working tree, committed.
+    hooks = tmp_path / "hooks"
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
+        text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    for name in files:
+        if (ROOT / name).is_file():
+            (hooks / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, hooks / name)
+    _git(hooks, "init", "-q")
+    _git(hooks, "add", "-A")
+    _git(hooks, "-c", "user.email=t@e", "-c", "user.name=t", "commit", "-qm", "hooks")
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hooks, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n- repo: {hooks}\n  rev: {rev}\n  hooks:\n  - id: contentloop\n"
+    )
+    (repo / "bad.md").write_text("We ship it today!\n")
+    _git(repo, "add", "-A")
+    home = tmp_path / "pre-commit-home"
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(home),
+        "PYTHONPATH": sysconfig.get_paths()["purelib"],
+        "PIP_NO_INDEX": "1",
+        "PIP_NO_BUILD_ISOLATION": "0",
+        "CONTENTLOOP_HOME": str(home / "contentloop"),
+        "CONTENTLOOP_DAEMON": "auto",
+    }
+
+    def hook() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(PRE_COMMIT), "run", "--files", "bad.md"], cwd=repo, env=env,
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+
+    first = hook()
+    try:
+        assert first.returncode == 1 and "exclamation" in first.stdout, first.stdout
+        (hook_cli,) = home.glob("repo*/py_env-*/bin/contentloop")  # the hook's virtualenv
+        status = [str(hook_cli), "daemon", "status", "--json"]
+        deadline = time.monotonic() + 60
+        while subprocess.run(status, env=env, capture_output=True).returncode != 0:
+            assert time.monotonic() < deadline, "the first hook run started no server"
+            time.sleep(0.2)
+        again = hook()
+        installing = [line for line in first.stdout.splitlines(True) if line.startswith("[INFO]")]
+        assert installing  # the first run built the hook's virtualenv; the second reuses it
+        report = "".join(line for line in first.stdout.splitlines(True) if line not in installing)
+        assert (again.returncode, again.stdout) == (first.returncode, report)
+        reply = json.loads(subprocess.run(status, env=env, capture_output=True).stdout)
+        assert reply["served"] == 1 and reply["python"].startswith(str(home))
+    finally:
+        for cli in home.glob("repo*/py_env-*/bin/contentloop"):
+            subprocess.run([str(cli), "daemon", "stop"], env=env, capture_output=True)
