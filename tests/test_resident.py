@@ -200,6 +200,7 @@ def test_a_child_that_dies_mid_command_is_an_error_not_a_silent_success(env):
     assert "CONTENTLOOP_NO_DAEMON=1" in proc.stderr
     # The server itself goes on.
     ok = run(["score", str(DRAFT), "--no-judge", "--json"], env)
+    assert (Path(env["CONTENTLOOP_HOME"]) / "abandoned.out").read_text() == ""
     assert ok.returncode == 0 and json.loads(ok.stdout)["total"] > 0
     assert status(env)["served"] == 2
 
@@ -242,3 +243,28 @@ def test_the_server_exits_when_idle_and_removes_its_socket(env, tmp_path):
         assert time.monotonic() < deadline, "the idle server did not exit"
         time.sleep(0.2)
     assert not list((tmp_path / "home" / "run").glob("*.sock"))
+
+
+@pytest.mark.slow
+def test_malformed_requests_and_callers_that_hang_up_leave_the_server_serving(env, monkeypatch):
+    start(env, "--idle", "120")
+    monkeypatch.setenv("CONTENTLOOP_HOME", env["CONTENTLOOP_HOME"])
+    path = client.socket_path()
+    for message in (b"C not json\n", b"C[1, 2]\n", b'R{"op": "run", "argv": []}\n', b"R", b""):
+        sock = client.connect(path)
+        assert sock is not None
+        with sock:
+            sock.sendall(message)  # and hang up at once, without reading a reply
+    # A run request whose caller leaves before the go-ahead: the child never runs it.
+    sock = client.connect(path)
+    out = (Path(env["CONTENTLOOP_HOME"]) / "abandoned.out").open("w")
+    with sock, out:
+        client.socket.send_fds(sock, [client.RUN], [0, out.fileno(), out.fileno()])
+        request = {"op": "run", "argv": ["score", str(DRAFT), "--no-judge"], "cwd": str(ROOT),
+                   "env": dict(os.environ), "fingerprint": address.fingerprint()}  # fmt: skip
+        sock.sendall(json.dumps(request).encode() + b"\n")
+        assert "pid" in json.loads(sock.makefile("rb").readline())
+    ok = run(["score", str(DRAFT), "--no-judge", "--json"], env)
+    assert (Path(env["CONTENTLOOP_HOME"]) / "abandoned.out").read_text() == ""
+    assert ok.returncode == 0 and json.loads(ok.stdout)["path"] == str(DRAFT)
+    assert status(env)["served"] == 2  # the abandoned one was forked, and exited unrun

@@ -58,7 +58,10 @@ class Server:
                 except TimeoutError:
                     continue
                 with conn:
-                    self._handle(conn, listener)
+                    try:
+                        self._handle(conn, listener)
+                    except Exception:  # one bad request or a caller gone: never the server
+                        traceback.print_exc()
         finally:
             listener.close()
             if self._still_ours(inode):
@@ -114,9 +117,12 @@ class Server:
         except (OSError, ValueError):
             _close(fds)
             return
+        if not isinstance(request, dict):
+            _close(fds)
+            return
         if kind == CONTROL:
             self._control(conn, request)
-        elif kind == RUN and len(fds) == len(STREAMS) and request.get("argv", [""])[0] == "score":
+        elif kind == RUN and len(fds) == len(STREAMS) and request.get("argv", [])[:1] == ["score"]:
             if request.get("fingerprint") != self.code:
                 # The caller runs newer code (an edit, an upgrade): it checks in-process, and
                 # this server makes way for one started from that code.
@@ -156,8 +162,12 @@ class Server:
     ) -> None:
         pid = os.fork()
         if pid == 0:
-            listener.close()
-            os._exit(_child(conn, fds, request, replies))
+            code = 70  # EX_SOFTWARE, should _child itself fail
+            try:
+                listener.close()
+                code = _child(conn, fds, request, replies)
+            finally:
+                os._exit(code)  # never back into the accept loop: that would be a 2nd server
         self.children.add(pid)
         self.served += 1
         self.last = time.monotonic()
