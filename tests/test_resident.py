@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -268,3 +270,47 @@ def test_malformed_requests_and_callers_that_hang_up_leave_the_server_serving(en
     assert (Path(env["CONTENTLOOP_HOME"]) / "abandoned.out").read_text() == ""
     assert ok.returncode == 0 and json.loads(ok.stdout)["path"] == str(DRAFT)
     assert status(env)["served"] == 2  # the abandoned one was forked, and exited unrun
+
+
+FAKE_SERVER = """
+import socket, sys
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind(sys.argv[1]); listener.listen(1); listener.settimeout(20)
+print("listening", flush=True)
+conn, _ = listener.accept(); conn.settimeout(5)
+got = b""
+try:
+    while chunk := conn.recv(65536):
+        got += chunk
+except OSError:
+    pass
+print(len(got), flush=True)
+"""
+
+
+SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin:/bin")
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to listen as another user")
+@pytest.mark.skipif(SYSTEM_PYTHON is None, reason="needs a python3 that user nobody can run")
+def test_a_socket_another_user_listens_on_is_never_sent_the_environment(monkeypatch):
+    shared = Path(tempfile.mkdtemp(prefix="contentloop-shared-"))  # as a shared /tmp would be
+    try:
+        shared.chmod(0o777)
+        monkeypatch.setenv("CONTENTLOOP_HOME", str(shared))
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-" + "x" * 40)
+        path = client.socket_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o777)
+        fake = subprocess.Popen(
+            [SYSTEM_PYTHON, "-c", FAKE_SERVER, str(path)], user=65534, group=65534,
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert fake.stdout.readline().strip() == "listening"
+        assert path.stat().st_uid == 65534
+        assert client.forward(["score", str(DRAFT), "--no-judge"]) is None
+        assert client.control("status") is None
+        out, _ = fake.communicate(timeout=30)
+        assert out.strip() == "0"  # it was connected to, and hung up on before a byte was sent
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)

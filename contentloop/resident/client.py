@@ -141,6 +141,11 @@ def control(op: str, timeout: float = 5.0) -> dict[str, Any] | None:
 
 
 def connect(path: os.PathLike[str], timeout: float = 5.0) -> socket.socket | None:
+    """A connection to a server run by this user, or None.
+
+    The request carries the environment (API keys included) and the caller's terminal, so a
+    socket someone else listens on (a name planted in a shared /tmp) is never sent a byte.
+    """
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
@@ -148,7 +153,21 @@ def connect(path: os.PathLike[str], timeout: float = 5.0) -> socket.socket | Non
     except OSError:  # a socket file left by a server that was killed
         sock.close()
         return None
+    if peer_uid(sock) != os.getuid():
+        sock.close()
+        return None
     return sock
+
+
+def peer_uid(sock: socket.socket) -> int | None:
+    """The user id of the process at the other end (the kernel's word, not the peer's)."""
+    import struct
+
+    try:
+        creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    except (AttributeError, OSError):
+        return None
+    return struct.unpack("3i", creds)[1]
 
 
 def _wait(replies: Any, pid: int) -> int:

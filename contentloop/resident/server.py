@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .address import fingerprint, socket_path
-from .client import CONTROL, GO, RUN, STREAMS, starting_marker
+from .client import CONTROL, GO, RUN, STREAMS, peer_uid, starting_marker
 
 DEFAULT_IDLE = 900.0  # seconds without a command before the server exits
 _SAMPLE = (
@@ -108,6 +108,8 @@ class Server:
             self.last = time.monotonic()
 
     def _handle(self, conn: socket.socket, listener: socket.socket) -> None:
+        if peer_uid(conn) != os.getuid():
+            return  # the socket's mode already keeps other users out; this does not rely on it
         conn.settimeout(5.0)
         fds: list[int] = []
         try:
