@@ -202,7 +202,6 @@ def test_a_child_that_dies_mid_command_is_an_error_not_a_silent_success(env):
     assert "CONTENTLOOP_NO_DAEMON=1" in proc.stderr
     # The server itself goes on.
     ok = run(["score", str(DRAFT), "--no-judge", "--json"], env)
-    assert (Path(env["CONTENTLOOP_HOME"]) / "abandoned.out").read_text() == ""
     assert ok.returncode == 0 and json.loads(ok.stdout)["total"] > 0
     assert status(env)["served"] == 2
 
@@ -313,4 +312,40 @@ def test_a_socket_another_user_listens_on_is_never_sent_the_environment(monkeypa
         out, _ = fake.communicate(timeout=30)
         assert out.strip() == "0"  # it was connected to, and hung up on before a byte was sent
     finally:
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+NOSY_CLIENT = """
+import socket, sys
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); sock.settimeout(10)
+sock.connect(sys.argv[1])
+sock.sendall(b'C{"op": "status"}\\n')
+try:
+    print(repr(sock.makefile("rb").readline()), flush=True)
+except ConnectionResetError:  # closed with the request unread
+    print("reset", flush=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to connect as another user")
+@pytest.mark.skipif(SYSTEM_PYTHON is None, reason="needs a python3 that user nobody can run")
+def test_the_server_answers_no_other_user_even_through_a_socket_opened_to_all():
+    shared = Path(tempfile.mkdtemp(prefix="contentloop-shared-"))
+    env = {**os.environ, "CONTENTLOOP_HOME": str(shared)}
+    try:
+        shared.chmod(0o777)
+        start(env, "--idle", "120")
+        (sock,) = (shared / "run").glob("*.sock")
+        (shared / "run").chmod(0o777)
+        sock.chmod(0o777)  # a mode the server never sets: only the peer check is left
+        nosy = subprocess.run(
+            [SYSTEM_PYTHON, "-c", NOSY_CLIENT, str(sock)], user=65534, group=65534,
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert nosy.returncode == 0, nosy.stderr
+        assert nosy.stdout.strip() in ("b''", "reset")  # hung up on, no status
+        assert status(env)["pid"]  # while its own user is answered
+    finally:
+        run(["daemon", "stop"], env)
         shutil.rmtree(shared, ignore_errors=True)
