@@ -9,8 +9,9 @@ Public API (the CLI is a thin layer over these)::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .lazy import exports
 
 if TYPE_CHECKING:
     from .checks import CheckResult, Draft, Evidence
@@ -34,10 +35,7 @@ _PUBLIC = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC:
-        return getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
-    raise AttributeError(f"module 'contentloop' has no attribute {name!r}")
+__getattr__ = exports(__name__, _PUBLIC)
 
 
 __all__ = [

@@ -22,6 +22,7 @@ from .jsonreply import json_object
 from .llm import Client, Message, Request
 from .rubric import Rubric
 from .schemas import reply_schema_of
+from .verdict import CriterionScore, JudgeScore, MemberScore
 
 MAX_RATIONALE = 300
 _env = jinja2.Environment(
@@ -30,36 +31,6 @@ _env = jinja2.Environment(
     keep_trailing_newline=True,
     autoescape=False,  # prompts are plain text, not HTML
 )
-
-
-class CriterionScore(BaseModel):
-    name: str
-    score: float  # mean over samples
-    stdev: float
-    rationale: str
-    scores: list[int]
-
-
-class MemberScore(BaseModel):
-    """One panel member's part of a panel verdict."""
-
-    backend: str
-    model: str
-    score: float
-    criteria: dict[str, float]  # criterion -> mean over the member's samples
-
-
-class JudgeScore(BaseModel):
-    score: float
-    max: float
-    samples: int
-    backend: str
-    model: str
-    criteria: list[CriterionScore]
-    members: list[MemberScore] | None = None  # a panel: each member's verdict
-    # The judge's calibration card on this rubric when it scored: passed, failed, stale or
-    # missing (contentloop calibrate); None where no command looked.
-    calibration: str | None = None
 
 
 class JudgeReplyError(ContentloopError):

@@ -9,16 +9,19 @@ import asyncio
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from .checks import CheckResult, Draft, run_check
 from .checks.base import CHECK_BUDGET_S
 from .errors import ContentloopError
-from .judge import Judge, JudgeScore
 from .rubric import Rubric
+from .verdict import JudgeScore
 from .yamlio import read_text
+
+if TYPE_CHECKING:
+    from .judge import Judge
 
 MAX_DRAFT_BYTES = 2_000_000
 

@@ -9,27 +9,36 @@ numbers come for free.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from markdown_it import MarkdownIt
-
 from ..yamlio import newlines
 from . import chunks, dialects
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
     from spacy.tokens import Doc
 
 BlockKind = Literal["heading", "paragraph"]
 Container = Literal["root", "blockquote", "list"]
 
-_md = MarkdownIt("commonmark").enable("table")
-# The checks read each block's source (inline token content) and blank inline markup with
-# their own patterns; markdown-it's inline pass would build children nothing reads, and it
-# was over half of the parse on real READMEs.
-_md.core.ruler.disable("inline")
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    # Built on first parse, not at import: a run whose drafts all come from the check cache
+    # never imports markdown-it.
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark").enable("table")
+    # The checks read each block's source (inline token content) and blank inline markup
+    # with their own patterns; markdown-it's inline pass would build children nothing
+    # reads, and it was over half of the parse on real READMEs.
+    md.core.ruler.disable("inline")
+    return md
+
 
 _FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\n.*?\n(---|\.\.\.|\+\+\+)[ \t]*(\n|\Z)", re.S)
 # Inline spans that are not prose. Order matters only for readability: they are all blanked.
@@ -220,7 +229,7 @@ def _analyse(source: str, mdx: bool = False) -> tuple[str, list[Block], list[tup
     code: list[tuple[int, int]] = []
     containers: list[Container] = []
     pending: BlockKind | None = None
-    for tok in _md.parse(dialects.parser_view(text)):
+    for tok in _parser().parse(dialects.parser_view(text)):
         if tok.type in ("fence", "code_block") and tok.map:
             code.append(span(tok.map))
             _blank(chars, *code[-1])

@@ -116,15 +116,16 @@ def score(
       ANTHROPIC_API_KEY=... contentloop score drafts/ --judge-samples 3
     """
     from ..check_pool import default_jobs
-    from ..llm import CostLedger
     from ..rubric import load_rubric
     from ..scoring import score_files
 
-    ledger = CostLedger()
     with user_errors():
         loaded = load_rubric(rubric)
         judge = None
         if not no_judge:
+            from ..llm import CostLedger  # --no-judge never imports the model clients
+
+            ledger = CostLedger()
             flags = backend_flags(judge_backend, judge_model, judge_base_url, timeout, judge_panel)
             judge = make_judge(
                 loaded,
