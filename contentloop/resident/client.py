@@ -120,6 +120,7 @@ def start_once(idle: float = 900.0) -> None:
     except OSError:
         pass
     try:
+        marker.parent.mkdir(parents=True, exist_ok=True)  # a new home has no run/ yet
         os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except OSError:
         return  # another process won the race, or the home is not writable
