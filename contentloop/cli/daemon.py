@@ -6,6 +6,7 @@ import time
 
 import typer
 
+from ..resident import DEFAULT_IDLE
 from .common import app, emit_json, err, out
 
 daemon_app = typer.Typer(
@@ -20,7 +21,7 @@ READY_WAIT = 60.0  # seconds for a new server to import spaCy and build the matc
 @daemon_app.command("start")
 def start(
     idle: float = typer.Option(
-        900, "--idle", min=0, help="Seconds without a command before it exits; 0 = never."
+        DEFAULT_IDLE, "--idle", min=0, help="Seconds without a command before it exits; 0 = never."
     ),
     foreground: bool = typer.Option(
         False, "--foreground", help="Serve in this process (for a supervisor) until Ctrl-C."

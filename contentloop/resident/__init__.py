@@ -10,3 +10,5 @@ ordinary CLI, so what it prints and its exit code are those of an in-process run
 address.py and client.py import only the standard library: the client decides in a few
 milliseconds whether a server is there, and runs the command in-process when it is not.
 """
+
+DEFAULT_IDLE = 900.0  # seconds without a command before a server exits

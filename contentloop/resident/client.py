@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import DEFAULT_IDLE
 from .address import fingerprint, log_path, socket_path
 
 # The caller's stdin, stdout and stderr: the child writes to them directly, so colours,
@@ -109,7 +110,7 @@ def starting_marker() -> Path:
     return socket_path().with_suffix(".starting")
 
 
-def start_once(idle: float = 900.0) -> None:
+def start_once(idle: float = DEFAULT_IDLE) -> None:
     """Spawn a server unless one is already starting: pre-commit runs several hook
     processes at once, and each would otherwise start its own."""
     marker = starting_marker()

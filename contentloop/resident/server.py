@@ -23,10 +23,10 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
+from . import DEFAULT_IDLE
 from .address import fingerprint, socket_path
 from .client import CONTROL, GO, RUN, STREAMS, peer_uid, starting_marker
 
-DEFAULT_IDLE = 900.0  # seconds without a command before the server exits
 _SAMPLE = (
     "# Warming up\n\nThe checks parse this once so that every matcher is built before the "
     "first fork.\n\n## Why\n\nA child then starts with them ready.\n"
