@@ -16,18 +16,18 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .binary import BinaryScore, binary_part
 from .checks import Draft, chunks
 
 if TYPE_CHECKING:
     from .rubric import Rubric
-    from .scoring import BinaryScore
 
 # Below this many characters left to check, starting workers costs more than it saves
 # (bench/score_speed.py --jobs: a pool starts in tens of milliseconds; checks run at roughly
 # 300-500 KB/s per core).
 MIN_CHARS = 100_000
 
-Checked = tuple["BinaryScore", int]  # a draft's binary part and its word count
+Checked = tuple[BinaryScore, int]  # a draft's binary part and its word count
 _work: tuple[Sequence[Draft], Rubric] | None = None  # what forked workers read
 
 
@@ -67,8 +67,6 @@ def _can_fork() -> bool:
 
 
 def _check(draft: Draft, rubric: Rubric) -> Checked:
-    from .scoring import binary_part
-
     # Parsing makes many short-lived objects and no cycles; the collector's passes over
     # spaCy's and pydantic's long-lived objects were about a tenth of the time. It runs
     # between drafts instead.
