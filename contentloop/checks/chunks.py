@@ -15,33 +15,14 @@ ask for, for many drafts in one spaCy stream, before any check's time budget sta
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .nlp import nlp
+from .prose import Draft, letter_runs
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
-
-    from .prose import Draft
-
-_CHUNK = re.compile(r"\S(?:.*\S)?(?:\n[^\S\n]*\S.*)*")  # lines with text, up to a blank line
-_LETTERS = re.compile(r"[^\W\d_]+")
-
-
-def spans(prose: str) -> list[tuple[int, int]]:
-    """(start, end) of every chunk: from its first to its last non-space character."""
-    out = []
-    for m in _CHUNK.finditer(prose):
-        text = m.group(0)
-        out.append((m.start(), m.start() + len(text.rstrip())))
-    return out
-
-
-def letter_runs(text: str) -> set[str]:
-    """The lower-cased runs of letters in `text`."""
-    return set(_LETTERS.findall(text.lower()))
 
 
 @functools.lru_cache(maxsize=64)
@@ -85,7 +66,7 @@ def candidates(draft: Draft, forms: frozenset[str]) -> list[int]:
     return draft.memo[memo]  # type: ignore[return-value]
 
 
-Needs = Callable[["Draft", Any], Iterable[int]]
+Needs = Callable[[Draft, Any], Iterable[int]]
 NEEDS: dict[str, Needs] = {}
 
 
@@ -134,6 +115,12 @@ def sentences(draft: Draft, i: int) -> list[tuple[int, int]]:
         ends = [*starts[1:], draft.chunks[i][1] - offset]  # not len(doc.text): a token pass
         draft.memo[memo] = [(offset + s, offset + e) for s, e in zip(starts, ends, strict=True)]
     return draft.memo[memo]  # type: ignore[return-value]
+
+
+def sentences_in(draft: Draft, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of the chunks that overlap prose[start:end]."""
+    span = draft.chunks_in(start, len(draft.prose) if end is None else end)
+    return [s for i in span for s in sentences(draft, i)]
 
 
 def sentence_starts(doc: Doc) -> list[int]:

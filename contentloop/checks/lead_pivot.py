@@ -7,6 +7,7 @@ from typing import Literal
 import regex
 from pydantic import Field, PrivateAttr, model_validator
 
+from . import chunks
 from .base import (
     IGNORECASE,
     CheckConfig,
@@ -50,7 +51,7 @@ def lead_pivot(draft: Draft, cfg: LeadPivotConfig) -> Finding:
     # Sentences are clipped to the lead; pivots such as "That's not X. That's Y." span two
     # sentences, so adjacent pairs are tried too.
     sents = []
-    for sent_start, sent_end in draft.sentences_in(lead.start, lead.end):
+    for sent_start, sent_end in chunks.sentences_in(draft, lead.start, lead.end):
         start, end = max(sent_start, lead.start), min(sent_end, lead.end)
         if start < end and draft.prose[start:end].strip():
             sents.append((start, end))

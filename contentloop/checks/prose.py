@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from ..yamlio import newlines
-from . import chunks, dialects
+from . import dialects
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -87,6 +87,24 @@ class Block:
         return not re.search(r"[A-Za-z0-9]", rest)
 
 
+_CHUNK = re.compile(r"\S(?:.*\S)?(?:\n[^\S\n]*\S.*)*")  # lines with text, up to a blank line
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def spans(prose: str) -> list[tuple[int, int]]:
+    """(start, end) of every chunk: from its first to its last non-space character."""
+    out = []
+    for m in _CHUNK.finditer(prose):
+        text = m.group(0)
+        out.append((m.start(), m.start() + len(text.rstrip())))
+    return out
+
+
+def letter_runs(text: str) -> set[str]:
+    """The lower-cased runs of letters in `text`."""
+    return set(_LETTERS.findall(text.lower()))
+
+
 @dataclass
 class Draft:
     """A Markdown draft with its prose view, its blocks and the spaCy docs of the chunks
@@ -127,12 +145,12 @@ class Draft:
     def chunks(self) -> list[tuple[int, int]]:
         """(start, end) of the stretches of prose between blank lines, which spaCy parses one
         by one and only when a check reads them (checks/chunks.py)."""
-        return chunks.spans(self.prose)
+        return spans(self.prose)
 
     @cached_property
     def chunk_words(self) -> list[set[str]]:
         """Each chunk's lower-cased runs of letters: where a word can be without a parse."""
-        return [chunks.letter_runs(self.prose[s:e]) for s, e in self.chunks]
+        return [letter_runs(self.prose[s:e]) for s, e in self.chunks]
 
     def chunk_text(self, i: int) -> str:
         start, end = self.chunks[i]
@@ -143,16 +161,6 @@ class Draft:
         lo = bisect.bisect_right([e for _, e in self.chunks], start)
         hi = bisect.bisect_left([s for s, _ in self.chunks], end)
         return range(lo, max(lo, hi))
-
-    def sentences_in(self, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-        """(start, end) offsets of the sentences of the chunks that overlap prose[start:end]."""
-        span = self.chunks_in(start, len(self.prose) if end is None else end)
-        return [s for i in span for s in chunks.sentences(self, i)]
-
-    @property
-    def sentences(self) -> list[tuple[int, int]]:
-        """Every sentence of the prose (parses every chunk)."""
-        return self.sentences_in()
 
     @cached_property
     def _line_starts(self) -> list[int]:

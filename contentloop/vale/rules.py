@@ -23,6 +23,7 @@ import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..checks.base import finditer, search
+from ..checks.chunks import sentences_in
 from ..checks.prose import Draft
 from ..errors import ContentloopError
 from .view import Segment, segments
@@ -235,7 +236,7 @@ def matches_in_blocks(
 
 def _sentences(draft: Draft, seg: Segment) -> Iterator[Segment]:
     lo, hi = seg.offsets[0], seg.offsets[-1] + 1
-    for start, end in draft.sentences_in(lo, hi):
+    for start, end in sentences_in(draft, lo, hi):
         if end <= lo or start >= hi:
             continue
         part = seg.slice(start, end)
