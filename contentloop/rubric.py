@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .checks import REGISTRY, CheckConfig
+from .checks.vale_rule import ValeSettings
 from .errors import ContentloopError
 from .yamlio import load_model
 
@@ -23,26 +24,6 @@ AnyCheck = Annotated[
 ]
 
 _STRICT = ConfigDict(extra="forbid")
-
-
-class ValeSettings(BaseModel):
-    """`binary.vale`: every rule a .vale.ini enables becomes a check, scored by its level."""
-
-    model_config = _STRICT
-    config: str = Field(min_length=1, description="Path to a .vale.ini, relative to the rubric.")
-    deductions: dict[Literal["suggestion", "warning", "error"], float] = Field(
-        default_factory=lambda: {"suggestion": 0.0, "warning": 1.0, "error": 2.0}
-    )
-    per: Literal["occurrence", "document"] = "occurrence"
-    cap: float | None = Field(default=5.0, ge=0, description="Most one rule can take off.")
-
-    @field_validator("deductions")
-    @classmethod
-    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
-        bad = [k for k, v in value.items() if v < 0]
-        if bad:
-            raise ValueError(f"deductions must be 0 or more; {', '.join(bad)} is negative")
-        return value
 
 
 class BinaryPart(BaseModel):
@@ -165,7 +146,12 @@ def load_rubric(ref: str | Path = "imagine") -> Rubric:
     rubric._path = path
     rubric._sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     if any(c.type == "vale" for c in rubric.binary.checks) or rubric.binary.vale:
-        from .vale.rubric import attach_vale
+        from .vale.rubric import expand_vale
 
-        attach_vale(rubric, path)
+        found = expand_vale(rubric.binary.checks, rubric.binary.vale, path)
+        rubric.binary.checks.extend(found.added)
+        rubric._vale_skipped = found.skipped
+        rubric._fingerprint = hashlib.sha256(
+            (rubric.sha256 + found.fingerprint).encode()
+        ).hexdigest()
     return rubric

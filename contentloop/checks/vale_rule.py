@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from .base import CheckConfig, Evidence, Finding, context_of, register
 from .prose import Draft
@@ -18,6 +18,26 @@ if TYPE_CHECKING:
     from ..vale.styles import RuleSet
 
 Level = Literal["suggestion", "warning", "error"]
+
+
+class ValeSettings(BaseModel):
+    """`binary.vale`: every rule a .vale.ini enables becomes a check, scored by its level."""
+
+    model_config = ConfigDict(extra="forbid")
+    config: str = Field(min_length=1, description="Path to a .vale.ini, relative to the rubric.")
+    deductions: dict[Literal["suggestion", "warning", "error"], float] = Field(
+        default_factory=lambda: {"suggestion": 0.0, "warning": 1.0, "error": 2.0}
+    )
+    per: Literal["occurrence", "document"] = "occurrence"
+    cap: float | None = Field(default=5.0, ge=0, description="Most one rule can take off.")
+
+    @field_validator("deductions")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, v in value.items() if v < 0]
+        if bad:
+            raise ValueError(f"deductions must be 0 or more; {', '.join(bad)} is negative")
+        return value
 
 
 class ValeCheck(CheckConfig):

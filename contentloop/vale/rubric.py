@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ..checks.vale_rule import ValeCheck
+from ..checks.base import CheckConfig
+from ..checks.vale_rule import ValeCheck, ValeSettings
 from ..errors import ContentloopError
 from .styles import load_ruleset
 
-if TYPE_CHECKING:
-    from ..rubric import Rubric
+
+@dataclass
+class ValeExpansion:
+    """What a rubric's `binary.vale` section adds: a check per enabled rule the rubric does not
+    list, the rules that cannot run here (and why), and the fingerprint of the Vale files."""
+
+    added: list[ValeCheck]
+    skipped: dict[str, str]
+    fingerprint: str
 
 
 def check_id(rule: str) -> str:
@@ -20,10 +28,11 @@ def check_id(rule: str) -> str:
     return "vale_" + re.sub(r"[^a-z0-9]+", "_", rule.lower()).strip("_")
 
 
-def attach_vale(rubric: Rubric, rubric_path: Path) -> None:
-    """Read the .vale.ini, add a check for every rule it enables that the rubric does not
-    already list, and give every `vale` check the compiled rules."""
-    settings = rubric.binary.vale
+def expand_vale(
+    checks: Sequence[CheckConfig], settings: ValeSettings | None, rubric_path: Path
+) -> ValeExpansion:
+    """Read the .vale.ini, make a check for every rule it enables that `checks` does not
+    already list, and give every `vale` check (listed or made) the compiled rules."""
     if settings is None:
         raise ContentloopError(
             "a check of type vale needs the rules it names.",
@@ -42,8 +51,8 @@ def attach_vale(rubric: Rubric, rubric_path: Path) -> None:
             field="binary.vale.config",
             fix=exc.fix,
         ) from None
-    listed = {c.rule: c for c in rubric.binary.checks if isinstance(c, ValeCheck)}
-    for i, check in enumerate(rubric.binary.checks):
+    listed = {c.rule: c for c in checks if isinstance(c, ValeCheck)}
+    for i, check in enumerate(checks):
         if isinstance(check, ValeCheck) and check.rule not in ruleset.rules:
             raise ContentloopError(
                 f"no Vale rule {check.rule!r} in {ruleset.ini.styles_path}.",
@@ -53,7 +62,8 @@ def attach_vale(rubric: Rubric, rubric_path: Path) -> None:
             )
     # Every rule some section turns on, whatever files it ends up matching.
     enabled = sorted({n for s in ruleset.ini.sections for n in ruleset.levels(s.entries())})
-    taken = {c.id for c in rubric.binary.checks}
+    taken = {c.id for c in checks}
+    added: list[ValeCheck] = []
     for name in enabled:
         if name in listed:
             continue
@@ -62,7 +72,7 @@ def attach_vale(rubric: Rubric, rubric_path: Path) -> None:
             cid += "_"
         taken.add(cid)
         rule = ruleset.rules[name]
-        rubric.binary.checks.append(
+        added.append(
             ValeCheck(
                 id=cid,
                 type="vale",
@@ -74,10 +84,7 @@ def attach_vale(rubric: Rubric, rubric_path: Path) -> None:
                 fix=(f"See {rule.spec.link}" if rule.spec.link else None),
             )
         )
-    for check in rubric.binary.checks:
+    for check in [*checks, *added]:
         if isinstance(check, ValeCheck):
             check._ruleset = ruleset
-    rubric._vale_skipped = dict(ruleset.skipped)
-    rubric._fingerprint = hashlib.sha256(
-        (rubric.sha256 + ruleset.fingerprint()).encode()
-    ).hexdigest()
+    return ValeExpansion(added, dict(ruleset.skipped), ruleset.fingerprint())
