@@ -319,10 +319,10 @@ NOSY_CLIENT = """
 import socket, sys
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); sock.settimeout(10)
 sock.connect(sys.argv[1])
-sock.sendall(b'C{"op": "status"}\\n')
 try:
+    sock.sendall(b'C{"op": "status"}\\n')
     print(repr(sock.makefile("rb").readline()), flush=True)
-except ConnectionResetError:  # closed with the request unread
+except (ConnectionResetError, BrokenPipeError):  # hung up on before or after the request
     print("reset", flush=True)
 """
 

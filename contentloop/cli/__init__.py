@@ -1,7 +1,9 @@
 """The `contentloop` command: a thin typer layer over the library, one module per command group."""
 
+import sys
+
 # Importing a command module registers its commands on `app`, in the order --help lists them.
-from . import score, write, optimize, calibrate, authoring, review, compare, agent, daemon  # noqa: F401, I001
+from . import agent, authoring, calibrate, compare, daemon, optimize, review, score, write  # noqa: F401, I001
 from .common import app
 
 
@@ -9,4 +11,17 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "main"]
+def run_command(argv: list[str]) -> int:
+    """Run one command line as `contentloop` would and return its exit code (the resident
+    checker's children run commands through this)."""
+    try:
+        app(args=argv, prog_name="contentloop")
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        sys.stderr.write(f"{exc.code}\n")
+        return 1
+    return 0
+
+
+__all__ = ["app", "main", "run_command"]

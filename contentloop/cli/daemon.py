@@ -58,9 +58,10 @@ def start(
         control("stop")
     if foreground:
         from ..resident.server import Server
+        from . import run_command  # this process has the CLI loaded: nothing more to warm
 
         try:
-            Server(idle or float("inf")).serve()
+            Server(run_command, idle or float("inf")).serve()
         except KeyboardInterrupt:
             pass
         return

@@ -88,6 +88,10 @@ def forward(argv: Sequence[str]) -> int | None:
         return _wait(replies, int(first["pid"]))
 
 
+# The server's process: launch.serve gives the server the CLI to run (resident/ imports no CLI).
+SERVE = "from contentloop.launch import serve; serve()"
+
+
 def spawn(idle: float) -> subprocess.Popen[bytes]:
     """Start a server in the background, its output appended to log_path()."""
     import subprocess
@@ -98,7 +102,7 @@ def spawn(idle: float) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             # -P: the folder it was started in is not put on sys.path, so a stray yaml.py
             # there cannot shadow a module a child imports later.
-            [sys.executable, "-P", "-m", "contentloop.resident.server", "--idle", str(idle)],
+            [sys.executable, "-P", "-c", SERVE, "--idle", str(idle)],
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,

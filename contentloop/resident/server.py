@@ -1,6 +1,7 @@
 """The resident checker's server: warm once, then fork a child per command.
 
-    python -m contentloop.resident.server [--idle SECONDS]   (what `daemon start` runs)
+The server runs the command it is given (`run(argv) -> exit code`), so it does not import
+the CLI it serves: launch.serve() is the process `daemon start` spawns and hands it the CLI.
 
 A fork shares the parent's imported modules, spaCy pipeline and built matchers, so a child
 starts checking in milliseconds. Each child is a fresh copy: one command's state (caches it
@@ -9,7 +10,6 @@ fills, a crash) never reaches the next.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import gc
 import io
@@ -20,6 +20,7 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,8 +34,16 @@ _SAMPLE = (
 )
 
 
+Command = Callable[[list[str]], int]  # argv -> exit code, raising SystemExit as typer does
+
+
 class Server:
-    def __init__(self, idle: float = DEFAULT_IDLE) -> None:
+    def __init__(
+        self, run: Command, idle: float = DEFAULT_IDLE, warm: Callable[[], None] | None = None
+    ) -> None:
+        """`run` executes one command in a forked child; `warm` imports what it will use, once,
+        before the first fork (default: the checks)."""
+        self.run, self.warm = run, warm or warm_checks
         self.idle = idle
         self.path = socket_path()
         self.code = fingerprint()
@@ -45,7 +54,7 @@ class Server:
         self.running = True
 
     def serve(self) -> None:
-        warm()
+        self.warm()
         listener, inode = self._bind()
         signal.signal(signal.SIGTERM, self._terminate)
         self.last = time.monotonic()  # idle from now: warming is not idling
@@ -167,7 +176,7 @@ class Server:
             code = 70  # EX_SOFTWARE, should _child itself fail
             try:
                 listener.close()
-                code = _child(conn, fds, request, replies)
+                code = _child(conn, fds, request, replies, self.run)
             finally:
                 os._exit(code)  # never back into the accept loop: that would be a 2nd server
         self.children.add(pid)
@@ -175,11 +184,12 @@ class Server:
         self.last = time.monotonic()
 
 
-def warm() -> None:
-    """Import what `score --no-judge` uses and run the checks once, so forks inherit it all."""
+def warm_checks() -> None:
+    """Import what `score --no-judge` uses below the CLI and run the checks once, so forks
+    inherit it all."""
     import rich.console  # noqa: F401
 
-    from .. import check_cache, check_pool, cli  # noqa: F401
+    from .. import check_cache, check_pool  # noqa: F401
     from ..checks import nlp
     from ..report import ci_formats, terminal  # noqa: F401
     from ..scoring import score_text
@@ -193,7 +203,9 @@ def warm() -> None:
         score_text(_SAMPLE, load_rubric())
 
 
-def _child(conn: socket.socket, fds: list[int], request: dict[str, Any], replies: Any) -> int:
+def _child(
+    conn: socket.socket, fds: list[int], request: dict[str, Any], replies: Any, run: Command
+) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for target, fd in zip(STREAMS, fds, strict=True):
@@ -213,7 +225,7 @@ def _child(conn: socket.socket, fds: list[int], request: dict[str, Any], replies
     except OSError:
         return 0
     conn.settimeout(None)
-    code = _run(request)
+    code = _run(request, run)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
@@ -222,7 +234,7 @@ def _child(conn: socket.socket, fds: list[int], request: dict[str, Any], replies
     return code
 
 
-def _run(request: dict[str, Any]) -> int:
+def _run(request: dict[str, Any], run: Command) -> int:
     argv = [str(a) for a in request["argv"]]
     sys.argv = ["contentloop", *argv]
     try:
@@ -230,21 +242,13 @@ def _run(request: dict[str, Any]) -> int:
     except OSError as exc:
         sys.stderr.write(f"contentloop: cannot enter {request['cwd']}: {exc.strerror}\n")
         return 2
-    from ..cli import app
-
     try:
-        app(args=argv, prog_name="contentloop")
-    except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            return exc.code or 0
-        sys.stderr.write(f"{exc.code}\n")
-        return 1
+        return run(argv)
     except KeyboardInterrupt:
         return 130
     except BaseException:  # what the interpreter would print for an uncaught exception
         traceback.print_exc()
         return 1
-    return 0
 
 
 def _reopen_streams(encodings: list[Any]) -> None:
@@ -274,14 +278,3 @@ def _close(fds: list[int]) -> None:
     for fd in fds:
         with contextlib.suppress(OSError):
             os.close(fd)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m contentloop.resident.server")
-    parser.add_argument("--idle", type=float, default=DEFAULT_IDLE, help="seconds; 0 = never")
-    args = parser.parse_args()
-    Server(args.idle if args.idle > 0 else float("inf")).serve()
-
-
-if __name__ == "__main__":
-    main()
