@@ -102,14 +102,14 @@ def run_once(
         max_retries=0,
         prompt_cache=prompt_cache,
     )
-    run = OptimizeRun(
+    run = OptimizeRun.new(
         skill,
         topics,
         rubric,
         # As --batch does: drafts and verdicts through Message Batches, the proposal direct.
-        writer_backend=batched(backend) if batch else backend,
-        judge_backend=batched(backend) if batch else backend,
-        optimizer_backend=backend,
+        writer=batched(backend) if batch else backend,
+        judge=batched(backend) if batch else backend,
+        optimizer=backend,
         batch=batch,
         run_dir=tmp / tag / "run",
         tag=tag,

@@ -174,13 +174,13 @@ def make_run(repo, server, rubric, **kw):
     backend = OpenAIBackend("m", base_url=server.url + "/v1", max_retries=0)
     kw.setdefault("budget", Budget(max_experiments=4))
     kw.setdefault("gate", SMALL)
-    return OptimizeRun(
+    return OptimizeRun.new(
         repo / "skills" / "imagine",
         load_topics(repo / "topics"),
         rubric,
-        writer_backend=backend,
-        judge_backend=backend,
-        optimizer_backend=backend,
+        writer=backend,
+        judge=backend,
+        optimizer=backend,
         run_dir=repo / "runs" / "t1",
         tag="t1",
         **kw,

@@ -152,15 +152,13 @@ def test_batched_calls_are_not_held_to_the_call_limit(repo, imagine, tmp_path): 
     with AnthropicServer(as_openai(World(imagine, []))) as server:
         server.batch_seconds = 0.1
         batches = batch_backend(server, tmp_path / "batches")
-        run = OptimizeRun(
+        run = OptimizeRun.new(
             repo / "skills" / "imagine",
             load_topics(repo / "topics"),
             imagine,
-            writer_backend=batches,
-            judge_backend=batches,
-            optimizer_backend=AnthropicBackend(
-                "claude-haiku-4-5", api_key="k", base_url=server.url
-            ),
+            writer=batches,
+            judge=batches,
+            optimizer=AnthropicBackend("claude-haiku-4-5", api_key="k", base_url=server.url),
             run_dir=repo / "runs" / "b",
             tag="b",
             repeats=2,

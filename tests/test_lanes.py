@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 from contentloop.cli import app
 from contentloop.llm import CallCache
 from contentloop.llm.openai_api import OpenAIBackend
-from contentloop.optimize import Budget, OptimizeRun
+from contentloop.optimize import Budget
 from contentloop.optimize.lanes import LanesRun, emphases, emphasis_text, lane_branch
 from contentloop.optimize.merge import compose
+from contentloop.optimize.spec import Backends, RunSpec
 from contentloop.testing import OpenAIServer
 from contentloop.topic import load_topics
 
@@ -58,38 +59,27 @@ class LaneWorld:
 
 def make_lanes(repo, server, rubric, *, lanes=2, merge_every=2, max_experiments=4, resume=False):
     backend = OpenAIBackend("m", base_url=server.url + "/v1", max_retries=0)
-    skill_dir = repo / "skills" / "imagine"
+    backends = Backends(backend, backend, backend)
     sections = ["voice", "vocabulary", "structure", "examples", "final_check"]
     dealt = emphases(sections, lanes)
-    limit = asyncio.Semaphore(8)
-    cache = CallCache(repo / ".cache")
-
-    def make_lane(i, resumed):
-        return OptimizeRun(
-            skill_dir,
-            load_topics(repo / "topics"),
-            rubric,
-            writer_backend=backend,
-            judge_backend=backend,
-            optimizer_backend=backend,
-            run_dir=repo / "runs" / "t1" / f"lane-{i}",
-            tag=f"t1-lane-{i}",
-            branch=lane_branch("t1", i),
-            emphasis=emphasis_text(i, lanes, dealt[i]),
-            budget=Budget(max_experiments=10**9),
-            gate=SMALL,
-            limit=limit,
-            cache=cache,
-            resume=resumed,
-        )
-
-    return LanesRun(
-        make_lane,
-        lanes=lanes,
-        run_dir=repo / "runs" / "t1",
+    spec = RunSpec.new(
+        repo / "skills" / "imagine",
+        load_topics(repo / "topics"),
+        rubric,
+        backends,
         tag="t1",
+        gate=SMALL,
         budget=Budget(max_experiments=max_experiments),
+        concurrency=8,
+        lanes=lanes,
         merge_every=merge_every,
+        emphases=[emphasis_text(i, lanes, dealt[i]) for i in range(lanes)],
+    )
+    return LanesRun(
+        spec,
+        backends,
+        run_dir=repo / "runs" / "t1",
+        cache=CallCache(repo / ".cache"),
         resume=resume,
     )
 

@@ -194,13 +194,13 @@ def test_no_git_keeps_snapshots(tmp_path, imagine, plain_skill):
     voice = (skill_dir / "voice.md").read_text()
     with OpenAIServer(World(imagine, [edit("voice", voice + "\n- MAGIC\n")])) as server:
         backend = OpenAIBackend("m", base_url=server.url + "/v1", max_retries=0)
-        run = OptimizeRun(
+        run = OptimizeRun.new(
             skill_dir,
             load_topics(tmp_path / "topics"),
             imagine,
-            writer_backend=backend,
-            judge_backend=backend,
-            optimizer_backend=backend,
+            writer=backend,
+            judge=backend,
+            optimizer=backend,
             run_dir=tmp_path / "run",
             tag="x",
             budget=Budget(max_experiments=1),
@@ -461,13 +461,13 @@ def test_resume_without_git_replays_the_kept_edits(tmp_path, imagine, plain_skil
         backend = OpenAIBackend("m", base_url=server.url + "/v1", max_retries=0)
 
         def run(n, resume):
-            return OptimizeRun(
+            return OptimizeRun.new(
                 skill_dir,
                 load_topics(tmp_path / "topics"),
                 imagine,
-                writer_backend=backend,
-                judge_backend=backend,
-                optimizer_backend=backend,
+                writer=backend,
+                judge=backend,
+                optimizer=backend,
                 run_dir=tmp_path / "run",
                 tag="x",
                 budget=Budget(max_experiments=n),
@@ -563,7 +563,7 @@ def test_resume_after_a_kill_before_the_worktree_existed(repo, imagine, branch_m
     """run.json is written first; a kill before `git worktree add` finished left no worktree
     (and maybe the branch). Resume creates it and runs the baseline."""
     with OpenAIServer(World(imagine, [])) as server:
-        make_run(repo, server, imagine, budget=Budget(max_experiments=0))._open()
+        make_run(repo, server, imagine, budget=Budget(max_experiments=0)).open()
         git("worktree", "remove", "--force", str(repo / "runs" / "t1" / "worktree"), cwd=repo)
         if not branch_made:
             git("branch", "-D", "autoexp/t1", cwd=repo)
@@ -699,7 +699,7 @@ def test_the_audit_judge_rescores_the_confirmation_and_flags_a_gain_only_the_jud
 
     with OpenAIServer(responder) as server:
         audit = OpenAIBackend("auditor", base_url=server.url + "/v1", max_retries=0)
-        run = make_run(repo, server, imagine, budget=Budget(max_experiments=1), audit_backend=audit)
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=1), audit=audit)
         summary = asyncio.run(run.run())
         audited = [r for r in server.requests if r.body["model"] == "auditor"]
     assert summary["confirmed_gain"]["ci95_low"] > 0
@@ -794,7 +794,7 @@ def test_runs_prune_removes_finished_runs_worktree_and_branch_and_keeps_the_rest
         unfinished = make_run(repo, server, imagine, budget=Budget(0))
         unfinished.run_dir = repo / "runs" / "t2"
         unfinished.tag = "t2"
-        unfinished._open()  # opened, never ended: resumable, so kept
+        unfinished.open()  # opened, never ended: resumable, so kept
     runs = repo / "runs"
     dry = CliRunner().invoke(app, ["runs", "--prune", "--dry-run", "--runs", str(runs), "--json"])
     rows = {json.loads(x)["run"].rsplit("/", 1)[-1]: json.loads(x) for x in dry.stdout.splitlines()}

@@ -6,20 +6,15 @@ from pathlib import Path
 
 import typer
 
-from ..errors import ContentloopError
 from .common import (
     BACKEND_HELP,
     PANEL_HELP,
     REQUIRE_CALIBRATED_HELP,
     app,
-    backend_flags,
     demo_notice,
     emit_json,
     err,
-    judge_calibration,
-    make_backend_for,
     out,
-    skill_setup,
     user_errors,
 )
 
@@ -227,35 +222,23 @@ def optimize_skill(
       contentloop optimize-skill --topics topics/ --lanes 4 --concurrency 16 --max-experiments 40
       contentloop optimize-skill --resume 20261122-2130
     """
+    options = dict(locals())  # every flag, by its parameter name (NewRun takes them)
     import asyncio
-    from dataclasses import replace
-    from datetime import datetime
 
     from ..llm import CallCache
-    from ..llm.batch import batched
-    from ..llm.ledger import price_for
-    from ..optimize import Budget, GatePlan, OptimizeRun
-    from ..optimize.lanes import (
-        LanesRun,
-        emphases,
-        emphasis_text,
-        lane_branch,
-    )
-    from ..optimize.loop import FOREVER
-    from ..optimize.objective import Objective
-    from ..optimize.planner import planned_noise
-    from ..optimize.resume import ROLES, read_meta, reopen_lanes, reopen_run
+    from ..optimize.lanes import LanesRun
+    from ..optimize.resume import ROLES, read_meta, reopen
+    from ..optimize.spec import lanes_in
     from ..paths import plain_name
     from ..report.live import OptimizeView
     from ..report.live_lanes import LanesView
-    from ..report.terminal import render_optimize_summary, render_plan
-    from ..skill import resolve_skill
-    from ..topic import load_topics
+    from ..report.terminal import render_optimize_summary
+    from .optimize_new import NewRun, new_run
 
     lanes_mode = lanes > 1
     if resume:
         with user_errors():
-            lanes_mode = bool(read_meta(runs_root / plain_name(resume, "--resume")).get("lanes"))
+            lanes_mode = lanes_in(read_meta(runs_root / plain_name(resume, "--resume"))) > 1
     view = (LanesView if lanes_mode else OptimizeView)(err.console, resume or tag or "")
     show = view.event
 
@@ -263,193 +246,19 @@ def optimize_skill(
         cache = None if no_cache else CallCache()
         if resume:
             run_dir = runs_root / plain_name(resume, "--resume")
-            if read_meta(run_dir).get("lanes"):
-                run = reopen_lanes(run_dir, cache=cache, on_event=show, timeout=timeout)
-                first = run.lanes[0]
-            else:
-                run = first = reopen_run(run_dir, cache=cache, on_event=show, timeout=timeout)
-            for role, ident in first.meta().items():
-                if role in ROLES:
-                    demo_notice(ident["backend"])
+            run = reopen(run_dir, cache=cache, on_event=show, timeout=timeout)
+            for role in ROLES:
+                demo_notice(getattr(run.spec, role).backend)
             run_tag = run.tag
         else:
-            if tag:
-                plain_name(tag, "--tag")  # before anything is loaded or written
-            todo = load_topics(topics)
-            skill_dir = resolve_skill(skill)
-            wflags = backend_flags(backend, model, base_url, timeout)
-            jflags = backend_flags(judge_backend, judge_model, judge_base_url, timeout, judge_panel)
-            loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
-                skill_dir, rubric, wflags, jflags
+            fields = NewRun.__dataclass_fields__
+            run, run_dir = new_run(
+                NewRun(**{k: v for k, v in options.items() if k in fields}),
+                cache=cache,
+                on_event=show,
             )
-            calibration = judge_calibration(
-                loaded_rubric, judge_backend_obj, require=require_calibrated
-            )
-            usable = calibration.state in ("passed", "failed")
-            assumed, noise_source = planned_noise(
-                noise, calibration.retest_sd_total if usable else None
-            )
-            audit_backend = None
-            if audit_judge_backend or audit_judge_model or audit_judge_base_url:
-                audit_backend = make_backend_for(
-                    "judge",
-                    **backend_flags(
-                        audit_judge_backend, audit_judge_model, audit_judge_base_url, timeout
-                    ),
-                )
-                same = (audit_backend.name, audit_backend.model) == (
-                    judge_backend_obj.name,
-                    judge_backend_obj.model,
-                )
-                if same:
-                    raise ContentloopError(
-                        f"the audit judge is the judge itself ({audit_backend.name}:"
-                        f"{audit_backend.model}); it cannot check what that judge sees.",
-                        fix="pass --audit-judge-backend and --audit-judge-model of another "
-                        "model family.",
-                    )
-            from ..llm.config import role_configured
-
-            oflags = backend_flags(
-                optimizer_backend_name, optimizer_model, optimizer_base_url, timeout
-            )
-            optimizer_backend = (
-                make_backend_for("optimizer", writer_flags=wflags, **oflags)
-                if any(v is not None for k, v in oflags.items() if k != "timeout")
-                or role_configured("optimizer")
-                else writer_backend
-            )
-            if batch:
-                # Drafts and verdicts go as batches; the one proposal per experiment stays direct.
-                writer_backend, judge_backend_obj = (
-                    batched(writer_backend),
-                    batched(judge_backend_obj),
-                )
-            run_tag = tag or datetime.now().strftime("%Y%m%d-%H%M%S")
-            run_dir = runs_root / run_tag
-            # A folder without run.json is a start that was killed at once: start it again.
-            if (run_dir / "run.json").exists():
-                raise ContentloopError(
-                    "already exists.", path=run_dir, fix="pick another --tag, or --resume it."
-                )
-            try:
-                gate = GatePlan(
-                    alpha=alpha,
-                    max_stages=max_stages,
-                    interim_alpha=min(0.0025, alpha / (2 * max_stages)),
-                    simplicity_margin=simplicity_margin,
-                    verify_every=verify_every,
-                    confirm_stages=confirm_drafts,
-                    best_min=baseline_drafts,
-                )
-                goal = Objective.parse(objective, objective_mode, threshold, weight)
-            except ValueError as exc:
-                raise ContentloopError(
-                    f"the gate's settings do not fit together: {exc}.",
-                    fix="see `contentloop optimize-skill --help` for --objective and its modes.",
-                ) from None
-            if "usd_per_post" in goal.metrics and (
-                price_for(writer_backend.name, writer_backend.model) is None
-            ):
-                raise ContentloopError(
-                    f"--objective names usd_per_post, but the writer {writer_backend.name}:"
-                    f"{writer_backend.model} has no price, so no draft would have a cost.",
-                    fix="add its rates under [prices] in contentloop.toml, or pick another metric.",
-                )
-            budget = Budget(
-                FOREVER if forever else max_experiments,
-                max_cost_usd,
-                max_hours,
-                abort_after_crashes,
-                experiment_timeout,
-            )
-
-            def new_run(**lane: object) -> OptimizeRun:
-                settings = dict(
-                    writer_backend=writer_backend,
-                    judge_backend=judge_backend_obj,
-                    optimizer_backend=optimizer_backend,
-                    warm_start=warm_start,
-                    run_dir=run_dir,
-                    tag=run_tag,
-                    repeats=repeats,
-                    budget=budget,
-                    explore_every=explore_every,
-                    use_git=not no_git,
-                    cache=cache,
-                    concurrency=concurrency,
-                    on_event=show,
-                    holdout=load_topics(holdout) if holdout else None,
-                    batch=batch,
-                    gate=gate,
-                    objective=goal,
-                    assumed_noise=assumed,
-                    noise_source=noise_source,
-                    calibration=calibration.to_json(),
-                    audit_backend=batched(audit_backend)
-                    if batch and audit_backend
-                    else audit_backend,
-                )
-                return OptimizeRun(skill_dir, todo, loaded_rubric, **{**settings, **lane})  # type: ignore[arg-type]
-
-            # The plan is one run's, with the whole budget: lanes share it. --forever has no
-            # whole, so its plan is that of 10 experiments.
-            planning = new_run(budget=replace(budget, max_experiments=10)) if forever else new_run()
-            if lanes == 1:
-                run = new_run() if forever else planning
-            else:
-                limit = asyncio.Semaphore(concurrency)
-                dealt = emphases(list(loaded_skill.spec.sections), lanes)
-
-                def make_lane(i: int, resumed: bool) -> OptimizeRun:
-                    return new_run(
-                        run_dir=run_dir / f"lane-{i}",
-                        tag=f"{run_tag}-lane-{i}",
-                        branch=lane_branch(run_tag, i),
-                        emphasis=emphasis_text(i, lanes, dealt[i]),
-                        budget=Budget(
-                            FOREVER,
-                            abort_after_crashes=abort_after_crashes,
-                            experiment_timeout_s=experiment_timeout,
-                        ),
-                        limit=limit,
-                        resume=resumed,
-                    )
-
-                run = LanesRun(
-                    make_lane,
-                    lanes=lanes,
-                    run_dir=run_dir,
-                    tag=run_tag,
-                    budget=budget,
-                    merge_every=2 * lanes if merge_every is None else merge_every,
-                    on_event=show,
-                )
-            est = planning.estimate()
-            render_plan(err.console, est, len(todo), repeats, 10 if forever else max_experiments)
-            if forever:
-                ends = [
-                    f"--max-cost-usd {max_cost_usd:g}" if max_cost_usd is not None else "",
-                    f"--max-hours {max_hours:g}" if max_hours is not None else "",
-                ]
-                err.print(
-                    "--forever: no limit on experiments; the figures above are per 10. It ends at "
-                    + ", ".join([e for e in ends if e] + [f"{runs_root}/{run_tag}/STOP or Ctrl-C"])
-                    + ("" if any(ends) else " (no cost or time limit is set: only you can stop it)")
-                    + ".",
-                    soft_wrap=True,
-                    highlight=False,
-                )
-            if lanes > 1:
-                err.print(
-                    f"{lanes} lanes share that budget and {concurrency} calls in flight "
-                    f"(--concurrency); they merge every {run.merge_every or 'never'} experiments.",
-                    soft_wrap=True,
-                    highlight=False,
-                )
+            run_tag = run.tag
             if dry_run:
-                if as_json:
-                    emit_json(est)
                 raise typer.Exit(0)
         view.tag = run_tag
         try:
@@ -466,7 +275,7 @@ def optimize_skill(
         if crashed or summary["stop_reason"] in ("Ctrl-C", "STOP file found"):
             last = (
                 run.ledger.records()[-1].get("reason", "")
-                if crashed and isinstance(run, OptimizeRun)
+                if crashed and not isinstance(run, LanesRun)
                 else ""
             )
             err.print(

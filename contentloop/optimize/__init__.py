@@ -3,13 +3,15 @@ the best, keep or revert by a sequential paired test, log; confirm the gain with
 
 from .gate import GatePlan, StageVerdict, judge_stage
 from .harness import harness_sha256
-from .loop import Budget, OptimizeRun
+from .loop import OptimizeRun
 from .proposer import Proposal, ProposalRefused, parse_proposal
 from .records import Record, RunState, replay
 from .samples import Sample, SampleBank
+from .spec import Backends, Budget, RunSpec, load_spec
 from .stats import Difference, Noise, detectable_effect, paired_difference, pooled_noise
 
 __all__ = [
+    "Backends",
     "Budget",
     "Difference",
     "GatePlan",
@@ -18,6 +20,7 @@ __all__ = [
     "Proposal",
     "ProposalRefused",
     "Record",
+    "RunSpec",
     "RunState",
     "Sample",
     "SampleBank",
@@ -25,6 +28,7 @@ __all__ = [
     "detectable_effect",
     "harness_sha256",
     "judge_stage",
+    "load_spec",
     "paired_difference",
     "parse_proposal",
     "pooled_noise",

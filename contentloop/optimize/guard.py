@@ -11,10 +11,10 @@ from .records import Gain
 from .samples import gather_all
 
 if TYPE_CHECKING:
-    from .loop import OptimizeRun
+    from .lane import Lane
 
 
-async def drift_check(run: OptimizeRun, n: int) -> None:
+async def drift_check(run: Lane, n: int) -> None:
     """The drift guard: fresh drafts of the best against the last verified best. A path that
     went below it (each keep looked fine, the sum did not) is rolled back."""
     before, t = run.costs.totals(), time.monotonic()
@@ -54,7 +54,7 @@ async def drift_check(run: OptimizeRun, n: int) -> None:
     )
 
 
-def settle_best(run: OptimizeRun) -> None:
+def settle_best(run: Lane) -> None:
     """An explore step keeps an edit the gate did not show better, and the loop builds on it;
     if no later keep climbed back, the run would end on (and report) a skill that measured
     worse than an earlier best. Before the confirmation, the run goes back to the best it
@@ -89,7 +89,7 @@ def settle_best(run: OptimizeRun) -> None:
     )
 
 
-async def confirm(run: OptimizeRun) -> None:
+async def confirm(run: Lane) -> None:
     """The honest headline: baseline and best measured again with fresh drafts (and on the
     held-out topics), paired on topics. The best was chosen because its drafts scored
     high; these drafts were not used to choose anything."""

@@ -29,7 +29,6 @@ import json
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,16 +37,17 @@ from typing import Any
 from ..atomic import append_line, write_text
 from ..errors import ContentloopError
 from ..faults import crash_point
+from ..llm import CallCache
 from ..llm.ledger import CostLedger, spend_summary
+from ..rubric import Rubric
 from ..runlock import run_lock
+from ..topic import Topic
+from .lane import note_end
 from .ledger import cut_torn_tail, read_jsonl
-from .loop import Budget, Event, OptimizeRun, note_end, on_sigint
+from .loop import Event, OptimizeRun, on_sigint, stopped_early
 from .merge import MergeRow, adopt_merge, compose, try_merge
 from .samples import gather_all
-
-
-def lane_branch(tag: str, index: int) -> str:
-    return f"autoexp/{tag}/lane-{index}"
+from .spec import Backends, RunSpec, lane_branch, load_spec
 
 
 def emphases(sections: list[str], lanes: int) -> list[list[str]]:
@@ -88,27 +88,44 @@ class LaneView:
 class LanesRun:
     def __init__(
         self,
-        make_lane: Callable[[int, bool], OptimizeRun],
+        spec: RunSpec,
+        backends: Backends,
         *,
-        lanes: int,
         run_dir: Path,
-        tag: str,
-        budget: Budget,
-        merge_every: int,
-        resume: bool = False,
+        cache: CallCache | None = None,
         on_event: Event | None = None,
+        resume: bool = False,
+        rubric: Rubric | None = None,
+        topics: list[Topic] | None = None,
+        holdout: list[Topic] | None = None,
     ) -> None:
-        """`make_lane(i, resume)` builds lane i (resume: from its own run.json). Nothing is
-        written until `run()`."""
-        self.run_dir, self.tag, self.budget = run_dir, tag, budget
-        self.merge_every, self.resumed = merge_every, resume
+        """`spec.lanes` lanes, each from `spec.lane(i)` (or, on a resume, its own run.json).
+        Nothing is written until `run()`."""
+        self.spec, self.run_dir, self.tag, self.budget = spec, run_dir, spec.tag, spec.budget
+        self.merge_every, self.resumed = spec.merge_every, resume
         self.on_event = on_event or (lambda e: None)
         if resume and not (run_dir / "run.json").exists():
             raise ContentloopError("is not a run folder (no run.json).", path=run_dir)
-        self.lanes = [
-            make_lane(i, resume and (run_dir / f"lane-{i}" / "run.json").exists())
-            for i in range(lanes)
-        ]
+        limit = asyncio.Semaphore(spec.concurrency)  # one bound on calls in flight for all
+
+        def make_lane(i: int) -> OptimizeRun:
+            lane_dir = run_dir / f"lane-{i}"
+            # A lane killed before it wrote its run.json starts afresh from the search's spec.
+            resumed = resume and (lane_dir / "run.json").exists()
+            own = load_spec(lane_dir) if resumed else spec.lane(i, spec.emphases[i])
+            return OptimizeRun(
+                own,
+                backends,
+                run_dir=lane_dir,
+                rubric=rubric,
+                topics=topics,
+                holdout=holdout,
+                cache=cache,
+                resume=resumed,
+                limit=limit,
+            )
+
+        self.lanes = [make_lane(i) for i in range(spec.lanes)]
         for i, lane in enumerate(self.lanes):
             lane.on_event = self._forward(i)
             lane.retro_history = self._all_history
@@ -207,8 +224,9 @@ class LanesRun:
                     "interrupted" if interrupted else "failed", str(exc) or type(exc).__name__
                 )
                 raise
-            stopped = self.stop_reason == "Ctrl-C" or "consecutive crashes" in self.stop_reason
-            self._record_end("stopped" if stopped else "finished", self.stop_reason)
+            self._record_end(
+                "stopped" if stopped_early(self.stop_reason) else "finished", self.stop_reason
+            )
             return summary
 
     def _on_sigint(self) -> None:
@@ -278,21 +296,12 @@ class LanesRun:
             cut_torn_tail(self.ledger)
             self.rows = [MergeRow.model_validate(r) for r in read_jsonl(self.ledger)]
         else:
-            write_text(self.run_dir / "run.json", json.dumps(self.meta(), indent=2) + "\n")
+            write_text(self.run_dir / "run.json", self.head().dump())
         self._opened = True
 
-    def meta(self) -> dict[str, Any]:
-        return {
-            "tag": self.tag,
-            "schema_version": 2,
-            "lanes": len(self.lanes),
-            "merge_every": self.merge_every,
-            "budget": self.budget.__dict__,
-            "emphases": [lane.emphasis for lane in self.lanes],
-            # What `runs --prune` and `report` read without opening a lane.
-            "skill": str(self.lanes[0].skill_source),
-            "use_git": self.lanes[0].use_git,
-        }
+    def head(self) -> RunSpec:
+        """The search's spec, as its run.json holds it (with the harness the lanes measure)."""
+        return self.spec.model_copy(update={"harness_sha256": self.lanes[0].harness})
 
     async def _work(self) -> None:
         """Every lane runs experiments until a budget ends the run. When a merge is due, the
@@ -561,7 +570,7 @@ class LanesRun:
             return
         note_end(
             self.run_dir,
-            self.meta,
+            self.head(),
             status=status,
             reason=reason,
             started=self.started,

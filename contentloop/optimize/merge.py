@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from ..atomic import write_text
+from .experiment import evaluate
 from .samples import skill_hash
 from .workspace import save_kept
 
 if TYPE_CHECKING:
-    from .loop import OptimizeRun
+    from .lane import Lane
 
 MAX_COMPOSITIONS = 4
 
@@ -85,13 +86,14 @@ class MergeRow(BaseModel):
 
 
 async def try_merge(
-    run: OptimizeRun, merge: int, composition: int, sections: dict[str, str], description: str
+    run: Lane, merge: int, composition: int, sections: dict[str, str], description: str
 ) -> str:
     """Test a composition of several lanes' edits against `run`'s best with the same gate as
     any try; its status (keep, discard, crash, timeout)."""
     n = run.state.last_experiment
     run.on_event({"phase": "merging", "experiment": n, "merge": merge, "run": run})
-    await run.evaluate(
+    await evaluate(
+        run,
         n,
         changed(run, sections),
         description,
@@ -106,7 +108,7 @@ async def try_merge(
     return next(r.status for r in reversed(run.records) if r.kind == "merge")
 
 
-def adopt_merge(run: OptimizeRun, merge: int, sections: dict[str, str], description: str) -> None:
+def adopt_merge(run: Lane, merge: int, sections: dict[str, str], description: str) -> None:
     """Continue `run` from a composition that another lane's gate kept."""
     before, t = run.costs.totals(), time.monotonic()
     for name, text in changed(run, sections).items():
@@ -134,7 +136,7 @@ def adopt_merge(run: OptimizeRun, merge: int, sections: dict[str, str], descript
     )
 
 
-def changed(run: OptimizeRun, sections: dict[str, str]) -> dict[str, str]:
+def changed(run: Lane, sections: dict[str, str]) -> dict[str, str]:
     """The sections of `sections` whose text differs from `run`'s current skill."""
     current = run.skill().sections
     return {k: v for k, v in sections.items() if current.get(k) != v}

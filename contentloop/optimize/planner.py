@@ -21,7 +21,7 @@ from .stats import Difference, detectable_effect
 
 if TYPE_CHECKING:
     from ..skill import Skill
-    from .loop import OptimizeRun
+    from .lane import Lane
 
 WARN_ABOVE = 3.0  # points: above this, a run mostly cannot see the gains edits make
 DEFAULT_NOISE = 4.0
@@ -69,7 +69,7 @@ def expected_stages(
     return total / trials
 
 
-def plan_run(run: OptimizeRun, skill: Skill) -> dict[str, Any]:
+def plan_run(run: Lane, skill: Skill) -> dict[str, Any]:
     from ..judge import system_prompt
     from ..llm.ledger import estimate_usd
 

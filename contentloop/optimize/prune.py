@@ -17,17 +17,16 @@ from typing import Any
 
 from ..errors import ContentloopError
 from ..runlock import run_lock
-from .lanes import lane_branch
+from .spec import lane_branch, lanes_in
 from .workspace import git_or_fail, git_out
 
 
 def _targets(run_dir: Path, meta: dict[str, Any]) -> list[tuple[Path, str]]:
     """(worktree, branch) of a run: one, or one per lane of a --lanes run."""
     tag = meta.get("tag") or run_dir.name
-    if meta.get("lanes"):
+    if lanes_in(meta) > 1:
         return [
-            (run_dir / f"lane-{i}" / "worktree", lane_branch(tag, i))
-            for i in range(int(meta["lanes"]))
+            (run_dir / f"lane-{i}" / "worktree", lane_branch(tag, i)) for i in range(lanes_in(meta))
         ]
     return [(run_dir / "worktree", f"autoexp/{tag}")]
 

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 from ..llm.ledger import spend_summary
 
 if TYPE_CHECKING:
-    from .loop import OptimizeRun
+    from .lane import Lane
 
 
 def audit_view(
-    run: OptimizeRun, shown_better: bool, audit: dict[str, Any] | None
+    run: Lane, shown_better: bool, audit: dict[str, Any] | None
 ) -> dict[str, Any] | None:
     """What the audit judge saw of the confirmed gain, and whether the gain holds under it."""
     if run.audit is None:
@@ -43,7 +43,7 @@ def verdict(confirmed: dict[str, Any] | None, *, kept_any: bool, stop: str) -> s
     return f"no measurable gain: {span} on fresh drafts includes 0"
 
 
-def objective_view(run: OptimizeRun) -> dict[str, Any]:
+def objective_view(run: Lane) -> dict[str, Any]:
     """The run's --objective, and each of its metrics for the baseline and the best."""
     from .objective import METRICS
 
@@ -76,7 +76,7 @@ def objective_view(run: OptimizeRun) -> dict[str, Any]:
     }
 
 
-def summarize(run: OptimizeRun, seconds: float) -> dict[str, Any]:
+def summarize(run: Lane, seconds: float) -> dict[str, Any]:
     m, st = run.measure, run.state
     base, done = st.baseline, st.confirmed
     confirmed = done.gain.model_dump() if done and done.gain else None

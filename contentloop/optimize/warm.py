@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ContentloopError
+from .spec import lanes_in
 
 
 def _lanes(run_dir: Path) -> int:
     """How many lanes the run in `run_dir` had (1: a single run)."""
     try:
-        return int(json.loads((run_dir / "run.json").read_text(encoding="utf-8")).get("lanes", 1))
+        return lanes_in(json.loads((run_dir / "run.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, AttributeError):
         return 1
 

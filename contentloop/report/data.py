@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import ContentloopError
 from ..llm import CostLedger
+from ..optimize.spec import lanes_in
 
 
 @dataclass
@@ -164,7 +165,7 @@ def load_run(folder: Path) -> Run:
         return _load_optimize(folder)
     if (folder / "run.json").exists():
         meta = _read_json(folder / "run.json")
-        return _load_lanes(folder, meta) if meta.get("lanes") else _load_draft(folder)
+        return _load_lanes(folder, meta) if lanes_in(meta) > 1 else _load_draft(folder)
     raise ContentloopError(
         "holds neither run.json (a write run) nor experiments.jsonl (an optimize run).",
         path=folder,
@@ -218,7 +219,7 @@ def _load_lanes(folder: Path, meta: dict[str, Any]) -> OptimizeRun:
 
     lanes = [
         _load_optimize(folder / f"lane-{i}")
-        for i in range(int(meta["lanes"]))
+        for i in range(lanes_in(meta))
         if (folder / f"lane-{i}" / "experiments.jsonl").exists()
     ]
     if not lanes:
