@@ -165,7 +165,7 @@ def test_a_merge_composes_each_lanes_best_not_the_try_it_has_under_way(repo, ima
         # Lane 1 mid-try: an undecided edit to examples sits in its worktree.
         (run.lanes[1].ws.skill_dir / "examples.md").write_text("An undecided candidate.\n")
         run.merge_every = 2
-        asyncio.run(run._merge(1))
+        asyncio.run(run.merger.merge(1))
     plan = json.loads((repo / "runs" / "t1" / "lanes.jsonl").read_text().splitlines()[0])
     assert plan["compositions"][0]["sources"] == {"voice": 0, "structure": 1}
     assert all("undecided" not in c["sections"]["examples"] for c in plan["compositions"])
@@ -186,8 +186,8 @@ def test_a_lane_that_keeps_an_edit_while_a_merge_is_tested_goes_on_and_is_merged
         asyncio.run(run.run())
         run.merge_every = 2
         tester, other = run.lanes
-        asyncio.run(run._merge(1))
-        assert run.rows[-1].adopted == 0 and run._ready == 1
+        asyncio.run(run.merger.merge(1))
+        assert run.merger.rows[-1].adopted == 0 and run.merger._ready == 1
         voice = other.skill().sections["voice"] + "\n- MARKA: the plant's own name.\n"
         n = other.state.last_experiment + 1
         kept = asyncio.run(
@@ -203,18 +203,18 @@ def test_a_lane_that_keeps_an_edit_while_a_merge_is_tested_goes_on_and_is_merged
         assert kept and other.records[-1].status == "keep"
         events = []
         run.on_event = events.append
-        run._take(other)
-        run._take(other)  # at its next boundary too: said once
+        run.merger.take(other)
+        run.merger.take(other)  # at its next boundary too: said once
         assert not [r for r in other.records if r.kind == "merge"]  # it did not take merge 1
         assert [(e["phase"], e["lane"], e["merge"]) for e in events] == [("passed", 1, 1)]
         assert "MARKB" in other.skill().sections["structure"]
-        asyncio.run(run._merge(2))
-    plan = run._plan(2)
+        asyncio.run(run.merger.merge(2))
+    plan = run.merger.plan(2)
     assert [c.sources for c in plan.compositions] == [{"voice": 1}]
     merged = plan.compositions[0].sections
     assert "the plant's own name" in merged["voice"] and "MARKB" in merged["structure"]
     # Lane 1's copy of structure is the one merge 1 took from it; the rest is merge 1's skill.
-    assert merged["structure"] == run._plan(1).compositions[0].sections["structure"]
+    assert merged["structure"] == run.merger.plan(1).compositions[0].sections["structure"]
 
 
 def test_compose_measures_a_lane_that_missed_a_merge_from_its_own_base():

@@ -5,19 +5,25 @@ import re
 import shlex
 from typing import Any
 
+import pytest
 import typer
 from conftest import ROOT
 
 from contentloop.cli import app
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+# The README links here for everything it does not say itself; their commands are held to the
+# same rule.
+PAGES = {"README.md": README} | {
+    f"docs/{p.name}": p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md"))
+}
 
 
-def readme_commands() -> list[list[str]]:
+def readme_commands(text: str = README) -> list[list[str]]:
     """Arguments after `contentloop` on every command line inside a fenced code block."""
     found = []
-    for block in re.findall(r"```(?:bash|sh)?\n(.*?)```", README, flags=re.S):
-        for line in block.splitlines():
+    for block in re.findall(r"```(?:bash|sh)?\n(.*?)```", text, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():  # a command over several lines
             for part in line.split("&&"):
                 part = part.split(" # ")[0].strip()
                 # `contentloop ...`, maybe after VAR=value assignments; not `from contentloop ...`
@@ -44,9 +50,10 @@ def test_the_readme_shows_enough_commands_to_be_checked():
     assert {("write",), ("score",), ("optimize-skill",), ("report",), ("runs",)} <= names
 
 
-def test_every_readme_command_and_option_exists():
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_documented_command_and_option_exists(page):
     wrong = []
-    for args in readme_commands():
+    for args in readme_commands(PAGES[page]):
         command, path = resolve(args)
         assert path, f"`contentloop {' '.join(args)}` names no command"
         options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
@@ -55,7 +62,7 @@ def test_every_readme_command_and_option_exists():
             for word in args
             if word.startswith("-") and word.split("=")[0] not in options
         ]
-    assert not wrong, "README uses options the CLI does not have: " + "; ".join(wrong)
+    assert not wrong, f"{page} uses options the CLI does not have: " + "; ".join(wrong)
 
 
 def test_the_readme_test_command_is_what_ci_runs():

@@ -1,6 +1,6 @@
 """`optimize-skill --lanes N`: several searches at once, merged only where the merge wins.
 
-Each lane is an OptimizeRun of its own: a folder `runs/<tag>/lane-<i>/` with its ledgers, a
+Each lane is an OptimizeRun of its own, from `RunSpec.lane(i)`: a folder `runs/<tag>/lane-<i>/` with its ledgers, a
 git worktree on branch `autoexp/<tag>/lane-<i>`, its own proposer history, an emphasis (the
 sections it is asked to favour) and the same gate as a single run. The lanes share one bound
 on model calls in flight, one call cache and one budget (experiments, dollars, hours, the
@@ -16,8 +16,9 @@ at its next step boundary; the other lanes go on meanwhile. When the gate keeps 
 other lane takes it at its next step boundary, unless it has kept an edit of its own since
 the merge was planned: that lane goes on from its newer best, and the next merge lays what it
 changed over the merged skill. A merge is planned in `lanes.jsonl` before it is tested and
-closed there after, so a run killed half-way through one finishes it on --resume. At the end
-the best lane's best is confirmed against the baseline on fresh drafts, like a single run's.
+closed there after, so a run killed half-way through one finishes it on --resume (merger.py
+keeps that book). At the end the best lane's best is confirmed against the baseline on fresh
+drafts, like a single run's.
 """
 
 from __future__ import annotations
@@ -30,22 +31,19 @@ import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..atomic import append_line, write_text
+from ..atomic import write_text
 from ..errors import ContentloopError
-from ..faults import crash_point
 from ..llm import CallCache
 from ..llm.ledger import CostLedger, spend_summary
 from ..rubric import Rubric
 from ..runlock import run_lock
 from ..topic import Topic
 from .lane import note_end
-from .ledger import cut_torn_tail, read_jsonl
 from .loop import Event, OptimizeRun, on_sigint, stopped_early
-from .merge import MergeRow, adopt_merge, compose, try_merge
+from .merger import Merger, rank
 from .samples import gather_all
 from .spec import Backends, RunSpec, lane_branch, load_spec
 
@@ -129,14 +127,17 @@ class LanesRun:
         for i, lane in enumerate(self.lanes):
             lane.on_event = self._forward(i)
             lane.retro_history = self._all_history
-        self.ledger = run_dir / "lanes.jsonl"
-        self.rows: list[MergeRow] = []
+        self.merger = Merger(
+            self.lanes,
+            run_dir / "lanes.jsonl",
+            merge_every=spec.merge_every,
+            total=self.total,
+            emit=lambda event: self.on_event({**event, "lanes": self}),
+            changed=self._write_tsv,
+        )
         self.interrupts = 0
         self.in_flight = 0
         self.stop_reason = ""
-        self._merging = False
-        self._ready = 0  # the adopted merge whose drafts the tester has written (0: none)
-        self._passed: set[tuple[int, int]] = set()  # (lane, merge) it went on without
         self.started = time.monotonic()
         self._task: asyncio.Task[Any] | None = None
 
@@ -155,27 +156,6 @@ class LanesRun:
         combined = CostLedger()
         combined.records = [r for lane in self.lanes for r in lane.costs.records]
         return spend_summary(combined)
-
-    @property
-    def merges_done(self) -> int:
-        return max((r.merge for r in self.rows if r.phase == "done"), default=0)
-
-    def base(self) -> dict[str, str]:
-        """The skill every lane last shared: the last adopted composition, or the baseline."""
-        for row in reversed(self.rows):
-            if row.phase == "done" and row.adopted is not None:
-                plan = self._plan(row.merge)
-                assert plan is not None
-                return plan.compositions[row.adopted].sections
-        return self._baseline_sections()
-
-    def _baseline_sections(self) -> dict[str, str]:
-        first = self.lanes[0]  # lane 0 wrote the baseline every lane shares
-        assert first.state.baseline is not None
-        return first.kept_skill(first.state.baseline.commit).sections
-
-    def _plan(self, merge: int) -> MergeRow | None:
-        return next((r for r in self.rows if r.merge == merge and r.phase == "plan"), None)
 
     def views(self) -> list[LaneView]:
         return [
@@ -249,17 +229,17 @@ class LanesRun:
             await lane.prepare()
         if self.resumed:
             self.started -= max(lane.state.seconds for lane in self.lanes)
-            await self._draw_adopted()
+            await self.merger.draw_adopted()
         self._write_tsv()
         await self._work()
         if self.merge_every and self._merge_at_end():
             # What the lanes kept since the last merge would otherwise be lost to all but one.
             for lane in self.lanes:
-                self._take(lane)
-            await self._merge(self.merges_done + 1, final=True)
+                self.merger.take(lane)
+            await self.merger.merge(self.merger.merges_done + 1, final=True)
             for lane in self.lanes:
-                self._take(lane)
-        best = max(self.lanes, key=lambda lane: _rank(lane.best_mean))
+                self.merger.take(lane)
+        best = max(self.lanes, key=lambda lane: rank(lane.best_mean))
         best.stop_reason = self.stop_reason
         lane_summary = await best.finish()
         summary = {
@@ -276,8 +256,7 @@ class LanesRun:
                     "adopted": r.adopted,
                     "description": r.description,
                 }
-                for r in self.rows
-                if r.phase == "done"
+                for r in self.merger.done()
             ],
             **self.spend(),
             "counts": dict(sum((Counter(lane.counts) for lane in self.lanes), Counter())),
@@ -293,8 +272,7 @@ class LanesRun:
             )
         self.run_dir.mkdir(parents=True, exist_ok=True)
         if self.resumed:
-            cut_torn_tail(self.ledger)
-            self.rows = [MergeRow.model_validate(r) for r in read_jsonl(self.ledger)]
+            self.merger.load()
         else:
             write_text(self.run_dir / "run.json", self.head().dump())
         self._opened = True
@@ -310,12 +288,12 @@ class LanesRun:
 
         async def work(lane: OptimizeRun) -> None:
             while not lane.stop_reason:
-                self._take(lane)
+                self.merger.take(lane)
                 if self._stop():
                     return
-                merge = self._merge_for(lane)
+                merge = self.merger.due_for(lane)
                 if merge is not None:
-                    await self._merge(merge, tester=lane)
+                    await self.merger.merge(merge, tester=lane)
                     continue
                 self.in_flight += 1
                 try:
@@ -326,192 +304,12 @@ class LanesRun:
         await gather_all(*(work(lane) for lane in self.lanes if not lane.stop_reason))
         self.stop_reason = self._stop() or "no lane could run an experiment"
 
-    def _merge_for(self, lane: OptimizeRun) -> int | None:
-        """The merge `lane` should test now, if any: one cut off by a kill that it was testing,
-        or a due one when it is the best lane and no merge is under way."""
-        index = self.lanes.index(lane)
-        open_plan = next(
-            (r for r in self.rows if r.phase == "plan" and r.merge > self.merges_done), None
-        )
-        if open_plan is not None:
-            return open_plan.merge if open_plan.lane == index and not self._merging else None
-        due = self.merges_done + 1
-        if self._merging or not self.merge_every or self.total() < due * self.merge_every:
-            return None
-        # A lane stopped by its own crashes takes no more turns, so it cannot be the tester.
-        going = [x for x in self.lanes if not x.stop_reason]
-        best = max(going, key=lambda x: _rank(x.best_mean), default=None)
-        return due if best is lane else None
-
     def _merge_at_end(self) -> bool:
         """A last merge before the confirmation, unless the run was stopped (Ctrl-C, crashes)
         or its money is spent."""
         return not any(
             word in self.stop_reason for word in ("Ctrl-C", "consecutive crashes", "--max-cost")
         )
-
-    async def _merge(self, k: int, final: bool = False, tester: OptimizeRun | None = None) -> None:
-        """Merge k, tested by `tester` (default: the best lane), whose worker calls this."""
-        self._merging = True
-        try:
-            await self._merge_now(k, final, tester)
-        finally:
-            self._merging = False
-
-    async def _merge_now(self, k: int, final: bool, tester: OptimizeRun | None) -> None:
-        plan = self._plan(k)
-        if plan is None:
-            ranked = sorted(self.lanes, key=lambda lane: -_rank(lane.best_mean))
-            if tester is not None:
-                ranked = [tester, *(x for x in ranked if x is not tester)]
-            tester = ranked[0]
-            own = _best_sections(tester)
-            base = self.base()
-            compositions = [
-                c
-                for c in compose(
-                    base,
-                    # Each lane's best, not its worktree: a lane mid-try holds its candidate.
-                    [(self.lanes.index(x), _best_sections(x)) for x in ranked],
-                    own_bases={i: self._own_base(x) for i, x in enumerate(self.lanes)},
-                )
-                if c.sections != own
-            ]
-            if final and not compositions:
-                return
-            plan = MergeRow(
-                merge=k,
-                phase="plan",
-                timestamp=_now(),
-                after_experiments=self.total(),
-                lane=self.lanes.index(tester),
-                base=base,
-                compositions=compositions,
-                bests={i: x.state.best_skill for i, x in enumerate(self.lanes)},
-            )
-            self._append(plan)
-            crash_point("merge_planned")
-        assert plan.lane is not None
-        tester = self.lanes[plan.lane]
-        self.on_event({"phase": "merge", "merge": k, "lane": plan.lane, "lanes": self})
-        statuses: list[str] = []
-        adopted = None
-        for j, comp in enumerate(plan.compositions):
-            tried = _merge_record(tester, k, j)
-            status = (
-                tried.status
-                if tried is not None
-                else await try_merge(tester, k, j, comp.sections, comp.describe())
-            )
-            statuses.append(status)
-            if status == "keep":
-                adopted = j
-                break
-        if not plan.compositions:
-            text = "nothing to compose: no lane changed a section the best lane lacks"
-        elif adopted is None:
-            text = "no composition beat lane " + f"{plan.lane}'s best; each lane goes on alone"
-        else:
-            text = f"adopted {plan.compositions[adopted].describe()}"
-        self._append(
-            MergeRow(
-                merge=k,
-                phase="done",
-                timestamp=_now(),
-                after_experiments=plan.after_experiments,
-                lane=plan.lane,
-                statuses=statuses,
-                adopted=adopted,
-                description=text,
-            )
-        )
-        crash_point("merge_done")
-        await self._draw_adopted()
-        self.on_event({"phase": "merged", "merge": k, "description": text, "lanes": self})
-
-    def _adopted(self) -> tuple[MergeRow, MergeRow, Any] | None:
-        """The last merge that was adopted: its plan, its outcome and the tester's keep record."""
-        done = next((r for r in reversed(self.rows) if r.phase == "done"), None)
-        if done is None or done.adopted is None:
-            return None
-        plan = self._plan(done.merge)
-        assert plan is not None and plan.lane is not None
-        kept = next(
-            r
-            for r in self.lanes[plan.lane].records
-            if r.kind == "merge" and r.merge == done.merge and r.status == "keep"
-        )
-        return plan, done, kept
-
-    async def _draw_adopted(self) -> None:
-        """The tester writes the last adopted composition the drafts any best needs (again
-        after a kill: only what is missing), so the lanes that take it read those drafts instead
-        of each writing as many of their own: the same skill, the same drafts, as with the
-        baseline."""
-        adopted = self._adopted()
-        if adopted is None:
-            return
-        plan, done, kept = adopted
-        tester = self.lanes[plan.lane]  # type: ignore[index]
-        await tester.measure.draw(
-            tester.kept_skill(kept.commit),
-            tester.gate.best_needed(tester.repeats),
-            "best",
-            tester.state.last_experiment,
-        )
-        self._ready = done.merge
-
-    def _take(self, lane: OptimizeRun) -> None:
-        """At a step boundary, `lane` takes the last adopted composition, unless it holds it
-        already, or has kept an edit of its own since the merge was planned that the
-        composition does not hold: then it goes on from its newer best, and the next merge lays
-        what it changed over the merged skill (see compose's own_bases)."""
-        adopted = self._adopted()
-        if adopted is None:
-            return
-        plan, done, kept = adopted
-        index = self.lanes.index(lane)
-        if _took(lane, done.merge) or self._ready != done.merge:
-            return
-        comp = plan.compositions[done.adopted]  # type: ignore[index]
-        if index in plan.bests and lane.state.best_skill != plan.bests[index]:
-            own, since = lane.skill().sections, self._own_base(lane)
-            if any(own[n] != since.get(n) and own[n] != comp.sections.get(n) for n in own):
-                if (index, done.merge) not in self._passed:  # say it once, not every boundary
-                    self._passed.add((index, done.merge))
-                    self.on_event(
-                        {"phase": "passed", "merge": done.merge, "lane": index, "lanes": self}
-                    )
-                return  # it would lose an edit the composition does not hold
-        tester = self.lanes[plan.lane]  # type: ignore[index]
-        bank = lane.measure.bank
-        for topic in lane.measure.slugs:
-            have = {s.sample for s in bank.samples(kept.skill, topic)}
-            for sample in tester.measure.bank.samples(kept.skill, topic):
-                if sample.sample not in have:
-                    bank.record(sample)
-        adopt_merge(lane, done.merge, comp.sections, comp.describe())
-        self._write_tsv()
-
-    def _own_base(self, lane: OptimizeRun) -> dict[str, str]:
-        """The skill `lane` last shared with the others: the last composition it took, or the
-        baseline."""
-        took = next(
-            (
-                r
-                for r in reversed(lane.records)
-                if r.kind == "merge" and r.status in ("keep", "adopt") and r.sections
-            ),
-            None,
-        )
-        if took is not None:
-            return dict(took.sections)  # type: ignore[arg-type]
-        return self._baseline_sections()
-
-    def _append(self, row: MergeRow) -> None:
-        append_line(self.ledger, json.dumps(row.model_dump(mode="json")) + "\n")
-        self.rows.append(row)
-        self._write_tsv()
 
     def _forward(self, index: int) -> Event:
         def forward(event: dict[str, Any]) -> None:
@@ -533,7 +331,7 @@ class LanesRun:
             ),
             key=lambda t: t[0],
         )
-        merges = [r for r in self.rows if r.phase == "done"]
+        merges = self.merger.done()
         rows: list[dict[str, Any]] = []
         experiments = 0
 
@@ -578,38 +376,6 @@ class LanesRun:
             calls=sum(lane.costs.totals()["calls"] for lane in self.lanes),
             cost_usd=round(self.cost(), 6),
         )
-
-
-def _took(lane: OptimizeRun, merge: int) -> bool:
-    """Whether `lane` holds merge `merge`'s composition: it kept it when testing it, or
-    adopted it."""
-    return any(
-        r.kind == "merge" and r.merge == merge and r.status in ("keep", "adopt")
-        for r in lane.records
-    )
-
-
-def _best_sections(lane: OptimizeRun) -> dict[str, str]:
-    return lane.kept_skill(lane.state.best_commit).sections
-
-
-def _merge_record(lane: OptimizeRun, merge: int, composition: int) -> Any:
-    return next(
-        (
-            r
-            for r in lane.records
-            if r.kind == "merge" and r.merge == merge and r.composition == composition
-        ),
-        None,
-    )
-
-
-def _rank(mean: float) -> float:
-    return mean if mean == mean else float("-inf")  # a lane with no drafts yet (nan) ranks last
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 __all__ = ["LanesRun", "emphases", "emphasis_text", "lane_branch"]

@@ -86,7 +86,7 @@ class LanesView:
         b = coord.budget
         limit = "no limit" if b.max_experiments >= FOREVER else str(b.max_experiments)
         t.caption = (
-            f"{coord.total()} of {limit} experiments, {coord.merges_done} merge(s), "
+            f"{coord.total()} of {limit} experiments, {coord.merger.merges_done} merge(s), "
             f"${coord.cost():.4f}"
             + (f" of ${b.max_cost_usd:g}" if b.max_cost_usd is not None else "")
             + f", {(now - self.started) / 60:.1f} min"
