@@ -271,8 +271,8 @@ def optimize_skill(
                 soft_wrap=True,
             )
             raise typer.Exit(130) from None
-        crashed = "consecutive crashes" in summary["stop_reason"]
-        if crashed or summary["stop_reason"] in ("Ctrl-C", "STOP file found"):
+        crashed = run.stop.kind == "crashes"
+        if crashed or run.stop.kind in ("ctrl_c", "stop_file"):
             last = (
                 run.ledger.records()[-1].get("reason", "")
                 if crashed and not isinstance(run, LanesRun)
@@ -286,7 +286,7 @@ def optimize_skill(
                 highlight=False,
             )
     # An unattended run that gave up on failures exits 1, so cron or CI notices.
-    code = 130 if summary["stop_reason"] == "Ctrl-C" else 1 if crashed else 0
+    code = 130 if run.stop.kind == "ctrl_c" else 1 if crashed else 0
     if as_json:
         emit_json(summary)
         raise typer.Exit(code)

@@ -25,6 +25,7 @@ from ..paths import plain_name
 from ..rubric import Rubric, load_rubric
 from ..skill import Skill, load_skill
 from ..topic import Topic, load_topic
+from .control import RUNNING, Stop
 from .harness import harness_sha256
 from .ledger import RunLedger
 from .measure import Measure
@@ -100,7 +101,7 @@ class Lane:
         self.optimizer = client(backends.optimizer, "optimizer")
         self.started = time.monotonic()
         self.state = RunState()
-        self.stop_reason = ""
+        self.stop: Stop = RUNNING  # why this lane stopped (RUNNING: it has not)
         self._records: list[Record] = []
         self._opened = False
 
@@ -163,6 +164,10 @@ class Lane:
     def best_mean(self) -> float:
         best = self.state.best_skill
         return self.measure.mean_of(best) if best else float("nan")
+
+    @property
+    def stop_reason(self) -> str:
+        return self.stop.text
 
     @property
     def records(self) -> list[Record]:

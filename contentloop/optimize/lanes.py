@@ -39,10 +39,10 @@ from ..errors import ContentloopError
 from ..llm import CallCache
 from ..llm.ledger import CostLedger, spend_summary
 from ..rubric import Rubric
-from ..runlock import run_lock
 from ..topic import Topic
+from .control import RUNNING, RunControl, Stop
 from .lane import note_end
-from .loop import Event, OptimizeRun, on_sigint, stopped_early
+from .loop import Event, OptimizeRun
 from .merger import Merger, rank
 from .samples import gather_all
 from .spec import Backends, RunSpec, lane_branch, load_spec
@@ -83,7 +83,7 @@ class LaneView:
     branch: str
 
 
-class LanesRun:
+class LanesRun(RunControl):
     def __init__(
         self,
         spec: RunSpec,
@@ -135,11 +135,10 @@ class LanesRun:
             emit=lambda event: self.on_event({**event, "lanes": self}),
             changed=self._write_tsv,
         )
-        self.interrupts = 0
         self.in_flight = 0
-        self.stop_reason = ""
+        self.stop = RUNNING
         self.started = time.monotonic()
-        self._task: asyncio.Task[Any] | None = None
+        self._opened = False
 
     # --- state -------------------------------------------------------------------------------
     def total(self) -> int:
@@ -177,46 +176,30 @@ class LanesRun:
             for h in lane.history
         ]
 
-    def _stop(self) -> str | None:
-        b = self.budget
-        if self.total() + self.in_flight >= b.max_experiments:
-            return f"--max-experiments {b.max_experiments} reached"
-        shared = b.ended_by(
-            started=self.started, cost=self.cost(), run_dir=self.run_dir, interrupts=self.interrupts
+    def _stop(self) -> Stop | None:
+        shared = self.budget.ended_by(
+            self.total() + self.in_flight,
+            started=self.started,
+            cost=self.cost(),
+            run_dir=self.run_dir,
+            interrupts=self.interrupts,
         )
         if shared:
             return shared
-        if all(lane.stop_reason for lane in self.lanes):
-            return "every lane stopped: " + "; ".join(
-                f"lane {i}: {lane.stop_reason}" for i, lane in enumerate(self.lanes)
+        if all(lane.stop for lane in self.lanes):
+            crashed = any(lane.stop.kind == "crashes" for lane in self.lanes)
+            return Stop(
+                "crashes" if crashed else "no_lane",
+                "every lane stopped: "
+                + "; ".join(f"lane {i}: {lane.stop}" for i, lane in enumerate(self.lanes)),
             )
         return None
 
     # --- the run -----------------------------------------------------------------------------
-    async def run(self) -> dict[str, Any]:
-        self._task = asyncio.current_task()
-        with on_sigint(self._on_sigint), run_lock(self.run_dir):
-            try:
-                summary = await self._run()
-            except BaseException as exc:
-                interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
-                self._record_end(
-                    "interrupted" if interrupted else "failed", str(exc) or type(exc).__name__
-                )
-                raise
-            self._record_end(
-                "stopped" if stopped_early(self.stop_reason) else "finished", self.stop_reason
-            )
-            return summary
+    def _subject(self) -> dict[str, Any]:
+        return {"lanes": self}
 
-    def _on_sigint(self) -> None:
-        """First Ctrl-C: every lane finishes its current try, then the run stops. Second: now."""
-        self.interrupts += 1
-        self.on_event({"phase": "interrupt", "count": self.interrupts, "lanes": self})
-        if self.interrupts > 1 and self._task is not None:
-            self._task.cancel()
-
-    async def _run(self) -> dict[str, Any]:
+    async def _work(self) -> dict[str, Any]:
         self._open()
         first, *others = self.lanes
         await first.prepare()
@@ -231,7 +214,7 @@ class LanesRun:
             self.started -= max(lane.state.seconds for lane in self.lanes)
             await self.merger.draw_adopted()
         self._write_tsv()
-        await self._work()
+        await self._step_lanes()
         if self.merge_every and self._merge_at_end():
             # What the lanes kept since the last merge would otherwise be lost to all but one.
             for lane in self.lanes:
@@ -240,7 +223,7 @@ class LanesRun:
             for lane in self.lanes:
                 self.merger.take(lane)
         best = max(self.lanes, key=lambda lane: rank(lane.best_mean))
-        best.stop_reason = self.stop_reason
+        best.stop = self.stop
         lane_summary = await best.finish()
         summary = {
             **lane_summary,
@@ -281,13 +264,13 @@ class LanesRun:
         """The search's spec, as its run.json holds it (with the harness the lanes measure)."""
         return self.spec.model_copy(update={"harness_sha256": self.lanes[0].harness})
 
-    async def _work(self) -> None:
+    async def _step_lanes(self) -> None:
         """Every lane runs experiments until a budget ends the run. When a merge is due, the
         best lane tests it at its next step boundary while the others go on: the merge costs
         one lane's time, not every lane's (bench/lanes.py)."""
 
         async def work(lane: OptimizeRun) -> None:
-            while not lane.stop_reason:
+            while not lane.stop:
                 self.merger.take(lane)
                 if self._stop():
                     return
@@ -301,15 +284,13 @@ class LanesRun:
                 finally:
                     self.in_flight -= 1
 
-        await gather_all(*(work(lane) for lane in self.lanes if not lane.stop_reason))
-        self.stop_reason = self._stop() or "no lane could run an experiment"
+        await gather_all(*(work(lane) for lane in self.lanes if not lane.stop))
+        self.stop = self._stop() or Stop("no_lane", "no lane could run an experiment")
 
     def _merge_at_end(self) -> bool:
         """A last merge before the confirmation, unless the run was stopped (Ctrl-C, crashes)
         or its money is spent."""
-        return not any(
-            word in self.stop_reason for word in ("Ctrl-C", "consecutive crashes", "--max-cost")
-        )
+        return self.stop.kind not in ("ctrl_c", "crashes", "max_cost")
 
     def _forward(self, index: int) -> Event:
         def forward(event: dict[str, Any]) -> None:
@@ -363,8 +344,8 @@ class LanesRun:
         writer.writerows(rows)
         write_text(self.run_dir / "results.tsv", buf.getvalue())
 
-    def _record_end(self, status: str, reason: str) -> None:
-        if not getattr(self, "_opened", False):
+    def note_end(self, status: str, reason: str) -> None:
+        if not self._opened:
             return
         note_end(
             self.run_dir,

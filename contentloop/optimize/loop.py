@@ -10,20 +10,17 @@ the coordinator in lanes.py, which steps each lane with `step()`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import signal
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text
 from ..llm import Backend, CallCache
 from ..rubric import Rubric
-from ..runlock import run_lock
 from ..skill import load_skill
 from ..topic import Topic
+from .control import RunControl, Stop
 from .experiment import evaluate, experiment, open_lane
 from .guard import confirm, settle_best
 from .lane import Event, Lane, note_end
@@ -33,30 +30,8 @@ from .spec import FOREVER, Backends, Budget, RunSpec
 from .summary import summarize
 
 
-@contextlib.contextmanager
-def on_sigint(handler: Callable[[], None]) -> Iterator[None]:
-    """Ctrl-C calls `handler` while the block runs, instead of raising KeyboardInterrupt."""
-    loop = asyncio.get_running_loop()
-    # Not the main thread (a test harness): Ctrl-C keeps its default meaning there.
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.remove_signal_handler(signal.SIGINT)
-
-
-def stopped_early(reason: str) -> bool:
-    """Whether a run ended by Ctrl-C or by crashes: it is not confirmed, and says `stopped`."""
-    return reason == "Ctrl-C" or "consecutive crashes" in reason
-
-
-class OptimizeRun(Lane):
+class OptimizeRun(Lane, RunControl):
     """A run of one lane (`OptimizeRun(spec, backends, run_dir=...)`, then `await run.run()`)."""
-
-    interrupts = 0
-    _task: asyncio.Task[Any] | None = None
 
     @classmethod
     def new(
@@ -104,23 +79,14 @@ class OptimizeRun(Lane):
             limit=limit,
         )
 
-    async def run(self) -> dict[str, Any]:
-        self._task = asyncio.current_task()
-        with on_sigint(self._on_sigint), run_lock(self.run_dir):
-            try:
-                await self.prepare()
-                while await self.step():
-                    pass
-                summary = await self.finish()
-            except BaseException as exc:
-                interrupted = isinstance(exc, KeyboardInterrupt | asyncio.CancelledError)
-                self.note_end(
-                    "interrupted" if interrupted else "failed", str(exc) or type(exc).__name__
-                )
-                raise
-            stopped = stopped_early(self.stop_reason)
-            self.note_end("stopped" if stopped else "finished", self.stop_reason)
-            return summary
+    async def _work(self) -> dict[str, Any]:
+        await self.prepare()
+        while await self.step():
+            pass
+        return await self.finish()
+
+    def _subject(self) -> dict[str, Any]:
+        return {"run": self}
 
     async def prepare(self) -> None:
         """Open the run folder; write the baseline, or bring a resumed run back to its best."""
@@ -130,31 +96,19 @@ class OptimizeRun(Lane):
         """Commit `edits` over the best, measure them in stages, keep or revert, log."""
         return await evaluate(self, n, edits, description, **kw)
 
-    def _stop_reason(self, n: int) -> str | None:
-        b = self.budget
-        if n > b.max_experiments:
-            return f"--max-experiments {b.max_experiments} reached"
-        return b.ended_by(
+    async def step(self) -> bool:
+        """One more experiment; False, with `stop_reason` set, when a budget ends the run or
+        too many tries in a row crashed."""
+        n = self.state.last_experiment + 1
+        stop = self.budget.ended_by(
+            n - 1,
             started=self.started,
             cost=self.costs.totals()["known_cost_usd"],
             run_dir=self.run_dir,
             interrupts=self.interrupts,
         )
-
-    def _on_sigint(self) -> None:
-        """First Ctrl-C: finish the current experiment's bookkeeping, then stop. Second: stop now."""
-        self.interrupts += 1
-        self.on_event({"phase": "interrupt", "count": self.interrupts, "run": self})
-        if self.interrupts > 1 and self._task is not None:
-            self._task.cancel()
-
-    async def step(self) -> bool:
-        """One more experiment; False, with `stop_reason` set, when a budget ends the run or
-        too many tries in a row crashed."""
-        n = self.state.last_experiment + 1
-        reason = self._stop_reason(n)
-        if reason:
-            self.stop_reason = reason
+        if stop:
+            self.stop = stop
             return False
         if n > 1 and (n - 1) % 10 == 0:
             # Under --lanes, over every lane's tries: each proposer sees what the others did.
@@ -166,14 +120,14 @@ class OptimizeRun(Lane):
         await experiment(self, n)
         crashes = self.state.trailing_crashes
         if crashes >= self.budget.abort_after_crashes:
-            self.stop_reason = f"{crashes} consecutive crashes (--abort-after-crashes)"
+            self.stop = Stop("crashes", f"{crashes} consecutive crashes (--abort-after-crashes)")
             return False
         return True
 
     async def finish(self) -> dict[str, Any]:
         """Settle on the best, confirm it on fresh drafts (unless the run was stopped), and
         write summary.json."""
-        if not stopped_early(self.stop_reason):
+        if not self.stop.early:
             settle_best(self)
             await confirm(self)
         summary = self.summary()
@@ -189,4 +143,4 @@ class OptimizeRun(Lane):
         return summarize(self, time.monotonic() - self.started)
 
 
-__all__ = ["FOREVER", "Budget", "Event", "OptimizeRun", "note_end", "on_sigint", "stopped_early"]
+__all__ = ["FOREVER", "Budget", "Event", "OptimizeRun", "note_end"]

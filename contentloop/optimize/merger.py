@@ -81,7 +81,7 @@ class Merger:
         if self._merging or not self.merge_every or self.total() < due * self.merge_every:
             return None
         # A lane stopped by its own crashes takes no more turns, so it cannot be the tester.
-        going = [x for x in self.lanes if not x.stop_reason]
+        going = [x for x in self.lanes if not x.stop]
         best = max(going, key=lambda x: rank(x.best_mean), default=None)
         return due if best is lane else None
 

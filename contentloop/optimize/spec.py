@@ -25,6 +25,7 @@ from ..errors import ContentloopError
 from ..llm import Backend
 from ..rubric import Rubric
 from ..topic import Topic
+from .control import Stop
 from .gate import GatePlan
 from .objective import Objective
 
@@ -43,18 +44,20 @@ class Budget:
     experiment_timeout_s: float | None = None
 
     def ended_by(
-        self, *, started: int | float, cost: float, run_dir: Path, interrupts: int
-    ) -> str | None:
-        """Which limit other than the experiment count ends the run now, if any: money,
+        self, done: int, *, started: int | float, cost: float, run_dir: Path, interrupts: int
+    ) -> Stop | None:
+        """Which limit ends the run now, `done` experiments in, if any: their number, money,
         hours, the STOP file in `run_dir`, or Ctrl-C."""
+        if done >= self.max_experiments:
+            return Stop("max_experiments", f"--max-experiments {self.max_experiments} reached")
         if self.max_cost_usd is not None and cost >= self.max_cost_usd:
-            return f"--max-cost-usd {self.max_cost_usd:g} reached (${cost:.4f})"
+            return Stop("max_cost", f"--max-cost-usd {self.max_cost_usd:g} reached (${cost:.4f})")
         if self.max_hours is not None and time.monotonic() - started >= self.max_hours * 3600:
-            return f"--max-hours {self.max_hours:g} reached"
+            return Stop("max_hours", f"--max-hours {self.max_hours:g} reached")
         if (run_dir / "STOP").exists():
-            return "STOP file found"
+            return Stop("stop_file", "STOP file found")
         if interrupts:
-            return "Ctrl-C"
+            return Stop("ctrl_c", "Ctrl-C")
         return None
 
 
