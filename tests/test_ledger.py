@@ -75,3 +75,30 @@ def test_each_call_record_is_fsynced_before_record_returns(tmp_path, monkeypatch
     ledger = CostLedger(tmp_path / "calls.jsonl")
     ledger.record("writer", Response("x", "local", "smollm2-135m", Usage(10, 5)))
     assert synced == [str(tmp_path / "calls.jsonl")]
+
+
+def test_a_record_is_one_model_per_kind_and_refuses_a_status_its_kind_cannot_have():
+    from pydantic import ValidationError
+
+    from contentloop.optimize.records import (
+        ExperimentRecord,
+        VerifyRecord,
+        make_record,
+        parse_record,
+    )
+
+    common = dict(
+        experiment=1, commit="c", skill="s", best_commit="c", best_skill="s",
+        timestamp="t", description="d", harness_sha256="h",
+    )  # fmt: skip
+    assert isinstance(make_record(kind="experiment", status="discard", **common), ExperimentRecord)
+    assert isinstance(
+        parse_record({"kind": "verify", "status": "rollback", **common}), VerifyRecord
+    )
+    with pytest.raises(ValidationError) as err:
+        make_record(
+            kind="verify", status="discard", **common
+        )  # the drift guard keeps or rolls back
+    assert err.value.errors()[0]["loc"] == ("status",)
+    with pytest.raises(ValidationError):
+        make_record(kind="baseline", status="explore", **common)

@@ -30,7 +30,7 @@ from .harness import harness_sha256
 from .ledger import RunLedger
 from .measure import Measure
 from .proposer import retrospective
-from .records import Record, RunState, replay
+from .records import Record, RunState, make_record, replay
 from .samples import SampleBank
 from .spec import Backends, RunEnd, RunSpec
 from .stats import Noise
@@ -220,8 +220,8 @@ class Lane:
     ) -> Record:
         usage = self.costs.since(before)
         noise = self.noise()
-        return Record(
-            kind=kind,  # type: ignore[arg-type]
+        return make_record(
+            kind=kind,
             experiment=n,
             commit=commit,
             skill=skill,

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ..errors import ContentloopError
 
@@ -47,7 +47,11 @@ class Gain(BaseModel):
     n: int
 
 
-class Record(BaseModel):
+class RecordBase(BaseModel):
+    """What every record holds. A record is one of the kinds below (`Record`); each fixes its
+    `kind` and the statuses it can have. Every line of experiments.jsonl keeps every field, so
+    a reader of the file sees one shape."""
+
     model_config = ConfigDict(extra="forbid")
     schema_version: Literal[2] = SCHEMA_VERSION
     kind: Kind
@@ -57,8 +61,7 @@ class Record(BaseModel):
     best_commit: str  # the best skill after this record
     best_skill: str
     timestamp: str
-    status: str  # keep | discard | crash | timeout | explore; verify/confirm: keep or rollback;
-    # merge: keep | discard | crash (the lane that tested the composition) or adopt (the others)
+    status: str
     description: str
     reason: str = ""
     section: str | None = None
@@ -108,6 +111,72 @@ class Record(BaseModel):
             "rule": last.rule if last else None,
             "best": self.best_commit,
         }
+
+
+TryStatus = Literal["keep", "discard", "crash", "timeout", "explore"]
+
+
+class BaselineRecord(RecordBase):
+    """The unchanged skill's drafts, before any experiment."""
+
+    kind: Literal["baseline"] = "baseline"
+    status: Literal["keep"] = "keep"
+
+
+class ExperimentRecord(RecordBase):
+    """One try: an edit of one section, measured in stages, kept or reverted."""
+
+    kind: Literal["experiment"] = "experiment"
+    status: TryStatus
+
+
+class VerifyRecord(RecordBase):
+    """The drift guard (or settling on the best after exploration): the best held or was
+    rolled back."""
+
+    kind: Literal["verify"] = "verify"
+    status: Literal["keep", "rollback"]
+
+
+class ConfirmRecord(RecordBase):
+    """The final confirmation: baseline and best on fresh drafts."""
+
+    kind: Literal["confirm"] = "confirm"
+    status: Literal["keep"] = "keep"
+
+
+class MergeRecord(RecordBase):
+    """--lanes: a composition of several lanes' edits, tested by this lane (keep, discard,
+    crash, timeout) or adopted from the lane whose gate kept it (adopt)."""
+
+    kind: Literal["merge"] = "merge"
+    status: Literal["keep", "discard", "crash", "timeout", "adopt"]
+
+
+Record = Annotated[
+    BaselineRecord | ExperimentRecord | VerifyRecord | ConfirmRecord | MergeRecord,
+    Field(discriminator="kind"),
+]
+_RECORD: TypeAdapter[Record] = TypeAdapter(Record)
+
+
+def make_record(**fields: Any) -> Record:
+    """The record of `fields["kind"]`, checked: a status its kind cannot have is an error."""
+    return parse_record(fields)
+
+
+def parse_record(raw: Any) -> Record:
+    """One line of experiments.jsonl as its record; a ValidationError's `loc` starts at the
+    record's own fields (not at the kind that chose the model)."""
+    try:
+        return _RECORD.validate_python(raw)
+    except ValidationError as exc:
+        kinds = {"baseline", "experiment", "verify", "confirm", "merge"}
+        errors = [
+            {**e, "loc": e["loc"][1:] if e["loc"] and e["loc"][0] in kinds else e["loc"]}
+            for e in exc.errors()
+        ]
+        raise ValidationError.from_exception_data(exc.title, errors) from None
 
 
 @dataclass
@@ -173,7 +242,7 @@ def parse_records(raw: list[dict[str, Any]], source: str) -> list[Record]:
             path=source,
             fix="`contentloop report` still reads it; start a new run with another --tag.",
         )
-    return [Record.model_validate(r) for r in raw]
+    return [parse_record(r) for r in raw]
 
 
 def check_sequence(records: list[Record], source: str) -> None:

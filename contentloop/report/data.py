@@ -257,7 +257,7 @@ def _checked(records: list[Any], folder: Path) -> list[dict[str, Any]]:
     than a traceback from whichever chart first reads the bad field)."""
     from pydantic import ValidationError
 
-    from ..optimize.records import Record
+    from ..optimize.records import parse_record
     from ..yamlio import format_loc
 
     path = folder / "experiments.jsonl"
@@ -267,7 +267,7 @@ def _checked(records: list[Any], folder: Path) -> list[dict[str, Any]]:
             problem = f"is a JSON {type(r).__name__}, not an object"
         elif r.get("schema_version") == 2:
             try:
-                Record.model_validate(r)
+                parse_record(r)
             except ValidationError as exc:
                 e = exc.errors()[0]
                 problem = f"field {format_loc(tuple(e['loc']))}: {e['msg'].lower()}"
