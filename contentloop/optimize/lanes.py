@@ -30,7 +30,6 @@ import json
 import shutil
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +45,7 @@ from .loop import Event, OptimizeRun
 from .merger import Merger, rank
 from .samples import gather_all
 from .spec import Backends, RunSpec, lane_branch, load_spec
+from .summary import LaneSummary, MergeSummary
 
 
 def emphases(sections: list[str], lanes: int) -> list[list[str]]:
@@ -69,18 +69,6 @@ def emphasis_text(index: int, lanes: int, favoured: list[str]) -> str:
         f"This search is lane {index} of {lanes} run side by side; the others cover the other "
         f"sections. Prefer an edit to: {', '.join(favoured)}."
     )
-
-
-@dataclass
-class LaneView:
-    """What the terminal and summary say about one lane."""
-
-    index: int
-    emphasis: str
-    experiments: int
-    kept: int
-    best_mean: float
-    branch: str
 
 
 class LanesRun(RunControl):
@@ -156,15 +144,15 @@ class LanesRun(RunControl):
         combined.records = [r for lane in self.lanes for r in lane.costs.records]
         return spend_summary(combined)
 
-    def views(self) -> list[LaneView]:
+    def views(self) -> list[LaneSummary]:
         return [
-            LaneView(
-                i,
-                lane.emphasis,
-                lane.state.last_experiment,
-                lane.state.counts["keep"] + lane.state.counts["explore"],
-                round(lane.best_mean, 3),
-                getattr(lane.ws, "branch", str(lane.run_dir)),
+            LaneSummary(
+                index=i,
+                emphasis=lane.emphasis,
+                experiments=lane.state.last_experiment,
+                kept=lane.state.counts["keep"] + lane.state.counts["explore"],
+                best_mean=round(lane.best_mean, 3),
+                branch=getattr(lane.ws, "branch", str(lane.run_dir)),
             )
             for i, lane in enumerate(self.lanes)
         ]
@@ -225,28 +213,23 @@ class LanesRun(RunControl):
         best = max(self.lanes, key=lambda lane: rank(lane.best_mean))
         best.stop = self.stop
         lane_summary = await best.finish()
-        summary = {
-            **lane_summary,
-            "stop_reason": self.stop_reason,
-            "experiments": self.total(),
-            "best_lane": self.lanes.index(best),
-            "lanes": [v.__dict__ for v in self.views()],
-            "merges": [
-                {
-                    "merge": r.merge,
-                    "after_experiments": r.after_experiments,
-                    "statuses": r.statuses,
-                    "adopted": r.adopted,
-                    "description": r.description,
-                }
-                for r in self.merger.done()
-            ],
-            **self.spend(),
-            "counts": dict(sum((Counter(lane.counts) for lane in self.lanes), Counter())),
-        }
-        write_text(self.run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
+        summary = lane_summary.model_copy(
+            update={
+                "stop_reason": self.stop_reason,
+                "experiments": self.total(),
+                "best_lane": self.lanes.index(best),
+                "lanes": self.views(),
+                "merges": [
+                    MergeSummary(**r.model_dump(include=set(MergeSummary.model_fields)))
+                    for r in self.merger.done()
+                ],
+                **self.spend(),
+                "counts": dict(sum((Counter(lane.counts) for lane in self.lanes), Counter())),
+            }
+        )
+        write_text(self.run_dir / "summary.json", json.dumps(summary.to_json(), indent=2) + "\n")
         self._write_tsv()
-        return summary
+        return summary.to_json()
 
     def _open(self) -> None:
         if not self.resumed and (self.run_dir / "run.json").exists():

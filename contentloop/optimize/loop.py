@@ -27,7 +27,7 @@ from .lane import Event, Lane, note_end
 from .planner import plan_run
 from .proposer import retrospective
 from .spec import FOREVER, Backends, Budget, RunSpec
-from .summary import summarize
+from .summary import Summary, summarize
 
 
 class OptimizeRun(Lane, RunControl):
@@ -83,7 +83,7 @@ class OptimizeRun(Lane, RunControl):
         await self.prepare()
         while await self.step():
             pass
-        return await self.finish()
+        return (await self.finish()).to_json()
 
     def _subject(self) -> dict[str, Any]:
         return {"run": self}
@@ -124,14 +124,14 @@ class OptimizeRun(Lane, RunControl):
             return False
         return True
 
-    async def finish(self) -> dict[str, Any]:
+    async def finish(self) -> Summary:
         """Settle on the best, confirm it on fresh drafts (unless the run was stopped), and
         write summary.json."""
         if not self.stop.early:
             settle_best(self)
             await confirm(self)
         summary = self.summary()
-        write_text(self.run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
+        write_text(self.run_dir / "summary.json", json.dumps(summary.to_json(), indent=2) + "\n")
         return summary
 
     def estimate(self) -> dict[str, Any]:
@@ -139,7 +139,7 @@ class OptimizeRun(Lane, RunControl):
         detect, before anything is spent or written."""
         return plan_run(self, load_skill(self.skill_source))
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
         return summarize(self, time.monotonic() - self.started)
 
 

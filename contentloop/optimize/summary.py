@@ -2,12 +2,87 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from ..llm.ledger import spend_summary
+from .records import Gain
 
 if TYPE_CHECKING:
     from .lane import Lane
+
+
+class AuditView(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    judge: str
+    gain: Gain | None
+    holds: bool | None
+    judge_gaming_suspected: bool
+
+
+class LaneSummary(BaseModel):
+    """One lane of a --lanes run, as the terminal and summary.json show it."""
+
+    model_config = ConfigDict(extra="forbid")
+    index: int
+    emphasis: str
+    experiments: int
+    kept: int
+    best_mean: float
+    branch: str
+
+
+class MergeSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    merge: int
+    after_experiments: int
+    statuses: list[str]
+    adopted: int | None
+    description: str
+
+
+class Summary(BaseModel):
+    """summary.json: what a finished (or stopped) run found, the confirmed gain first. A --lanes
+    run's adds the lanes, their merges and which lane's best was confirmed."""
+
+    model_config = ConfigDict(extra="forbid")
+    tag: str
+    schema_version: Literal[2] = 2
+    verdict: str
+    confirmed_gain: Gain | None
+    holdout_gain: Gain | None
+    audit: AuditView | None
+    in_loop_gain: Gain | None
+    objective: dict[str, Any]
+    baseline: float
+    best: float
+    best_commit: str
+    holdout_baseline: float | None
+    holdout_best: float | None
+    overfit_warning: bool
+    noise: float
+    calibration: dict[str, Any] | None
+    detectable_effect: float
+    counts: dict[str, int]
+    experiments: int
+    stop_reason: str
+    cost_usd: float | None
+    calls: int
+    writer_calls: int
+    by_role: dict[str, dict[str, Any]]
+    seconds: float
+    adopt: str | None  # the command that adopts the best; None when it is the baseline
+    adopt_recommended: bool
+    best_skill: str
+    best_lane: int | None = None
+    lanes: list[LaneSummary] | None = None
+    merges: list[MergeSummary] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """summary.json's object (a single run's has no lanes keys)."""
+        lanes = {"best_lane", "lanes", "merges"} if self.lanes is None else set()
+        return self.model_dump(exclude=lanes)
 
 
 def audit_view(
@@ -76,7 +151,7 @@ def objective_view(run: Lane) -> dict[str, Any]:
     }
 
 
-def summarize(run: Lane, seconds: float) -> dict[str, Any]:
+def summarize(run: Lane, seconds: float) -> Summary:
     m, st = run.measure, run.state
     base, done = st.baseline, st.confirmed
     confirmed = done.gain.model_dump() if done and done.gain else None
@@ -94,37 +169,38 @@ def summarize(run: Lane, seconds: float) -> dict[str, Any]:
             mean = m.mean_of(digest, holdout=True, role="holdout", experiment=done.experiment)
             holdout_means[key] = round(mean, 3)
     baseline_commit = st.baseline.commit if st.baseline else None
-    return {
-        "tag": run.tag,
-        "schema_version": 2,
-        "verdict": verdict(confirmed, kept_any=in_loop is not None, stop=run.stop_reason)
-        + (
-            f"; the audit judge ({audit['judge']}) does not confirm it: possible judge gaming"
-            if audit and audit["judge_gaming_suspected"]
-            else ""
-        ),
-        "confirmed_gain": confirmed,
-        "holdout_gain": holdout,
-        "audit": audit,
-        "in_loop_gain": in_loop,
-        "objective": objective_view(run),
-        "baseline": round(run.baseline_mean, 3),
-        "best": round(run.best_mean, 3),
-        "best_commit": st.best_commit,
-        "holdout_baseline": holdout_means["baseline"],
-        "holdout_best": holdout_means["best"],
-        "overfit_warning": bool(shown_better and holdout and holdout["mean"] < 0),
-        "noise": round(m.noise().sd, 3),
-        "calibration": run.calibration,
-        "detectable_effect": round(m.band(), 3),
-        "counts": dict(st.counts),
-        "experiments": st.last_experiment,
-        "stop_reason": run.stop_reason,
-        **spend_summary(run.costs),
-        "seconds": round(seconds, 1),
-        # Printed either way when an edit was kept (the terminal says when the best is not
-        # shown better); None when the best is the baseline, so there is nothing to adopt.
-        "adopt": run.ws.adopt_command() if st.best_commit != baseline_commit else None,
-        "adopt_recommended": shown_better,
-        "best_skill": str(run.run_dir / "best-skill"),
-    }
+    return Summary(
+        **{
+            "tag": run.tag,
+            "verdict": verdict(confirmed, kept_any=in_loop is not None, stop=run.stop_reason)
+            + (
+                f"; the audit judge ({audit['judge']}) does not confirm it: possible judge gaming"
+                if audit and audit["judge_gaming_suspected"]
+                else ""
+            ),
+            "confirmed_gain": confirmed,
+            "holdout_gain": holdout,
+            "audit": audit,
+            "in_loop_gain": in_loop,
+            "objective": objective_view(run),
+            "baseline": round(run.baseline_mean, 3),
+            "best": round(run.best_mean, 3),
+            "best_commit": st.best_commit,
+            "holdout_baseline": holdout_means["baseline"],
+            "holdout_best": holdout_means["best"],
+            "overfit_warning": bool(shown_better and holdout and holdout["mean"] < 0),
+            "noise": round(m.noise().sd, 3),
+            "calibration": run.calibration,
+            "detectable_effect": round(m.band(), 3),
+            "counts": dict(st.counts),
+            "experiments": st.last_experiment,
+            "stop_reason": run.stop_reason,
+            **spend_summary(run.costs),
+            "seconds": round(seconds, 1),
+            # Printed either way when an edit was kept (the terminal says when the best is not
+            # shown better); None when the best is the baseline, so there is nothing to adopt.
+            "adopt": run.ws.adopt_command() if st.best_commit != baseline_commit else None,
+            "adopt_recommended": shown_better,
+            "best_skill": str(run.run_dir / "best-skill"),
+        }
+    )
