@@ -81,7 +81,7 @@ def new_run(f: NewRun, *, cache: CallCache | None, on_event: Any) -> tuple[Any, 
     from ..optimize.lanes import emphases, emphasis_text
     from ..optimize.planner import planned_noise
     from ..optimize.resume import open_run
-    from ..optimize.spec import FOREVER, Backends, Budget, RunSpec
+    from ..optimize.spec import FOREVER, Backends, Budget, RunSpec, refuse_existing
     from ..paths import plain_name
     from ..report.terminal import render_plan
     from ..skill import resolve_skill
@@ -108,10 +108,7 @@ def new_run(f: NewRun, *, cache: CallCache | None, on_event: Any) -> tuple[Any, 
     run_tag = f.tag or datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = f.runs_root / run_tag
     # A folder without run.json is a start that was killed at once: start it again.
-    if (run_dir / "run.json").exists():
-        raise ContentloopError(
-            "already exists.", path=run_dir, fix="pick another --tag, or --resume it."
-        )
+    refuse_existing(run_dir)
     gate, goal = _gate_and_objective(f, writer)
     budget = Budget(
         FOREVER if f.forever else f.max_experiments,

@@ -32,7 +32,7 @@ from .measure import Measure
 from .proposer import retrospective
 from .records import Record, RunState, make_record, replay
 from .samples import SampleBank
-from .spec import Backends, RunEnd, RunSpec
+from .spec import Backends, RunEnd, RunSpec, refuse_existing
 from .stats import Noise
 from .warm import warm_history
 from .workspace import GitWorkspace, SnapshotWorkspace
@@ -110,11 +110,9 @@ class Lane:
         run_dir = self.run_dir
         # The run lock made the folder; a fresh start over a run another process finished
         # meanwhile must not write into it.
-        if not self.resumed and (run_dir / "run.json").exists():
-            raise ContentloopError(
-                "already exists.", path=run_dir, fix="pick another --tag, or --resume it."
-            )
-        if self.resumed:
+        if not self.resumed:
+            refuse_existing(run_dir)
+        else:
             self.costs.load()
             sweep_temp(run_dir)
         # Written before the workspace, so a run killed at any later point can be resumed.

@@ -44,7 +44,7 @@ from .lane import note_end
 from .loop import Event, OptimizeRun
 from .merger import Merger, rank
 from .samples import gather_all
-from .spec import Backends, RunSpec, lane_branch, load_spec
+from .spec import Backends, RunSpec, lane_branch, load_spec, refuse_existing
 from .summary import LaneSummary, MergeSummary
 
 
@@ -232,10 +232,8 @@ class LanesRun(RunControl):
         return summary.to_json()
 
     def _open(self) -> None:
-        if not self.resumed and (self.run_dir / "run.json").exists():
-            raise ContentloopError(
-                "already exists.", path=self.run_dir, fix="pick another --tag, or --resume it."
-            )
+        if not self.resumed:
+            refuse_existing(self.run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         if self.resumed:
             self.merger.load()

@@ -236,6 +236,15 @@ def open_backends(spec: RunSpec, timeout: float | None = None) -> Backends:
     )
 
 
+def refuse_existing(run_dir: Path) -> None:
+    """A new run never writes into a folder that holds a run (run.json): the user picks another
+    tag or resumes that one. A folder without run.json is a start killed at once."""
+    if (run_dir / "run.json").exists():
+        raise ContentloopError(
+            "already exists.", path=run_dir, fix="pick another --tag, or --resume it."
+        )
+
+
 def read_run_json(run_dir: Path) -> dict[str, Any]:
     """run.json of `run_dir` as JSON, or an error that says whether the run never started."""
     meta_path = run_dir / "run.json"
@@ -325,4 +334,5 @@ __all__ = [
     "load_spec",
     "open_backends",
     "read_run_json",
+    "refuse_existing",
 ]

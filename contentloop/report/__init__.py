@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..lazy import exports
 
 if TYPE_CHECKING:
-    from .data import DraftRun, OptimizeRun, find_runs, load_run
+    from .data import OptimizeRunFiles, WriteRunFiles, find_runs, load_run
     from .diff import diff_cards, load_card, text_diff
     from .views import DRAFT_VIEWS, OPTIMIZE_VIEWS, run_row
 
@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 # imports report.ci_formats, which would otherwise pull in the run readers, the model
 # clients they use and the HTML templates.
 _PUBLIC = {
-    "DraftRun": "data",
-    "OptimizeRun": "data",
+    "WriteRunFiles": "data",
+    "OptimizeRunFiles": "data",
     "find_runs": "data",
     "load_run": "data",
     "diff_cards": "diff",
@@ -38,12 +38,12 @@ __getattr__ = exports(__name__, _PUBLIC)
 
 def build_report(folder: Path) -> tuple[dict[str, Any], str]:
     """(views, html) for a draft run folder or an optimize run folder."""
-    from .data import DraftRun, load_run
+    from .data import WriteRunFiles, load_run
     from .html import draft_html, optimize_html
     from .views import draft_views, optimize_views
 
     run = load_run(folder)
-    if isinstance(run, DraftRun):
+    if isinstance(run, WriteRunFiles):
         views = draft_views(run)
         return views, draft_html(views)
     views = optimize_views(run)
@@ -53,8 +53,8 @@ def build_report(folder: Path) -> tuple[dict[str, Any], str]:
 __all__ = [
     "DRAFT_VIEWS",
     "OPTIMIZE_VIEWS",
-    "DraftRun",
-    "OptimizeRun",
+    "WriteRunFiles",
+    "OptimizeRunFiles",
     "build_report",
     "diff_cards",
     "find_runs",

@@ -26,7 +26,9 @@ class DraftVersion:
 
 
 @dataclass
-class DraftRun:
+class WriteRunFiles:
+    """A write run's folder (drafts/<topic>/<run-id>/) as the reports read it."""
+
     folder: Path
     meta: dict[str, Any]
     versions: list[DraftVersion]
@@ -44,14 +46,16 @@ class DraftRun:
 
 
 @dataclass
-class OptimizeRun:
+class OptimizeRunFiles:
+    """An optimize run's folder as the reports read it (the engine's run is optimize.OptimizeRun)."""
+
     folder: Path
     meta: dict[str, Any]
     records: list[dict[str, Any]]
     summary: dict[str, Any] | None
     calls: int | None = None  # model calls made (cache hits excluded), from calls.jsonl
     # --lanes: the run is shown through its best lane; every lane and the merges are here.
-    lanes: list[OptimizeRun] | None = None
+    lanes: list[OptimizeRunFiles] | None = None
     merges: list[dict[str, Any]] | None = None
 
     kind = "optimize"
@@ -149,7 +153,7 @@ class OptimizeRun:
         return round(sum(r.get("wall_time_s") or 0 for r in self.records), 1)
 
 
-Run = DraftRun | OptimizeRun
+Run = WriteRunFiles | OptimizeRunFiles
 
 
 def load_run(folder: Path) -> Run:
@@ -182,7 +186,7 @@ def _read_json(path: Path) -> Any:
         ) from None
 
 
-def _load_draft(folder: Path) -> DraftRun:
+def _load_draft(folder: Path) -> WriteRunFiles:
     meta = _read_json(folder / "run.json")
     if "versions" not in meta:
         raise ContentloopError(
@@ -196,10 +200,10 @@ def _load_draft(folder: Path) -> DraftRun:
         if not (md.exists() and score.exists()):
             continue  # a run cut off between writing the draft and its score
         versions.append(DraftVersion(n, md.read_text(encoding="utf-8"), _read_json(score), entry))
-    return DraftRun(folder, meta, versions)
+    return WriteRunFiles(folder, meta, versions)
 
 
-def _load_optimize(folder: Path) -> OptimizeRun:
+def _load_optimize(folder: Path) -> OptimizeRunFiles:
     from ..optimize.ledger import RunLedger  # the ledger knows how to read a torn last line
 
     records = _checked(RunLedger.read_records(folder / "experiments.jsonl"), folder)
@@ -209,10 +213,10 @@ def _load_optimize(folder: Path) -> OptimizeRun:
     ledger = CostLedger(folder / "calls.jsonl")
     ledger.load()
     calls = ledger.totals()["calls"] if ledger.records else None
-    return OptimizeRun(folder, meta, records, summary, calls)
+    return OptimizeRunFiles(folder, meta, records, summary, calls)
 
 
-def _load_lanes(folder: Path, meta: dict[str, Any]) -> OptimizeRun:
+def _load_lanes(folder: Path, meta: dict[str, Any]) -> OptimizeRunFiles:
     """A --lanes run: its lanes' folders, the merges in lanes.jsonl, and the best lane's view
     with the run's own tag, end, summary and totals."""
     from ..optimize.ledger import read_jsonl
@@ -230,7 +234,7 @@ def _load_lanes(folder: Path, meta: dict[str, Any]) -> OptimizeRun:
         )
     summary = _read_json(folder / "summary.json") if (folder / "summary.json").exists() else None
 
-    def best_of(lane: OptimizeRun) -> float:
+    def best_of(lane: OptimizeRunFiles) -> float:
         progress = lane.best_so_far()
         return progress[-1][1] if progress else float("-inf")
 
@@ -241,7 +245,7 @@ def _load_lanes(folder: Path, meta: dict[str, Any]) -> OptimizeRun:
     )
     merges = [r for r in read_jsonl(folder / "lanes.jsonl") if r.get("phase") == "done"]
     calls = [lane.calls for lane in lanes if lane.calls is not None]
-    return OptimizeRun(
+    return OptimizeRunFiles(
         folder,
         {**best.meta, **meta},
         best.records,

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .data import DraftRun, OptimizeRun
+from .data import OptimizeRunFiles, WriteRunFiles
 from .diff import diff_cards, text_diff
 
 
@@ -55,7 +55,7 @@ OPTIMIZE_VIEWS = (
 )
 
 
-def draft_views(run: DraftRun) -> dict[str, Any]:
+def draft_views(run: WriteRunFiles) -> dict[str, Any]:
     versions = run.versions
     best = run.best or (versions[-1] if versions else None)
     first = versions[0] if versions else None
@@ -123,7 +123,7 @@ def draft_views(run: DraftRun) -> dict[str, Any]:
     }
 
 
-def optimize_views(run: OptimizeRun) -> dict[str, Any]:
+def optimize_views(run: OptimizeRunFiles) -> dict[str, Any]:
     exps = run.experiments
     base, noise = run.baseline_mean, run.noise or 0.0
     criteria: list[str] = []
@@ -272,9 +272,9 @@ def objective_view(
     }
 
 
-def run_row(run: DraftRun | OptimizeRun) -> dict[str, Any]:
+def run_row(run: WriteRunFiles | OptimizeRunFiles) -> dict[str, Any]:
     """One line of `contentloop runs`."""
-    if isinstance(run, DraftRun):
+    if isinstance(run, WriteRunFiles):
         first = run.versions[0].card["total"] if run.versions else None
         return {
             "started": run.started.isoformat(timespec="seconds"),
@@ -300,7 +300,7 @@ def run_row(run: DraftRun | OptimizeRun) -> dict[str, Any]:
     }
 
 
-def _end_status(run: OptimizeRun) -> str:
+def _end_status(run: OptimizeRunFiles) -> str:
     """What `runs` says of an optimize run's state: how it ended, or that it has not."""
     end = run.end
     if end:
@@ -312,7 +312,7 @@ def _end_status(run: OptimizeRun) -> str:
     return stop or "unfinished (running, or killed: --resume it)"
 
 
-def lanes_view(run: OptimizeRun) -> dict[str, Any]:
+def lanes_view(run: OptimizeRunFiles) -> dict[str, Any]:
     """--lanes: each lane's best over the run's minutes, and the merges on the same axis. A
     lane's best is the in-loop mean of the skill it holds, measured by whichever lane wrote
     that skill's drafts (an adopted composition was measured by the lane that tested it)."""
