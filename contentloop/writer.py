@@ -26,6 +26,7 @@ from .rubric import Rubric
 from .scoring import ScoreCard, judge_cards, score_drafts
 from .skill import Skill
 from .topic import Topic
+from .write_record import JudgeUsed, ModelName, Named, VersionSummary, WriteRecord
 from .yamlio import newlines
 
 _env = jinja2.Environment(
@@ -95,22 +96,22 @@ class Version:
     usage: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
-    def summary(self, rubric: Rubric) -> dict[str, Any]:
+    def summary(self, rubric: Rubric) -> VersionSummary:
         weakest = weakest_criteria(self.card, rubric, 1)
-        return {
-            "version": self.version,
-            "file": f"v{self.version}.md",
-            "total": self.card.total,
-            "binary": self.card.binary.score,
-            "judge": self.card.judge.score if self.card.judge else None,
-            "violations": [v.id for v in self.card.binary.violations],
-            "weakest": weakest[0]["name"] if weakest else None,
-            "asked": self.asked or None,
-            "kept": self.kept,
-            "tokens": {k: self.usage.get(k, 0) for k in TOKEN_KINDS},
-            "cost_usd": self.usage.get("cost_usd"),
-            "seconds": round(self.seconds, 2),
-        }
+        return VersionSummary(
+            version=self.version,
+            file=f"v{self.version}.md",
+            total=self.card.total,
+            binary=self.card.binary.score,
+            judge=self.card.judge.score if self.card.judge else None,
+            violations=[v.id for v in self.card.binary.violations],
+            weakest=weakest[0]["name"] if weakest else None,
+            asked=self.asked or None,
+            kept=self.kept,
+            tokens={k: self.usage.get(k, 0) for k in TOKEN_KINDS},
+            cost_usd=self.usage.get("cost_usd"),
+            seconds=round(self.seconds, 2),
+        )
 
 
 def new_run_dir(root: Path, slug: str) -> Path:
@@ -158,36 +159,40 @@ class WriteRun:
         self.run_id = folder.name
 
     # --- bookkeeping ---------------------------------------------------------------------
-    def to_json(self) -> dict[str, Any]:
+    def record(self) -> WriteRecord:
+        """run.json, as it stands now."""
         totals = self.writer.ledger.totals()
-        return {
-            "run_id": self.run_id,
-            "topic": str(self.topic.path) if self.topic.path else self.topic.title,
-            "skill": {"name": self.skill.name, "sha256": self.skill.sha256},
-            "rubric": {"name": self.rubric.name, "sha256": self.rubric.sha256},
-            "writer": {"backend": self.writer.backend.name, "model": self.writer.backend.model},
-            "judge": {
-                "backend": self.judge.client.backend.name,
-                "model": self.judge.client.backend.model,
-                "samples": self.judge.samples,
-                # False: the totals are the rule checks alone (the embedded demo judge).
-                "measured": not self.judge.not_measured,
-                **({"not_measured": self.judge.not_measured} if self.judge.not_measured else {}),
-            },
-            "calibration": self.calibration,
-            "cycles_requested": self.cycles,
-            "target": self.target,
-            "status": self.status,
-            "stop_reason": self.stop_reason,
-            "error": self.error or None,
-            "best_version": self.best.version if self.best else None,
-            "final_total": self.best.card.total if self.best else None,
-            "versions": [v.summary(self.rubric) for v in self.versions],
-            "tokens": {k: totals[k] for k in TOKEN_KINDS},
-            "calls": totals["calls"],
-            "cost_usd": totals["cost_usd"],
-            "seconds": round(time.perf_counter() - self.started, 2),
-        }
+        judge = self.judge.client.backend
+        return WriteRecord(
+            run_id=self.run_id,
+            topic=str(self.topic.path) if self.topic.path else self.topic.title,
+            skill=Named(name=self.skill.name, sha256=self.skill.sha256),
+            rubric=Named(name=self.rubric.name, sha256=self.rubric.sha256),
+            writer=ModelName(backend=self.writer.backend.name, model=self.writer.backend.model),
+            judge=JudgeUsed(
+                backend=judge.name,
+                model=judge.model,
+                samples=self.judge.samples,
+                measured=not self.judge.not_measured,
+                not_measured=self.judge.not_measured,
+            ),
+            calibration=self.calibration,
+            cycles_requested=self.cycles,
+            target=self.target,
+            status=self.status,  # type: ignore[arg-type]
+            stop_reason=self.stop_reason,
+            error=self.error or None,
+            best_version=self.best.version if self.best else None,
+            final_total=self.best.card.total if self.best else None,
+            versions=[v.summary(self.rubric) for v in self.versions],
+            tokens={k: totals[k] for k in TOKEN_KINDS},
+            calls=totals["calls"],
+            cost_usd=totals["cost_usd"],
+            seconds=round(time.perf_counter() - self.started, 2),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return self.record().to_json()
 
     def _save_run(self) -> None:
         write_text(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-import json
 import threading
-from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..atomic import append_line
 from .types import Response
@@ -72,8 +71,11 @@ def cost_usd(response: Response) -> float | None:
     )
 
 
-@dataclass
-class CallRecord:
+class CallRecord(BaseModel):
+    """One line of calls.jsonl: a model call, what it used and what it cost."""
+
+    model_config = ConfigDict(extra="forbid")
+    schema_version: Literal[1] = 1
     role: str
     backend: str
     model: str
@@ -100,8 +102,8 @@ class CostLedger:
             return
         for line in self.path.read_text(encoding="utf-8").split("\n")[:-1]:
             try:
-                self.records.append(CallRecord(**json.loads(line)))
-            except (json.JSONDecodeError, TypeError):
+                self.records.append(CallRecord.model_validate_json(line))
+            except ValidationError:  # a torn last line (a kill mid-write), or not ours
                 break
 
     def record(self, role: str, response: Response) -> CallRecord:
@@ -124,7 +126,7 @@ class CostLedger:
                 # fsynced like the run's other ledgers: after a crash the spend on record
                 # (which --resume counts against the budget) is what was spent.
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                append_line(self.path, json.dumps(asdict(rec)) + "\n")
+                append_line(self.path, rec.model_dump_json() + "\n")
         return rec
 
     def since(self, before: dict[str, Any]) -> dict[str, Any]:
