@@ -153,28 +153,10 @@ async def evaluate(
     """Commit `edits` (section -> new text) over the best, measure the result in stages
     against the best, keep or revert, and log it; False when it crashed or timed out."""
     best = lane.skill()
-    old = {name: best.sections[name] for name in edits}
-    diff_lines = sum(
-        1
-        for name, text in edits.items()
-        for line in difflib.unified_diff(old[name].splitlines(), text.splitlines(), lineterm="")
-        if line[:1] in "+-" and not line.startswith(("+++", "---"))
-    )
-    for name, text in edits.items():
-        write_text(lane.ws.skill_dir / f"{name}.md", text)
-    commit = lane.ws.commit(message)
+    commit, common = _commit(lane, best, edits, message)
+    common |= {"description": description, **fields}
     crash_point("commit")
     lane.on_event({"phase": "evaluating", "experiment": n, "stage": 0, "run": lane})
-    # One section's edit keeps its before and after; a merge's several live in `sections`.
-    section, new_text = next(iter(edits.items())) if len(edits) == 1 else (None, None)
-    common = {
-        "description": description,
-        "section": section,
-        "diff_lines": diff_lines,
-        "new_text": new_text,
-        "old_text": old.get(section) if section else None,
-        **fields,
-    }
     tsv = kind == "experiment"
     try:
         candidate = lane.skill()
@@ -201,6 +183,25 @@ async def evaluate(
         )
         return False
     crash_point("evaluated")
+    kept = _decide(lane, n, kind, commit, candidate, stages, before, t, common)
+    if kept and lane.gate.verify_every and lane.state.keeps_since_verify >= lane.gate.verify_every:
+        await drift_check(lane, n)
+    return True
+
+
+def _decide(
+    lane: Lane,
+    n: int,
+    kind: str,
+    commit: str,
+    candidate: Skill,
+    stages: list[StageVerdict],
+    before: dict[str, Any],
+    t: float,
+    common: dict[str, Any],
+) -> bool:
+    """Keep or revert what the last stage decided, and log it; whether it was kept."""
+    tsv = kind == "experiment"
     digest = skill_hash(candidate)
     last = stages[-1]
     status = last.status or "discard"
@@ -234,9 +235,31 @@ async def evaluate(
         ),
         tsv=tsv,
     )
-    if kept and lane.gate.verify_every and lane.state.keeps_since_verify >= lane.gate.verify_every:
-        await drift_check(lane, n)
-    return True
+    return kept
+
+
+def _commit(
+    lane: Lane, best: Skill, edits: dict[str, str], message: str
+) -> tuple[str, dict[str, Any]]:
+    """Write `edits` over the best and commit them; the commit, and what the record says of
+    the edit (one section's edit keeps its before and after; a merge's live in `sections`)."""
+    old = {name: best.sections[name] for name in edits}
+    diff_lines = sum(
+        1
+        for name, text in edits.items()
+        for line in difflib.unified_diff(old[name].splitlines(), text.splitlines(), lineterm="")
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    )
+    for name, text in edits.items():
+        write_text(lane.ws.skill_dir / f"{name}.md", text)
+    commit = lane.ws.commit(message)
+    section, new_text = next(iter(edits.items())) if len(edits) == 1 else (None, None)
+    return commit, {
+        "section": section,
+        "diff_lines": diff_lines,
+        "new_text": new_text,
+        "old_text": old.get(section) if section else None,
+    }
 
 
 async def _stages(
