@@ -30,28 +30,17 @@ def open_run(
 ) -> OptimizeRun | LanesRun:
     """The run `spec` describes in `run_dir`, ready for `await run.run()`: one lane, or a
     coordinator over `spec.lanes` of them."""
-    if spec.lanes > 1:
-        return LanesRun(
-            spec,
-            backends,
-            run_dir=run_dir,
-            cache=cache,
-            on_event=on_event,
-            resume=resume,
-            rubric=rubric,
-            topics=topics,
-            holdout=holdout,
-        )
-    return OptimizeRun(
+    kind = LanesRun if spec.lanes > 1 else OptimizeRun
+    return kind(
         spec,
         backends,
         run_dir=run_dir,
-        rubric=rubric,
-        topics=topics,
-        holdout=holdout,
         cache=cache,
         on_event=on_event,
         resume=resume,
+        rubric=rubric,
+        topics=topics,
+        holdout=holdout,
     )
 
 
