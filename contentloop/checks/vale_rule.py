@@ -7,15 +7,32 @@ same `rule` overrides the generated one: its own id, deduction per level, cap an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Sequence
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from .base import CheckConfig, Evidence, Finding, context_of, register
 from .prose import Draft
 
-if TYPE_CHECKING:
-    from ..vale.styles import RuleSet
+
+class Alert(Protocol):
+    text: str
+    line: int
+    column: int
+    message: str
+
+
+class ValeRules(Protocol):
+    """What a vale check asks of the compiled style packages (vale.styles.RuleSet). A
+    protocol, so that checks/ stays below vale/, which builds on it."""
+
+    def level_of(self, rule: str, path: str) -> str | None: ...
+
+    def reads_sentences(self, rule: str) -> bool: ...
+
+    def alerts(self, rule: str, draft: Draft) -> Sequence[Alert]: ...
+
 
 Level = Literal["suggestion", "warning", "error"]
 
@@ -51,7 +68,7 @@ class ValeCheck(CheckConfig):
         description="Points per alert (or per document) at each Vale level.",
     )
     per: Literal["occurrence", "document"] = "occurrence"
-    _ruleset: RuleSet | None = PrivateAttr(default=None)
+    _ruleset: ValeRules | None = PrivateAttr(default=None)
 
     def points_for(self, draft: Draft) -> float:
         level = self._level(draft)
@@ -68,8 +85,7 @@ class ValeCheck(CheckConfig):
 def _chunks(draft: Draft, cfg: ValeCheck) -> range:
     """Every chunk, for a rule read sentence by sentence; none for the others."""
     assert cfg._ruleset is not None, "load_rubric attaches the rule set"
-    rule = cfg._ruleset.rules.get(cfg.rule)
-    if rule is None or cfg._level(draft) is None or "sentence" not in rule.spec.scope:
+    if cfg._level(draft) is None or not cfg._ruleset.reads_sentences(cfg.rule):
         return range(0)
     return range(len(draft.chunks))
 
@@ -80,7 +96,6 @@ def vale(draft: Draft, cfg: ValeCheck) -> Finding:
     level = cfg._level(draft)
     if level is None:
         return Finding([], f"{cfg.rule} does not apply to this file")
-    rule = cfg._ruleset.rules[cfg.rule]
     hits = [
         Evidence(
             text=a.text,
@@ -89,7 +104,7 @@ def vale(draft: Draft, cfg: ValeCheck) -> Finding:
             context=context_of(draft, a.line),
             message=a.message,
         )
-        for a in rule.run(draft)
+        for a in cfg._ruleset.alerts(cfg.rule, draft)
     ]
     if not hits:
         return Finding([], f"{cfg.rule}: no alerts")

@@ -44,6 +44,15 @@ class RuleSet:
             if LEVELS.index(level) >= floor
         ]
 
+    def reads_sentences(self, rule: str) -> bool:
+        """Whether `rule` (a known one) reads the text sentence by sentence."""
+        found = self.rules.get(rule)
+        return found is not None and "sentence" in found.spec.scope
+
+    def alerts(self, rule: str, draft: Draft) -> list[Alert]:
+        """`rule`'s alerts on `draft`, in document order."""
+        return self.rules[rule].run(draft)
+
     def levels(self, entries: dict[str, str | None]) -> dict[str, str]:
         """Rule -> level for .vale.ini lines (ValeIni.enabled, Section.entries): a style stands
         for its rules, "NO" removes, None keeps the rule's own level. MinAlertLevel aside."""
