@@ -271,3 +271,37 @@ def test_diff_calls_a_check_that_fails_in_both_still_failing_not_fixed_and_intro
     assert "first lead" in still["before"] and "another lead" in still["after"]
     text = CliRunner().invoke(app, ["diff", str(tmp_path / "a.md"), str(tmp_path / "b.md")])
     assert "still failing lead_pivot" in text.stdout and "fixed      lead_pivot" not in text.stdout
+
+
+def test_schema_1_records_are_upgraded_once_and_read_as_typed_records(tmp_path):
+    """Upgrade 1 (optimize/records.py) gives schema-1 lines the kind their number says and
+    the best a keep made; the report then reads one kind of record, and a discarded try does
+    not move the best."""
+    from contentloop.errors import ContentloopError
+    from contentloop.report.data import load_run
+
+    def line(n, commit, status, mean):
+        return {
+            "experiment": n, "commit": commit, "timestamp": f"2026-11-23T16:15:0{n}+00:00",
+            "status": status, "description": f"try {n}", "noise": 1.5, "wall_time_s": 1.0,
+            "tokens": {}, "cost_usd": None, "metrics": {"mean": mean},
+        }  # fmt: skip
+
+    run = tmp_path / "old"
+    run.mkdir()
+    rows = [
+        line(0, "c0", "keep", 50.0),
+        line(0, "c0", "keep", 52.0),
+        line(1, "c1", "keep", 60.0),
+        line(2, "c2", "discard", 40.0),
+    ]
+    (run / "experiments.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    loaded = load_run(run)
+    assert [r.kind for r in loaded.records] == ["baseline", "baseline", "experiment", "experiment"]
+    assert [r.best_commit for r in loaded.records] == ["c0", "c0", "c1", "c1"]
+    assert loaded.best_so_far() == [(0, 51.0), (1, 60.0), (2, 60.0)]
+    assert loaded.noise == 1.5  # the schema-1 gate's noise floor, drawn as the band
+    rows[3]["status"] = "maybe"
+    (run / "experiments.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(ContentloopError, match="record 4 field status"):
+        load_run(run)

@@ -83,6 +83,7 @@ class RecordBase(BaseModel):
     holdout_gain: Gain | None = None
     audit_gain: Gain | None = None  # confirm: best - baseline as the audit judge sees it
     row: dict[str, Any] | None = None  # its results.tsv line (None: not a try of its own)
+    holdout: float | None = None  # schema 1 only: the held-out topics' mean after this try
     # --lanes: which merge (1, 2, ...) and which of its compositions this record is, and the
     # composed skill's sections, so a resumed run can finish a merge cut off half-way.
     merge: int | None = None
@@ -232,6 +233,75 @@ class RunState:
         if r.status in ("keep", "explore"):
             self.keeps_since_verify += 1
         self.trailing_crashes = self.trailing_crashes + 1 if r.status in ("crash", "timeout") else 0
+
+
+def _v1_kinds(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Upgrade 1: schema 1 (before the sequential gate) wrote no kind, skill or best: two
+    baseline rows (experiment 0), then one row per experiment, and a kept try's own evaluation
+    became the best. Each record gets the kind its number says, its commit as its skill, and
+    the best that rule names."""
+    out, best = [], ""
+    for r in raw:
+        if r.get("schema_version") == SCHEMA_VERSION:
+            out.append(r)
+            continue
+        kind = "baseline" if r.get("experiment") == 0 else "experiment"
+        if kind == "baseline":
+            best = best or r.get("commit", "")
+        elif r.get("status") in ("keep", "explore"):
+            best = r.get("commit", best)
+        out.append(
+            {
+                **r,
+                "schema_version": SCHEMA_VERSION,
+                "kind": kind,
+                "skill": r.get("commit"),
+                "best_commit": best,
+                "best_skill": best,
+                "band": r.get("noise"),  # what the schema-1 gate used as its noise floor
+                "harness_sha256": r.get("harness_sha256", ""),
+            }
+        )
+    return out
+
+
+# Numbered upgrades of experiments.jsonl, applied in order when a report reads a run; each
+# leaves records it does not concern as they are.
+UPGRADES = [_v1_kinds]
+
+
+def read_records(raw: list[Any], source: str) -> list[Record]:
+    """Every record of a run as the reports read it: old schemas upgraded, each line checked.
+    An error names the line a hand edit broke and the field."""
+    bad = next((i for i, r in enumerate(raw, 1) if not isinstance(r, dict)), None)
+    if bad is not None:
+        kind = type(raw[bad - 1]).__name__
+        raise _hand_edit(source, f"record {bad} is a JSON {kind}, not an object")
+    for i, r in enumerate(raw, 1):
+        if r.get("schema_version") != SCHEMA_VERSION and not isinstance(r.get("experiment"), int):
+            raise _hand_edit(source, f"record {i} has no whole-number field experiment")
+    for upgrade in UPGRADES:
+        raw = upgrade(raw)
+    out = []
+    for i, r in enumerate(raw, 1):
+        try:
+            out.append(parse_record(r))
+        except ValidationError as exc:
+            from ..yamlio import format_loc
+
+            e = exc.errors()[0]
+            where = format_loc(tuple(e["loc"]))
+            raise _hand_edit(source, f"record {i} field {where}: {e['msg'].lower()}") from None
+    return out
+
+
+def _hand_edit(source: str, problem: str) -> ContentloopError:
+    return ContentloopError(
+        f"{problem}.",
+        path=source,
+        fix="undo the hand edit (the run's own lines are whole); "
+        "`git diff` or a backup shows what changed.",
+    )
 
 
 def parse_records(raw: list[dict[str, Any]], source: str) -> list[Record]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import ContentloopError
 from ..llm import CostLedger
+from ..optimize.records import Record, read_records
 from ..optimize.spec import lanes_in
 
 
@@ -51,7 +52,7 @@ class OptimizeRunFiles:
 
     folder: Path
     meta: dict[str, Any]
-    records: list[dict[str, Any]]
+    records: list[Record]  # upgraded to the current schema (optimize.records.read_records)
     summary: dict[str, Any] | None
     calls: int | None = None  # model calls made (cache hits excluded), from calls.jsonl
     # --lanes: the run is shown through its best lane; every lane and the merges are here.
@@ -60,38 +61,29 @@ class OptimizeRunFiles:
 
     kind = "optimize"
 
-    # Schema 1 records (before the sequential gate) have no "kind": two baseline rows and one
-    # row per experiment. Schema 2 adds drift checks ("verify") and the confirmation.
     @property
-    def baseline(self) -> list[dict[str, Any]]:
-        return [
-            r
-            for r in self.records
-            if r["experiment"] == 0 and r.get("kind", "baseline") == "baseline"
-        ]
+    def baseline(self) -> list[Record]:
+        """The baseline's records (a schema-1 run wrote two)."""
+        return [r for r in self.records if r.kind == "baseline"]
 
     @property
-    def experiments(self) -> list[dict[str, Any]]:
-        return [
-            r
-            for r in self.records
-            if r["experiment"] > 0 and r.get("kind", "experiment") == "experiment"
-        ]
+    def experiments(self) -> list[Record]:
+        return [r for r in self.records if r.kind == "experiment"]
 
     @property
-    def checks(self) -> list[dict[str, Any]]:
+    def checks(self) -> list[Record]:
         """Drift-guard records: the best re-measured, held or rolled back."""
-        return [r for r in self.records if r.get("kind") == "verify"]
+        return [r for r in self.records if r.kind == "verify"]
 
     @property
-    def confirmation(self) -> dict[str, Any] | None:
-        found = [r for r in self.records if r.get("kind") == "confirm"]
+    def confirmation(self) -> Record | None:
+        found = [r for r in self.records if r.kind == "confirm"]
         return found[-1] if found else None
 
     @property
     def started(self) -> datetime:
         if self.records:
-            return datetime.fromisoformat(self.records[0]["timestamp"])
+            return datetime.fromisoformat(self.records[0].timestamp)
         return _folder_time(self.folder)
 
     def best_so_far(self) -> list[tuple[int, float]]:
@@ -102,36 +94,29 @@ class OptimizeRunFiles:
         means: dict[str, float] = {}
         for r in self.baseline[:1]:
             if base is not None:
-                means[r["commit"]] = base
+                means[r.commit] = base
         for r in self.records:
-            if r["experiment"] == 0:
+            if r.experiment == 0:
                 continue
-            if r.get("kind") is None:  # schema 1: a keep's own evaluation became the best
-                if r["status"] in ("keep", "explore") and r.get("metrics"):
-                    best = r["metrics"]["mean"]
-            else:
-                if r.get("metrics"):
-                    means[r["commit"]] = r["metrics"]["mean"]
-                best = means.get(r.get("best_commit", ""), best)
-            if best is not None and r.get("kind", "experiment") == "experiment":
-                out.append((r["experiment"], best))
-            elif best is not None and out and r.get("kind") == "verify":
+            if r.metrics:
+                means[r.commit] = r.metrics["mean"]
+            best = means.get(r.best_commit, best)
+            if best is not None and r.kind == "experiment":
+                out.append((r.experiment, best))
+            elif best is not None and out and r.kind == "verify":
                 out[-1] = (out[-1][0], best)  # a rollback moves the line at that experiment
         return out
 
     @property
     def baseline_mean(self) -> float | None:
-        means = [r["metrics"]["mean"] for r in self.baseline if r.get("metrics")]
+        means = [r.metrics["mean"] for r in self.baseline if r.metrics]
         return sum(means) / len(means) if means else None
 
     @property
     def noise(self) -> float | None:
-        """The band drawn around the baseline: schema 2, the smallest effect one experiment
-        detects (80% power); schema 1, the noise floor its gate used."""
-        if not self.baseline:
-            return None
-        first = self.baseline[0]
-        return first.get("band", first.get("noise"))
+        """The band drawn around the baseline: the smallest effect one experiment detects
+        (80% power); for a schema-1 run, the noise floor its gate used."""
+        return self.baseline[0].band if self.baseline else None
 
     @property
     def end(self) -> dict[str, Any] | None:
@@ -144,13 +129,13 @@ class OptimizeRunFiles:
         # The end record counts every call, the baseline's and a failed run's included.
         if self.end and "cost_usd" in self.end:
             return self.end["cost_usd"]
-        costs = [r.get("cost_usd") for r in self.records]
-        return None if any(c is None for c in costs) else round(sum(costs), 6)
+        costs = [r.cost_usd for r in self.records]
+        return None if any(c is None for c in costs) else round(sum(costs), 6)  # type: ignore[arg-type]
 
     def total_seconds(self) -> float:
         if self.end and self.end.get("seconds") is not None:
             return float(self.end["seconds"])  # the whole run, failed baselines included
-        return round(sum(r.get("wall_time_s") or 0 for r in self.records), 1)
+        return round(sum(r.wall_time_s for r in self.records), 1)
 
 
 Run = WriteRunFiles | OptimizeRunFiles
@@ -206,7 +191,8 @@ def _load_draft(folder: Path) -> WriteRunFiles:
 def _load_optimize(folder: Path) -> OptimizeRunFiles:
     from ..optimize.ledger import RunLedger  # the ledger knows how to read a torn last line
 
-    records = _checked(RunLedger.read_records(folder / "experiments.jsonl"), folder)
+    path = folder / "experiments.jsonl"
+    records = read_records(RunLedger.read_records(path), str(path))
     meta = _read_json(folder / "run.json") if (folder / "run.json").exists() else {}
     summary = _read_json(folder / "summary.json") if (folder / "summary.json").exists() else None
     # Read as a resumed run reads it, and counted as the run's own summary counts.
@@ -254,37 +240,6 @@ def _load_lanes(folder: Path, meta: dict[str, Any]) -> OptimizeRunFiles:
         lanes=lanes,
         merges=merges,
     )
-
-
-def _checked(records: list[Any], folder: Path) -> list[dict[str, Any]]:
-    """Records as the run wrote them, or an error naming the line a hand edit broke (rather
-    than a traceback from whichever chart first reads the bad field)."""
-    from pydantic import ValidationError
-
-    from ..optimize.records import parse_record
-    from ..yamlio import format_loc
-
-    path = folder / "experiments.jsonl"
-    for i, r in enumerate(records, 1):
-        problem = None
-        if not isinstance(r, dict):
-            problem = f"is a JSON {type(r).__name__}, not an object"
-        elif r.get("schema_version") == 2:
-            try:
-                parse_record(r)
-            except ValidationError as exc:
-                e = exc.errors()[0]
-                problem = f"field {format_loc(tuple(e['loc']))}: {e['msg'].lower()}"
-        elif not isinstance(r.get("experiment"), int):
-            problem = "has no whole-number field experiment"
-        if problem:
-            raise ContentloopError(
-                f"record {i} {problem}.",
-                path=path,
-                fix="undo the hand edit (the run's own lines are whole); "
-                "`git diff` or a backup shows what changed.",
-            )
-    return records
 
 
 def _folder_time(folder: Path) -> datetime:

@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ..optimize.records import Record
 from .data import OptimizeRunFiles, WriteRunFiles
 from .diff import diff_cards, text_diff
 
@@ -128,13 +129,14 @@ def optimize_views(run: OptimizeRunFiles) -> dict[str, Any]:
     base, noise = run.baseline_mean, run.noise or 0.0
     criteria: list[str] = []
     for r in run.records:
-        for name in ((r.get("metrics") or {}).get("per_criterion") or {}).keys():
+        for name in ((r.metrics or {}).get("per_criterion") or {}).keys():
             if name not in criteria:
                 criteria.append(name)
-    kept = [r for r in exps if r["status"] in ("keep", "explore")]
-    tried = Counter(r["section"] for r in exps if r.get("section"))
-    kept_by = Counter(r["section"] for r in kept if r.get("section"))
+    kept = [r for r in exps if r.status in ("keep", "explore")]
+    tried = Counter(r.section for r in exps if r.section)
+    kept_by = Counter(r.section for r in kept if r.section)
     summary = run.summary or {}
+    confirm = run.confirmation
     progress = run.best_so_far()
     return {
         "kind": "optimize",
@@ -144,17 +146,15 @@ def optimize_views(run: OptimizeRunFiles) -> dict[str, Any]:
         "baseline": None if base is None else round(base, 3),
         "best": progress[-1][1] if progress else None,
         "noise": noise,
-        "counts": dict(Counter(r["status"] for r in exps)),
+        "counts": dict(Counter(r.status for r in exps)),
         "stop_reason": summary.get("stop_reason"),
         "end": run.end,
         # Schema 2: the headline is the gain confirmed on fresh drafts, not the in-loop best.
         "verdict": summary.get("verdict"),
-        "confirmed_gain": summary.get("confirmed_gain") or ((run.confirmation or {}).get("gain")),
+        "confirmed_gain": summary.get("confirmed_gain") or _gain(confirm, "gain"),
         "in_loop_gain": summary.get("in_loop_gain"),
-        "holdout_gain": summary.get("holdout_gain")
-        or ((run.confirmation or {}).get("holdout_gain")),
-        "audit_gain": (summary.get("audit") or {}).get("gain")
-        or ((run.confirmation or {}).get("audit_gain")),
+        "holdout_gain": summary.get("holdout_gain") or _gain(confirm, "holdout_gain"),
+        "audit_gain": (summary.get("audit") or {}).get("gain") or _gain(confirm, "audit_gain"),
         "audit_judge": (summary.get("audit") or {}).get("judge"),
         "judge": judge_view(
             summary.get("calibration") or run.meta.get("calibration"),
@@ -163,10 +163,10 @@ def optimize_views(run: OptimizeRunFiles) -> dict[str, Any]:
         ),
         "checks": [
             {
-                "experiment": r["experiment"],
-                "status": r["status"],
-                "description": r["description"],
-                "gain": r.get("gain"),
+                "experiment": r.experiment,
+                "status": r.status,
+                "description": r.description,
+                "gain": _gain(r, "gain"),
             }
             for r in run.checks
         ],
@@ -176,14 +176,14 @@ def optimize_views(run: OptimizeRunFiles) -> dict[str, Any]:
         "score_per_experiment": {
             "points": [
                 {
-                    "experiment": r["experiment"],
-                    "score": (r.get("metrics") or {}).get("mean"),
-                    "status": r["status"],
-                    "section": r.get("section"),
-                    "description": r["description"],
-                    "delta": r.get("delta"),
-                    "stages": len(r.get("stages") or []) or None,
-                    "rule": (r.get("stages") or [{}])[-1].get("rule"),
+                    "experiment": r.experiment,
+                    "score": (r.metrics or {}).get("mean"),
+                    "status": r.status,
+                    "section": r.section,
+                    "description": r.description,
+                    "delta": r.delta,
+                    "stages": len(r.stages) or None,
+                    "rule": r.stages[-1].rule if r.stages else None,
                 }
                 for r in exps
             ],
@@ -192,36 +192,31 @@ def optimize_views(run: OptimizeRunFiles) -> dict[str, Any]:
         },
         "holdout": [
             {
-                "experiment": r["experiment"],
-                "train": (r.get("metrics") or {}).get("mean"),
-                "holdout": r["holdout"],
+                "experiment": r.experiment,
+                "train": (r.metrics or {}).get("mean"),
+                "holdout": r.holdout,
             }
-            for r in ([run.baseline[0]] if run.baseline else []) + kept
-            if r.get("holdout") is not None
+            for r in run.baseline[:1] + kept
+            if r.holdout is not None
         ],
         "criteria_trends": {
             name: [
-                {"experiment": r["experiment"], "score": r["metrics"]["per_criterion"].get(name)}
+                {"experiment": r.experiment, "score": r.metrics["per_criterion"].get(name)}
                 for r in [*run.baseline[:1], *exps]
-                if r.get("metrics") and r["metrics"].get("per_criterion")
+                if r.metrics and r.metrics.get("per_criterion")
             ]
             for name in criteria
         },
         "kept_changes": [
             {
-                "experiment": r["experiment"],
-                "status": r["status"],
-                "section": r.get("section"),
-                "hypothesis": r["description"],
-                "delta": r.get("delta"),
-                "score": (r.get("metrics") or {}).get("mean"),
-                "diff": text_diff(
-                    r.get("old_text") or "",
-                    r.get("new_text") or "",
-                    f"{r.get('section')}.md before",
-                    "after",
-                )
-                if r.get("old_text") is not None
+                "experiment": r.experiment,
+                "status": r.status,
+                "section": r.section,
+                "hypothesis": r.description,
+                "delta": r.delta,
+                "score": (r.metrics or {}).get("mean"),
+                "diff": text_diff(r.old_text, r.new_text or "", f"{r.section}.md before", "after")
+                if r.old_text is not None
                 else None,
             }
             for r in kept
@@ -232,11 +227,11 @@ def optimize_views(run: OptimizeRunFiles) -> dict[str, Any]:
         "cost_time": {
             "per_experiment": [
                 {
-                    "experiment": r["experiment"],
-                    "status": r["status"],
-                    "seconds": r.get("wall_time_s"),
-                    "cost_usd": r.get("cost_usd"),
-                    "tokens": r.get("tokens"),
+                    "experiment": r.experiment,
+                    "status": r.status,
+                    "seconds": r.wall_time_s,
+                    "cost_usd": r.cost_usd,
+                    "tokens": r.tokens,
                 }
                 for r in run.records
             ],
@@ -247,9 +242,13 @@ def optimize_views(run: OptimizeRunFiles) -> dict[str, Any]:
     }
 
 
-def objective_view(
-    spec: dict[str, Any] | None, records: list[dict[str, Any]]
-) -> dict[str, Any] | None:
+def _gain(record: Record | None, field: str) -> dict[str, Any] | None:
+    """A record's gain (gain, holdout_gain, audit_gain) in summary.json's shape."""
+    gain = getattr(record, field, None)
+    return gain.model_dump() if gain is not None else None
+
+
+def objective_view(spec: dict[str, Any] | None, records: list[Record]) -> dict[str, Any] | None:
     """Under a two-metric --objective: every try on the two axes, and the frontier of those
     that no other try beats on both."""
     from ..optimize.objective import RECORD_KEYS, Objective, frontier
@@ -260,10 +259,10 @@ def objective_view(
     assert obj.secondary is not None
     points = []
     for r in records:
-        m = r.get("metrics") or {}
+        m = r.metrics or {}
         x, y = m.get(RECORD_KEYS[obj.secondary]), m.get(RECORD_KEYS[obj.primary])
         if x is not None and y is not None:
-            points.append({"experiment": r["experiment"], "status": r["status"], "x": x, "y": y})
+            points.append({"experiment": r.experiment, "status": r.status, "x": x, "y": y})
     return {
         **obj.to_json(),
         "describe": obj.describe(),
@@ -319,7 +318,7 @@ def lanes_view(run: OptimizeRunFiles) -> dict[str, Any]:
     from datetime import datetime
 
     lanes = run.lanes or []
-    stamps = [datetime.fromisoformat(r["timestamp"]) for lane in lanes for r in lane.records]
+    stamps = [datetime.fromisoformat(r.timestamp) for lane in lanes for r in lane.records]
     t0 = min(stamps) if stamps else None
 
     def minutes(ts: str) -> float:
@@ -327,26 +326,26 @@ def lanes_view(run: OptimizeRunFiles) -> dict[str, Any]:
         return round((datetime.fromisoformat(ts) - t0).total_seconds() / 60, 3)
 
     means = {
-        r["skill"]: r["metrics"]["mean"]
+        r.skill: r.metrics["mean"]
         for lane in lanes
         for r in lane.records
-        if (r.get("metrics") or {}).get("mean") is not None
+        if (r.metrics or {}).get("mean") is not None
     }
     out = []
     for i, lane in enumerate(lanes):
         line: list[tuple[float, float]] = []
         for r in lane.records:
-            best = means.get(r.get("best_skill", ""))
-            if r.get("kind") in ("baseline", "experiment", "merge", "verify") and best is not None:
-                line.append((minutes(r["timestamp"]), best))
-        exps = [r for r in lane.records if r.get("kind") == "experiment"]
+            best = means.get(r.best_skill)
+            if r.kind in ("baseline", "experiment", "merge", "verify") and best is not None:
+                line.append((minutes(r.timestamp), best))
+        exps = lane.experiments
         out.append(
             {
                 "lane": i,
                 "emphasis": lane.meta.get("emphasis") or "",
                 "branch": lane.meta.get("branch") or "",
                 "experiments": len(exps),
-                "kept": sum(r["status"] in ("keep", "explore") for r in exps),
+                "kept": sum(r.status in ("keep", "explore") for r in exps),
                 "best": line[-1][1] if line else None,
                 "best_over_time": line,
             }
