@@ -72,7 +72,8 @@ class BackendName(BaseModel):
     not_measured: str | None = None  # the demo judge: why its scores are left out
 
     @classmethod
-    def of(cls, backend: Backend) -> BackendName:
+    def of(cls, backend: Backend, *, judge: bool = False) -> BackendName:
+        """`judge`: the run's judge, whose demo-model note (not measured) is kept."""
         ident = backend.cache_identity
         members = getattr(backend, "members", None)
         return cls(
@@ -80,7 +81,7 @@ class BackendName(BaseModel):
             model=ident["model"],
             base_url=ident.get("base_url"),
             members=[cls.of(m) for m in members] if members else None,
-            not_measured=getattr(backend, "judge_not_measured", None),
+            not_measured=getattr(backend, "judge_not_measured", None) if judge else None,
         )
 
 
@@ -152,7 +153,7 @@ class RunSpec(BaseModel):
             topics=[_where(t) for t in topics],
             holdout=[_where(t) for t in holdout or []],
             writer=BackendName.of(backends.writer),
-            judge=BackendName.of(backends.judge),
+            judge=BackendName.of(backends.judge, judge=True),
             optimizer=BackendName.of(backends.optimizer),
             audit=BackendName.of(backends.audit) if backends.audit else None,
             warm_start=str(warm_start.resolve()) if warm_start else None,
