@@ -227,26 +227,27 @@ def optimize_skill(
 
     from ..llm import CallCache
     from ..optimize.lanes import LanesRun
-    from ..optimize.resume import ROLES, read_meta, reopen
-    from ..optimize.spec import lanes_in
+    from ..optimize.resume import ROLES, reopen
+    from ..optimize.spec import load_spec
     from ..paths import plain_name
     from ..report.live import OptimizeView
     from ..report.live_lanes import LanesView
     from ..report.terminal import render_optimize_summary
     from .optimize_new import NewRun, new_run
 
-    lanes_mode = lanes > 1
+    spec = None
     if resume:
-        with user_errors():
-            lanes_mode = lanes_in(read_meta(runs_root / plain_name(resume, "--resume"))) > 1
+        with user_errors():  # read once: it picks the live view, then the run is made from it
+            run_dir = runs_root / plain_name(resume, "--resume")
+            spec = load_spec(run_dir)
+    lanes_mode = (spec.lanes if spec else lanes) > 1
     view = (LanesView if lanes_mode else OptimizeView)(err.console, resume or tag or "")
     show = view.event
 
     with user_errors():
         cache = None if no_cache else CallCache()
-        if resume:
-            run_dir = runs_root / plain_name(resume, "--resume")
-            run = reopen(run_dir, cache=cache, on_event=show, timeout=timeout)
+        if spec is not None:
+            run = reopen(run_dir, cache=cache, on_event=show, timeout=timeout, spec=spec)
             for role in ROLES:
                 demo_notice(getattr(run.spec, role).backend)
             run_tag = run.tag

@@ -10,10 +10,7 @@ from ..rubric import Rubric
 from ..topic import Topic
 from .lanes import LanesRun
 from .loop import Event, OptimizeRun
-from .spec import Backends, RunSpec, load_spec, open_backends, read_run_json
-
-ROLES = ("writer", "judge", "optimizer")
-read_meta = read_run_json  # the name earlier callers used
+from .spec import ROLES, Backends, RunSpec, load_spec, open_backends
 
 
 def open_run(
@@ -50,11 +47,13 @@ def reopen(
     cache: CallCache | None = None,
     on_event: Event | None = None,
     timeout: float | None = None,
+    spec: RunSpec | None = None,
 ) -> OptimizeRun | LanesRun:
     """The run in `run_dir`, ready for `await run.run()` to continue it with the settings it
-    started with. Backends are made again from their names in run.json (keys come from the
-    environment, never from the file); `timeout` is the one setting a resume may change."""
-    spec = load_spec(run_dir)
+    started with (`spec`: its run.json, when the caller has read it already). Backends are
+    made again from their names in run.json (keys come from the environment, never from the
+    file); `timeout` is the one setting a resume may change."""
+    spec = spec or load_spec(run_dir)
     return open_run(
         spec,
         open_backends(spec, timeout),
@@ -72,4 +71,4 @@ def reopen_run(run_dir: Path, **kw: object) -> OptimizeRun:
     return run
 
 
-__all__ = ["ROLES", "open_run", "read_meta", "reopen", "reopen_run"]
+__all__ = ["ROLES", "open_run", "reopen", "reopen_run"]
