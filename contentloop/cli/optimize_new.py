@@ -79,7 +79,7 @@ def new_run(f: NewRun, *, cache: CallCache | None, on_event: Any) -> tuple[Any, 
     --dry-run --json, the plan and the spec as JSON)."""
     from ..llm.batch import batched
     from ..optimize.lanes import emphases, emphasis_text
-    from ..optimize.planner import planned_noise
+    from ..optimize.planner import plan_run, planned_noise
     from ..optimize.resume import open_run
     from ..optimize.spec import FOREVER, Backends, Budget, RunSpec, refuse_existing
     from ..paths import plain_name
@@ -143,16 +143,24 @@ def new_run(f: NewRun, *, cache: CallCache | None, on_event: Any) -> tuple[Any, 
         merge_every=(2 * f.lanes if f.merge_every is None else f.merge_every) if f.lanes > 1 else 0,
         emphases=[emphasis_text(i, f.lanes, d) for i, d in enumerate(dealt)] if f.lanes > 1 else [],
     )
-    loaded = {"rubric": rubric, "topics": todo, "holdout": holdout}
-    run = open_run(spec, backends, run_dir=run_dir, cache=cache, on_event=on_event, **loaded)
+    run = open_run(
+        spec,
+        backends,
+        run_dir=run_dir,
+        cache=cache,
+        on_event=on_event,
+        rubric=rubric,
+        topics=todo,
+        holdout=holdout,
+    )
     # The plan is one lane's, with the whole budget: lanes share it. --forever has no whole,
     # so its plan is that of 10 experiments.
     planning = spec.model_copy(
-        update={"lanes": 1, "budget": replace(budget, max_experiments=10) if f.forever else budget}
+        update={"budget": replace(budget, max_experiments=10) if f.forever else budget}
     )
-    est = open_run(planning, backends, run_dir=run_dir, **loaded).estimate()  # type: ignore[union-attr]
+    est = plan_run(planning, backends, loaded_skill, rubric, todo, holdout)
     render_plan(err.console, est, len(todo), f.repeats, 10 if f.forever else f.max_experiments)
-    _say_limits(f, run_tag)
+    _say_limits(f, run_tag, spec.merge_every)
     if f.dry_run and f.as_json:
         emit_json({**est, "spec": spec.model_dump(mode="json", exclude={"end"})})
     return run, run_dir
@@ -219,7 +227,7 @@ def _gate_and_objective(f: NewRun, writer: Backend) -> tuple[Any, Any]:
     return gate, goal
 
 
-def _say_limits(f: NewRun, run_tag: str) -> None:
+def _say_limits(f: NewRun, run_tag: str, merge_every: int) -> None:
     if f.forever:
         ends = [
             f"--max-cost-usd {f.max_cost_usd:g}" if f.max_cost_usd is not None else "",
@@ -234,10 +242,9 @@ def _say_limits(f: NewRun, run_tag: str) -> None:
             highlight=False,
         )
     if f.lanes > 1:
-        every = (2 * f.lanes if f.merge_every is None else f.merge_every) or "never"
         err.print(
             f"{f.lanes} lanes share that budget and {f.concurrency} calls in flight "
-            f"(--concurrency); they merge every {every} experiments.",
+            f"(--concurrency); they merge every {merge_every or 'never'} experiments.",
             soft_wrap=True,
             highlight=False,
         )

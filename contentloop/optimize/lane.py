@@ -92,6 +92,7 @@ class Lane:
         def client(backend: Any, role: str) -> Client:
             return Client(backend, role=role, cache=cache, ledger=self.costs, limit=limit)
 
+        self.backends = backends
         self.writer = client(backends.writer, "writer")
         self.judge = Judge(client(backends.judge, "judge"), self.rubric)
         self.judge.calibration = (spec.calibration or {}).get("state")

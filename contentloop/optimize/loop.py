@@ -137,7 +137,14 @@ class OptimizeRun(Lane, RunControl):
     def estimate(self) -> dict[str, Any]:
         """Calls, tokens and USD for the whole budget, and the smallest effect the run can
         detect, before anything is spent or written."""
-        return plan_run(self, load_skill(self.skill_source))
+        return plan_run(
+            self.spec,
+            self.backends,
+            load_skill(self.skill_source),
+            self.rubric,
+            self.topics,
+            self.holdout,
+        )
 
     def summary(self) -> Summary:
         return summarize(self, time.monotonic() - self.started)

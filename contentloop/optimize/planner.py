@@ -20,8 +20,10 @@ from .gate import GatePlan, judge_stage
 from .stats import Difference, detectable_effect
 
 if TYPE_CHECKING:
+    from ..rubric import Rubric
     from ..skill import Skill
-    from .lane import Lane
+    from ..topic import Topic
+    from .spec import Backends, RunSpec
 
 WARN_ABOVE = 3.0  # points: above this, a run mostly cannot see the gains edits make
 DEFAULT_NOISE = 4.0
@@ -69,34 +71,42 @@ def expected_stages(
     return total / trials
 
 
-def plan_run(run: Lane, skill: Skill) -> dict[str, Any]:
+def plan_run(
+    spec: RunSpec,
+    backends: Backends,
+    skill: Skill,
+    rubric: Rubric,
+    topics: list[Topic],
+    holdout: list[Topic],
+) -> dict[str, Any]:
+    """The plan of the run `spec` describes, before anything is spent or written."""
     from ..judge import system_prompt
     from ..llm.ledger import estimate_usd
 
-    g, r, topics = run.gate, run.repeats, len(run.topics)
-    sd = run.assumed_noise
-    x = run.budget.max_experiments
+    g, r, n_topics = spec.gate, spec.repeats, len(topics)
+    sd = spec.assumed_noise
+    x = spec.budget.max_experiments
     cap_n = g.max_stages * r
-    mde = detectable_effect(sd, topics, cap_n, g.best_needed(cap_n), alpha=g.final_alpha)
-    stages = expected_stages(g, sd, topics, r)
-    baseline = g.best_needed(r) * topics
-    confirm = 2 * g.confirm_stages * r * (topics + len(run.holdout))
-    verify_cap = g.verify_stages * r * topics * (x // g.verify_every if g.verify_every else 0)
-    expected = baseline + round(x * stages * r * topics) + (confirm if x else 0)
+    mde = detectable_effect(sd, n_topics, cap_n, g.best_needed(cap_n), alpha=g.final_alpha)
+    stages = expected_stages(g, sd, n_topics, r)
+    baseline = g.best_needed(r) * n_topics
+    confirm = 2 * g.confirm_stages * r * (n_topics + len(holdout))
+    verify_cap = g.verify_stages * r * n_topics * (x // g.verify_every if g.verify_every else 0)
+    expected = baseline + round(x * stages * r * n_topics) + (confirm if x else 0)
     # At most: every try to its last stage, kept, its best topped up, every drift check.
-    top_up = (g.best_needed(cap_n) - cap_n) * topics
-    most = baseline + x * (cap_n * topics + top_up) + verify_cap + (confirm if x else 0)
+    top_up = (g.best_needed(cap_n) - cap_n) * n_topics
+    most = baseline + x * (cap_n * n_topics + top_up) + verify_cap + (confirm if x else 0)
 
-    out_words = sum(t.target_words for t in run.topics) / max(1, topics)
+    out_words = sum(t.target_words for t in topics) / max(1, n_topics)
     writer_in, writer_out = len(skill.prompt) / 4 + 150, out_words * 1.4
-    judge_in, judge_out = len(system_prompt(run.rubric)) / 4 + writer_out, 600
+    judge_in, judge_out = len(system_prompt(rubric)) / 4 + writer_out, 600
     opt_in, opt_out = skill.chars / 4 + 1500, 800
 
     def cost(drafts: float) -> tuple[float | None, int, int]:
         parts = [
-            (run.writer.backend, drafts * writer_in, drafts * writer_out),
-            (run.judge.client.backend, drafts * judge_in, drafts * judge_out),
-            (run.optimizer.backend, x * opt_in, x * opt_out),
+            (backends.writer, drafts * writer_in, drafts * writer_out),
+            (backends.judge, drafts * judge_in, drafts * judge_out),
+            (backends.optimizer, x * opt_in, x * opt_out),
         ]
         usd = estimate_usd([(b.name, b.model, tin, tout) for b, tin, tout in parts])
         return (
@@ -106,7 +116,7 @@ def plan_run(run: Lane, skill: Skill) -> dict[str, Any]:
         )
 
     # The audit judge scores the confirmation's training-topic drafts once more.
-    audit = 2 * g.confirm_stages * r * topics if run.audit is not None and x else 0
+    audit = 2 * g.confirm_stages * r * n_topics if backends.audit is not None and x else 0
     usd, tin, tout = cost(expected)
     usd_most, _, _ = cost(most)
     warning = None
@@ -117,9 +127,9 @@ def plan_run(run: Lane, skill: Skill) -> dict[str, Any]:
             f"or --repeats lower it."
         )
     return {
-        "objective": None if run.objective.is_default else run.objective.describe(),
+        "objective": None if spec.objective.is_default else spec.objective.describe(),
         "assumed_noise": sd,
-        "noise_source": run.noise_source,
+        "noise_source": spec.noise_source,
         "detectable_effect": round(mde, 2),
         "alpha": g.alpha,
         "expected_stages": round(stages, 2),
