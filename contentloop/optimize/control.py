@@ -75,10 +75,6 @@ class RunControl(ABC):
     _task: asyncio.Task[Any] | None = None
     on_event: Callable[[dict[str, Any]], None]
 
-    @property
-    def stop_reason(self) -> str:
-        return self.stop.text
-
     async def run(self) -> dict[str, Any]:
         self._task = asyncio.current_task()
         with on_sigint(self._on_sigint), run_lock(self.run_dir):

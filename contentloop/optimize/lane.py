@@ -165,10 +165,6 @@ class Lane:
         return self.measure.mean_of(best) if best else float("nan")
 
     @property
-    def stop_reason(self) -> str:
-        return self.stop.text
-
-    @property
     def records(self) -> list[Record]:
         """This lane's records so far, in order (experiments.jsonl, typed)."""
         return self._records

@@ -215,7 +215,7 @@ class LanesRun(RunControl):
         lane_summary = await best.finish()
         summary = lane_summary.model_copy(
             update={
-                "stop_reason": self.stop_reason,
+                "stop_reason": self.stop.text,
                 "experiments": self.total(),
                 "best_lane": self.lanes.index(best),
                 "lanes": self.views(),

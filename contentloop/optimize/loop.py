@@ -97,7 +97,7 @@ class OptimizeRun(Lane, RunControl):
         return await evaluate(self, n, edits, description, **kw)
 
     async def step(self) -> bool:
-        """One more experiment; False, with `stop_reason` set, when a budget ends the run or
+        """One more experiment; False, with `stop` set, when a budget ends the run or
         too many tries in a row crashed."""
         n = self.state.last_experiment + 1
         stop = self.budget.ended_by(

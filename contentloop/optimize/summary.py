@@ -172,7 +172,7 @@ def summarize(run: Lane, seconds: float) -> Summary:
     return Summary(
         **{
             "tag": run.tag,
-            "verdict": verdict(confirmed, kept_any=in_loop is not None, stop=run.stop_reason)
+            "verdict": verdict(confirmed, kept_any=in_loop is not None, stop=run.stop.text)
             + (
                 f"; the audit judge ({audit['judge']}) does not confirm it: possible judge gaming"
                 if audit and audit["judge_gaming_suspected"]
@@ -194,7 +194,7 @@ def summarize(run: Lane, seconds: float) -> Summary:
             "detectable_effect": round(m.band(), 3),
             "counts": dict(st.counts),
             "experiments": st.last_experiment,
-            "stop_reason": run.stop_reason,
+            "stop_reason": run.stop.text,
             **spend_summary(run.costs),
             "seconds": round(seconds, 1),
             # Printed either way when an edit was kept (the terminal says when the best is not
