@@ -123,7 +123,7 @@ def run_once(
     started = time.perf_counter()
     asyncio.run(run.run())
     wall = time.perf_counter() - started
-    records = run.ledger.records()
+    records = run.lane.ledger.records()
     (exp,) = [r for r in records if r["experiment"] == 1 and r["kind"] == "experiment"]
     # The shorter edit is shown not worse at its first stage in this noiseless world, so the
     # experiment's critical path is one proposal, one draft, one verdict.

@@ -170,7 +170,7 @@ class World:
 SMALL = GatePlan(best_min=2, max_stages=3, confirm_stages=1)
 
 
-def make_run(repo, server, rubric, **kw):
+def make_run(repo, server, rubric, *, tag="t1", **kw):
     backend = OpenAIBackend("m", base_url=server.url + "/v1", max_retries=0)
     kw.setdefault("budget", Budget(max_experiments=4))
     kw.setdefault("gate", SMALL)
@@ -181,8 +181,8 @@ def make_run(repo, server, rubric, **kw):
         writer=backend,
         judge=backend,
         optimizer=backend,
-        run_dir=repo / "runs" / "t1",
-        tag="t1",
+        run_dir=repo / "runs" / tag,
+        tag=tag,
         **kw,
     )
 

@@ -218,12 +218,12 @@ def test_a_fault_inside_optimize_is_a_logged_crash_and_the_loop_goes_on(
 
     with OpenAIServer(responder) as server:
         run = make_run(repo, server, imagine, budget=Budget(max_experiments=2))
-        run.writer.backend.timeout = 0.4  # one backend object serves all three roles here
+        run.lane.writer.backend.timeout = 0.4  # one backend object serves all three roles here
         summary = asyncio.run(run.run())
-    records = [r for r in run.ledger.records() if r["kind"] == "experiment"]
+    records = [r for r in run.lane.ledger.records() if r["kind"] == "experiment"]
     assert [r["status"] for r in records] == ["crash", "keep"], [r["reason"] for r in records]
     assert records[0]["reason"], "the ledger says why"
-    assert "FAULTY" not in (run.ws.skill_dir / "voice.md").read_text()
+    assert "FAULTY" not in (run.lane.ws.skill_dir / "voice.md").read_text()
     assert summary["stop_reason"] == "--max-experiments 2 reached"
 
 

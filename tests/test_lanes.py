@@ -16,7 +16,8 @@ from contentloop.cli import app
 from contentloop.llm import CallCache
 from contentloop.llm.openai_api import OpenAIBackend
 from contentloop.optimize import Budget
-from contentloop.optimize.lanes import LanesRun, emphases, emphasis_text, lane_branch
+from contentloop.optimize.lanes import emphases, emphasis_text, lane_branch
+from contentloop.optimize.loop import OptimizeRun
 from contentloop.optimize.merge import compose
 from contentloop.optimize.spec import Backends, RunSpec
 from contentloop.testing import OpenAIServer
@@ -75,7 +76,7 @@ def make_lanes(repo, server, rubric, *, lanes=2, merge_every=2, max_experiments=
         merge_every=merge_every,
         emphases=[emphasis_text(i, lanes, dealt[i]) for i in range(lanes)],
     )
-    return LanesRun(
+    return OptimizeRun(
         spec,
         backends,
         run_dir=repo / "runs" / "t1",

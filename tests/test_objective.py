@@ -13,7 +13,7 @@ from contentloop import score_text
 from contentloop.optimize import Budget
 from contentloop.optimize.gate import GatePlan
 from contentloop.optimize.objective import Evidence, Objective, decide, frontier
-from contentloop.optimize.resume import reopen_run
+from contentloop.optimize.resume import reopen
 from contentloop.optimize.stats import Difference
 from contentloop.report import build_report
 from contentloop.report.tables import render_optimize_report
@@ -146,7 +146,7 @@ def test_threshold_mode_keeps_the_shortest_skill_that_holds_the_score(repo, imag
     with OpenAIServer(world) as server:
         run = make_run(repo, server, imagine, objective=goal)
         summary = asyncio.run(run.run())
-    rows = run.ledger.rows()[1:]
+    rows = run.lane.ledger.rows()[1:]
     # Below the threshold a shorter skill with the same score is no progress; the better one
     # reaches it; from then on only a shorter skill that holds the score is kept.
     assert [(r["section"], r["status"], r["rule"]) for r in rows] == [
@@ -155,7 +155,7 @@ def test_threshold_mode_keeps_the_shortest_skill_that_holds_the_score(repo, imag
         ("examples", "discard", "futile"),
         ("final_check", "keep", "secondary"),
     ]
-    experiments = [r for r in run.ledger.records() if r["kind"] == "experiment"]
+    experiments = [r for r in run.lane.ledger.records() if r["kind"] == "experiment"]
     last = experiments[-1]["stages"][-1]["metrics"]
     assert last["prompt_tokens"]["mean"] > 0 and last["threshold"]["mean"] > 0
     view = summary["objective"]
@@ -163,14 +163,14 @@ def test_threshold_mode_keeps_the_shortest_skill_that_holds_the_score(repo, imag
     assert view["best"]["score"] > goal.threshold > view["baseline"]["score"]
     meta = json.loads((run.run_dir / "run.json").read_text())
     assert meta["objective"]["threshold"] == goal.threshold
-    assert reopen_run(run.run_dir).objective == goal  # --resume decides the same way
+    assert reopen(run.run_dir).lane.objective == goal  # --resume decides the same way
     # report draws every try on the two axes, and the frontier.
     views, html = build_report(run.run_dir)
     plotted = sorted(
         (float(x), float(y))
         for x, y in re.findall(r'data-series="tries" data-x="([^"]+)" data-y="([^"]+)"', html)
     )
-    tried = [r for r in run.ledger.records() if r["kind"] in ("baseline", "experiment")]
+    tried = [r for r in run.lane.ledger.records() if r["kind"] in ("baseline", "experiment")]
     assert plotted == sorted(
         (float(r["metrics"]["prompt_tokens"]), pytest.approx(r["metrics"]["mean"], abs=1e-3))
         for r in tried
@@ -204,13 +204,13 @@ def test_pareto_keeps_a_skill_whose_drafts_are_shorter_at_the_same_score(repo, i
     with OpenAIServer(Padded(imagine, [proposals(repo)["longer"], terse])) as server:
         run = make_run(repo, server, imagine, objective=goal, budget=Budget(max_experiments=2))
         summary = asyncio.run(run.run())
-    rows = run.ledger.rows()[1:]
+    rows = run.lane.ledger.rows()[1:]
     assert [(r["section"], r["status"], r["rule"]) for r in rows] == [
         ("examples", "discard", "cap"),
         ("voice", "keep", "pareto"),
     ]
     (experiment,) = [
-        r for r in run.ledger.records() if r["kind"] == "experiment" and r["status"] == "keep"
+        r for r in run.lane.ledger.records() if r["kind"] == "experiment" and r["status"] == "keep"
     ]
     metrics = experiment["stages"][-1]["metrics"]
     assert metrics["score"]["mean"] == 0 and metrics["output_tokens"]["mean"] > 100

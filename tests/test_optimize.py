@@ -48,7 +48,7 @@ def test_kept_and_reverted_experiments_match_git_and_the_ledgers(repo, imagine):
     with OpenAIServer(World(imagine, proposals)) as server:
         run = make_run(repo, server, imagine)
         summary = asyncio.run(run.run())
-    rows = run.ledger.rows()
+    rows = run.lane.ledger.rows()
     assert [r["status"] for r in rows] == ["keep", "keep", "discard", "keep", "crash"]
     assert rows[0]["description"].startswith("baseline")
     # A scripted world has no noise; once the run has measured enough drafts it says so.
@@ -72,13 +72,15 @@ def test_kept_and_reverted_experiments_match_git_and_the_ledgers(repo, imagine):
     branch_commits = {line.split()[0] for line in log}
     for row in rows[1:4]:
         assert (row["commit"][:7] in {c[:7] for c in branch_commits}) == (row["status"] == "keep")
-    records = run.ledger.records()
+    records = run.lane.ledger.records()
     experiments = [r for r in records if r["kind"] in ("baseline", "experiment")]
     assert len(experiments) == len(rows) and experiments[1]["metrics"]["per_topic"].keys() == {
         "alpha",
         "beta",
     }
-    assert experiments[1]["diff_lines"] >= 1 and experiments[1]["harness_sha256"] == run.harness
+    assert (
+        experiments[1]["diff_lines"] >= 1 and experiments[1]["harness_sha256"] == run.lane.harness
+    )
     assert experiments[1]["stages"][0]["rule"] == "superior"
     # Two keeps: the drift guard re-measured the best and it held.
     (check,) = [r for r in records if r["kind"] == "verify"]
@@ -102,7 +104,7 @@ def test_three_crashes_in_a_row_abort_cleanly(repo, imagine):
             repo, server, imagine, budget=Budget(max_experiments=10, abort_after_crashes=3)
         )
         summary = asyncio.run(run.run())
-    assert [r["status"] for r in run.ledger.rows()][1:] == ["crash"] * 3
+    assert [r["status"] for r in run.lane.ledger.rows()][1:] == ["crash"] * 3
     assert summary["stop_reason"] == "3 consecutive crashes (--abort-after-crashes)"
 
 
@@ -123,16 +125,16 @@ def test_a_crashing_evaluation_is_logged_and_the_loop_goes_on(repo, imagine):
     with OpenAIServer(responder) as server:
         run = make_run(repo, server, imagine, budget=Budget(max_experiments=2))
         asyncio.run(run.run())
-    rows = run.ledger.rows()
+    rows = run.lane.ledger.rows()
     assert [r["status"] for r in rows][1:] == ["crash", "keep"]
-    assert "BREAK" not in (run.ws.skill_dir / "voice.md").read_text()
+    assert "BREAK" not in (run.lane.ws.skill_dir / "voice.md").read_text()
 
 
 def test_budget_stops_by_count(repo, imagine):
     with OpenAIServer(World(imagine, [])) as server:
         run = make_run(repo, server, imagine, budget=Budget(max_experiments=0))
         assert asyncio.run(run.run())["stop_reason"] == "--max-experiments 0 reached"
-        assert [r["status"] for r in run.ledger.rows()] == ["keep"]
+        assert [r["status"] for r in run.lane.ledger.rows()] == ["keep"]
 
 
 def test_stop_file_ends_the_run_after_the_current_experiment(repo, imagine):
@@ -153,7 +155,7 @@ def test_stop_file_ends_the_run_after_the_current_experiment(repo, imagine):
         summary = asyncio.run(run.run())
     assert summary["stop_reason"] == "STOP file found"
     # 2 finished, 3 never began; nothing was kept, so there is nothing to confirm.
-    assert [r["experiment"] for r in run.ledger.records()] == [0, 1, 2]
+    assert [r["experiment"] for r in run.lane.ledger.records()] == [0, 1, 2]
 
 
 def test_cost_budget_stops_the_run(repo, imagine):
@@ -161,7 +163,7 @@ def test_cost_budget_stops_the_run(repo, imagine):
 
     with OpenAIServer(World(imagine, [])) as server:
         run = make_run(repo, server, imagine, budget=Budget(max_experiments=5, max_cost_usd=0.5))
-        run.costs.record(
+        run.lane.costs.record(
             "writer", Response("x", "anthropic", "claude-haiku-4-5", Usage(input_tokens=600_000))
         )
         assert asyncio.run(run.run())["stop_reason"] == "--max-cost-usd 0.5 reached ($0.6000)"
@@ -208,7 +210,7 @@ def test_no_git_keeps_snapshots(tmp_path, imagine, plain_skill):
             gate=SMALL,
         )
         asyncio.run(run.run())
-    assert [r["status"] for r in run.ledger.rows()] == ["keep", "keep"]
+    assert [r["status"] for r in run.lane.ledger.rows()] == ["keep", "keep"]
     assert "MAGIC" in (tmp_path / "run" / "best-skill" / "voice.md").read_text()
     assert "MAGIC" not in (skill_dir / "voice.md").read_text()
 
@@ -390,10 +392,10 @@ def test_held_out_topics_flag_a_best_that_overfits(repo, imagine, tmp_path):
     assert summary["confirmed_gain"]["ci95_low"] > 0
     assert summary["holdout_gain"]["mean"] < 0 and summary["overfit_warning"] is True
     assert summary["holdout_best"] < summary["holdout_baseline"]
-    (confirm,) = [r for r in run.ledger.records() if r["kind"] == "confirm"]
+    (confirm,) = [r for r in run.lane.ledger.records() if r["kind"] == "confirm"]
     assert confirm["holdout_gain"] == summary["holdout_gain"]
     # Held-out drafts are written only for the confirmation, never during the search.
-    gamma = run.measure.bank.samples(run.state.best_skill, "gamma")
+    gamma = run.lane.measure.bank.samples(run.lane.state.best_skill, "gamma")
     assert gamma and {s.role for s in gamma} == {"holdout"}
     optimizer_prompts = [json.dumps(b) for b in seen if role_of(b) == "optimizer"]
     assert optimizer_prompts and not any("gamma" in p for p in optimizer_prompts)
@@ -551,9 +553,9 @@ def test_spend_is_recorded_once_per_record(repo, imagine):
     with OpenAIServer(World(imagine, [edit("voice", voice + "\n- MAGIC\n")])) as server:
         run = make_run(repo, server, imagine, budget=Budget(max_experiments=1))
         asyncio.run(run.run())
-    records = run.ledger.records()
+    records = run.lane.ledger.records()
     assert [r["kind"] for r in records] == ["baseline", "experiment", "confirm"]
-    total = run.costs.totals()
+    total = run.lane.costs.totals()
     assert sum(r["tokens"]["output_tokens"] for r in records) == total["output_tokens"] > 0
     assert all(r["tokens"]["output_tokens"] > 0 for r in records)
 
@@ -563,7 +565,7 @@ def test_resume_after_a_kill_before_the_worktree_existed(repo, imagine, branch_m
     """run.json is written first; a kill before `git worktree add` finished left no worktree
     (and maybe the branch). Resume creates it and runs the baseline."""
     with OpenAIServer(World(imagine, [])) as server:
-        make_run(repo, server, imagine, budget=Budget(max_experiments=0)).open()
+        make_run(repo, server, imagine, budget=Budget(max_experiments=0)).lane.open()
         git("worktree", "remove", "--force", str(repo / "runs" / "t1" / "worktree"), cwd=repo)
         if not branch_made:
             git("branch", "-D", "autoexp/t1", cwd=repo)
@@ -575,7 +577,7 @@ def test_resume_after_a_kill_before_the_worktree_existed(repo, imagine, branch_m
 
 def test_reopen_run_continues_with_the_settings_it_started_with(repo, imagine):
     """The library's resume (what --resume calls): settings come from run.json, not the caller."""
-    from contentloop.optimize.resume import reopen_run
+    from contentloop.optimize.resume import reopen
 
     voice = (repo / "skills" / "imagine" / "voice.md").read_text()
     proposals = [edit("voice", voice + "\n- MAGIC\n"), edit("examples", "x " * 300)]
@@ -585,28 +587,32 @@ def test_reopen_run_continues_with_the_settings_it_started_with(repo, imagine):
         meta = json.loads((repo / "runs" / "t1" / "run.json").read_text())
         meta["budget"]["max_experiments"] = 2  # the run's own file decides how far it goes
         (repo / "runs" / "t1" / "run.json").write_text(json.dumps(meta))
-        run = reopen_run(repo / "runs" / "t1")
-        assert (run.tag, run.repeats, [t.slug for t in run.topics]) == ("t1", 2, ["alpha", "beta"])
-        assert run.writer.backend.cache_identity["base_url"] == server.url + "/v1"
+        run = reopen(repo / "runs" / "t1")
+        assert (run.tag, run.lane.repeats, [t.slug for t in run.lane.topics]) == (
+            "t1",
+            2,
+            ["alpha", "beta"],
+        )
+        assert run.lane.writer.backend.cache_identity["base_url"] == server.url + "/v1"
         summary = asyncio.run(run.run())
-    statuses = [r["status"] for r in run.ledger.rows()]
+    statuses = [r["status"] for r in run.lane.ledger.rows()]
     assert statuses == ["keep", "keep", "discard"]
     assert summary["best"] > summary["baseline"]
 
 
 def test_reopen_run_names_the_problem_with_the_folder(tmp_path):
-    from contentloop.optimize.resume import reopen_run
+    from contentloop.optimize.resume import reopen
 
     with pytest.raises(ContentloopError, match="is not an optimize run") as missing:
-        reopen_run(tmp_path / "nope")
+        reopen(tmp_path / "nope")
     assert "--resume" in str(missing.value)
     (tmp_path / "early").mkdir()
     with pytest.raises(ContentloopError, match="stopped before the run had started") as early:
-        reopen_run(tmp_path / "early")
+        reopen(tmp_path / "early")
     assert "--tag" in str(early.value)
     (tmp_path / "early" / "run.json").write_text('{"tag": "early", "topi')
     with pytest.raises(ContentloopError, match="not valid JSON") as torn:
-        reopen_run(tmp_path / "early")
+        reopen(tmp_path / "early")
     assert "run.json" in str(torn.value)
 
 
@@ -709,7 +715,7 @@ def test_the_audit_judge_rescores_the_confirmation_and_flags_a_gain_only_the_jud
     assert audit["judge"] == "openai:auditor"
     assert audit["holds"] is sees_it and audit["judge_gaming_suspected"] is (not sees_it)
     assert ("possible judge gaming" in summary["verdict"]) is (not sees_it)
-    (confirm,) = [r for r in run.ledger.records() if r["kind"] == "confirm"]
+    (confirm,) = [r for r in run.lane.ledger.records() if r["kind"] == "confirm"]
     assert confirm["audit_gain"] == audit["gain"]
     assert (
         json.loads((repo / "runs" / "t1" / "run.json").read_text())["audit"]["model"] == "auditor"
@@ -725,15 +731,15 @@ def test_after_an_explore_step_the_run_ends_on_the_best_it_measured(repo, imagin
     with OpenAIServer(World(imagine, proposals)) as server:
         run = make_run(repo, server, imagine, budget=Budget(max_experiments=2), explore_every=2)
         summary = asyncio.run(run.run())
-    rows = run.ledger.rows()
+    rows = run.lane.ledger.rows()
     assert [r["status"] for r in rows] == ["keep", "keep", "explore"]
     assert summary["best_commit"] == rows[1]["commit"]  # not the explored, worse skill
     assert summary["best"] > summary["baseline"]
     assert "MAGIC" in (repo / "runs" / "t1" / "best-skill" / "voice.md").read_text()
-    settled = [r for r in run.ledger.records() if r["kind"] == "verify"]
+    settled = [r for r in run.lane.ledger.records() if r["kind"] == "verify"]
     assert settled[-1]["status"] == "rollback" and "after exploration" in settled[-1]["description"]
     # --resume derives the same best from the records alone.
-    assert replay(parse_records(run.ledger.records(), "x")).best_commit == rows[1]["commit"]
+    assert replay(parse_records(run.lane.ledger.records(), "x")).best_commit == rows[1]["commit"]
 
 
 class FlakyJudgeWorld(World):
@@ -791,10 +797,8 @@ def test_runs_prune_removes_finished_runs_worktree_and_branch_and_keeps_the_rest
     """Issue 21: no way to clean up finished autoexp/* branches and worktrees."""
     with OpenAIServer(World(imagine, [])) as server:
         asyncio.run(make_run(repo, server, imagine, budget=Budget(0)).run())
-        unfinished = make_run(repo, server, imagine, budget=Budget(0))
-        unfinished.run_dir = repo / "runs" / "t2"
-        unfinished.tag = "t2"
-        unfinished.open()  # opened, never ended: resumable, so kept
+        unfinished = make_run(repo, server, imagine, tag="t2", budget=Budget(0))
+        unfinished.lane.open()  # opened, never ended: resumable, so kept
     runs = repo / "runs"
     dry = CliRunner().invoke(app, ["runs", "--prune", "--dry-run", "--runs", str(runs), "--json"])
     rows = {json.loads(x)["run"].rsplit("/", 1)[-1]: json.loads(x) for x in dry.stdout.splitlines()}

@@ -226,7 +226,6 @@ def optimize_skill(
     import asyncio
 
     from ..llm import CallCache
-    from ..optimize.lanes import LanesRun
     from ..optimize.resume import ROLES, reopen
     from ..optimize.spec import load_spec
     from ..paths import plain_name
@@ -274,11 +273,7 @@ def optimize_skill(
             raise typer.Exit(130) from None
         crashed = run.stop.kind == "crashes"
         if crashed or run.stop.kind in ("ctrl_c", "stop_file"):
-            last = (
-                run.ledger.records()[-1].get("reason", "")
-                if crashed and not isinstance(run, LanesRun)
-                else ""
-            )
+            last = run.lane.ledger.records()[-1].get("reason", "") if crashed and run.single else ""
             err.print(
                 f"stopped ({summary['stop_reason']}){'; the last one: ' + last if last else ''}. "
                 f"Once the cause is fixed, continue with: "

@@ -8,7 +8,6 @@ from pathlib import Path
 from ..llm import CallCache
 from ..rubric import Rubric
 from ..topic import Topic
-from .lanes import LanesRun
 from .loop import Event, OptimizeRun
 from .spec import ROLES, Backends, RunSpec, load_spec, open_backends
 
@@ -24,11 +23,10 @@ def open_run(
     rubric: Rubric | None = None,
     topics: list[Topic] | None = None,
     holdout: list[Topic] | None = None,
-) -> OptimizeRun | LanesRun:
-    """The run `spec` describes in `run_dir`, ready for `await run.run()`: one lane, or a
-    coordinator over `spec.lanes` of them."""
-    kind = LanesRun if spec.lanes > 1 else OptimizeRun
-    return kind(
+) -> OptimizeRun:
+    """The run `spec` describes in `run_dir`, ready for `await run.run()`: one lane, or
+    `spec.lanes` of them."""
+    return OptimizeRun(
         spec,
         backends,
         run_dir=run_dir,
@@ -48,7 +46,7 @@ def reopen(
     on_event: Event | None = None,
     timeout: float | None = None,
     spec: RunSpec | None = None,
-) -> OptimizeRun | LanesRun:
+) -> OptimizeRun:
     """The run in `run_dir`, ready for `await run.run()` to continue it with the settings it
     started with (`spec`: its run.json, when the caller has read it already). Backends are
     made again from their names in run.json (keys come from the environment, never from the
@@ -64,11 +62,4 @@ def reopen(
     )
 
 
-def reopen_run(run_dir: Path, **kw: object) -> OptimizeRun:
-    """A single run in `run_dir`, continued (see `reopen`)."""
-    run = reopen(run_dir, **kw)  # type: ignore[arg-type]
-    assert isinstance(run, OptimizeRun), "a --lanes run: use reopen()"
-    return run
-
-
-__all__ = ["ROLES", "open_run", "reopen", "reopen_run"]
+__all__ = ["ROLES", "open_run", "reopen"]
