@@ -207,7 +207,7 @@ def one_run(gate: str, code: Path, run: int, work: Path, rubric) -> dict:
     base_q = quality(load_skill(repo / "skills" / "imagine").prompt)
     best_q = quality(load_skill(run_dir / "best-skill").prompt)
     tries, kept = tally(run_dir)
-    if gate == "old":
+    if "confirmed_gain" not in summary:  # a gate from before the confirmation
         reported = summary["best"] - summary["baseline"]
     else:
         reported = (summary.get("confirmed_gain") or {"mean": 0.0})["mean"]

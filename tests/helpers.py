@@ -167,7 +167,7 @@ class World:
 
 # A small gate for a noiseless scripted world: 2 baseline drafts per topic, up to 3 stages,
 # 1 confirmation draft per topic. The defaults are measured in bench/gate_power.py.
-SMALL = GatePlan(best_min=2, max_stages=3, confirm_stages=1)
+SMALL = GatePlan(best_min=2, best_ratio=2.0, max_stages=3, confirm_stages=1)
 
 
 def make_run(repo, server, rubric, *, tag="t1", **kw):

@@ -165,7 +165,7 @@ def test_batched_calls_are_not_held_to_the_call_limit(repo, imagine, tmp_path): 
             budget=Budget(max_experiments=0),
             concurrency=1,
             batch=True,
-            gate=GatePlan(best_min=2),
+            gate=GatePlan(best_min=2, best_ratio=2.0),
         )
         asyncio.run(run.run())
     # A baseline of 2 topics x 2 drafts per stage x 2: one batch of 8 drafts, then one batch

@@ -3,6 +3,7 @@ the stage rules, and the sequential procedure's false-keep rate under simulation
 
 import math
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -64,8 +65,41 @@ def diff(mean, se=1.0, df=100):
     return Difference(mean, se, df, 5, 5, 40)
 
 
-def test_stage_rules():
-    plan = GatePlan()
+HP = GatePlan(design="haybittle-peto", max_stages=6, best_min=8, best_ratio=2.0)
+
+
+def test_stage_rules_under_the_sprt():
+    plan = GatePlan()  # target 3 points, alpha 0.05, power 0.9
+    upper, lower = plan.bounds
+    assert upper == pytest.approx(math.log(0.9 / 0.05)) and lower == pytest.approx(
+        math.log(0.1 / 0.95)
+    )
+    # At se 1, the likelihood ratio of a 3-point gain against none is exp(3d - 4.5).
+    assert judge_stage(plan, 1, diff(2.5)).rule == "superior"  # 3*2.5 - 4.5 = 3.0 >= 2.89
+    assert judge_stage(plan, 1, diff(2.4)).rule == "continue"  # 2.7 < 2.89
+    assert judge_stage(plan, 1, diff(0.8)).rule == "continue"  # -2.1 > -2.25
+    assert judge_stage(plan, 1, diff(0.7)).rule == "futile"  # -2.4
+    # The bounds are in evidence, not in z: the same difference with half the error is more.
+    assert judge_stage(plan, 1, diff(1.9, se=0.5)).rule == "superior"
+    assert judge_stage(plan, 1, diff(1.0, se=0.5)).rule == "futile"
+    # The last look keeps on the one-sided t test at alpha, else the try is discarded.
+    final = plan.max_stages
+    assert judge_stage(plan, final, diff(1.7)).rule == "superior"
+    assert judge_stage(plan, final, diff(1.6)).rule == "cap"
+    # A shorter skill: the same evidence about (difference + margin).
+    assert judge_stage(plan, 1, diff(2.1), shorter=True).rule == "non-inferior"
+    assert judge_stage(plan, 1, diff(2.1), shorter=False).rule == "continue"
+    assert judge_stage(plan, 2, diff(-0.1), explore=True).status == "explore"
+    # A noiseless (scripted) world decides at once, by the sign.
+    assert judge_stage(plan, 1, diff(0.5, se=0.0)).rule == "superior"
+    assert judge_stage(plan, 1, diff(-0.5, se=0.0)).rule == "futile"
+    v = judge_stage(plan, 1, diff(0.0, se=0.0))
+    assert v.rule == "continue" and v.to_json()["z"] == 0.0
+
+
+def test_stage_rules_under_haybittle_peto():
+    """Runs started before the sprt resume under the design they started with."""
+    plan = HP
     final = plan.max_stages
     assert judge_stage(plan, 1, diff(3.5)).rule == "superior"  # above the interim bound
     assert judge_stage(plan, 1, diff(2.0)).rule == "continue"  # promising, not shown yet
@@ -76,18 +110,18 @@ def test_stage_rules():
     assert judge_stage(plan, final, diff(-0.1, se=0.2), shorter=True).rule == "non-inferior"
     assert judge_stage(plan, final, diff(-0.1, se=0.2), shorter=False).rule == "cap"
     assert judge_stage(plan, final, diff(0.0, se=1.0), shorter=True).rule == "cap"
-    assert judge_stage(plan, 2, diff(-0.1), explore=True).status == "explore"
-    # A noiseless (scripted) world decides at once.
     assert judge_stage(plan, 1, diff(0.5, se=0.0)).rule == "superior"
-    v = judge_stage(plan, 1, diff(0.0, se=0.0))
-    assert v.rule == "continue" and v.to_json()["z"] == 0.0
 
 
-def test_the_plan_refuses_settings_that_spend_all_of_alpha():
+def test_the_plan_refuses_settings_that_do_not_fit():
     with pytest.raises(ValueError, match="interim"):
-        GatePlan(alpha=0.01, max_stages=5, interim_alpha=0.0025)
+        GatePlan(design="haybittle-peto", alpha=0.01, max_stages=5, interim_alpha=0.0025)
     with pytest.raises(ValueError, match="alpha"):
         GatePlan(alpha=0.6)
+    with pytest.raises(ValueError, match="target"):
+        GatePlan(target=0.0)
+    with pytest.raises(ValueError, match="power"):
+        GatePlan(power=1.0)
 
 
 def simulate(plan, effect, sd=4.0, topics=5, trials=3000, seed=11):
@@ -111,20 +145,30 @@ def simulate(plan, effect, sd=4.0, topics=5, trials=3000, seed=11):
     return kept / trials
 
 
-def test_an_edit_that_changes_nothing_is_kept_at_most_alpha_of_the_time():
-    rate = simulate(GatePlan(), effect=0.0)
+@pytest.mark.parametrize("plan", [GatePlan(), HP], ids=["sprt", "haybittle-peto"])
+def test_an_edit_that_changes_nothing_is_kept_at_most_alpha_of_the_time(plan):
+    rate = simulate(plan, effect=0.0)
     # 3000 trials: a true rate of 5% would show above 6% by chance less than 1% of the time.
     assert rate <= 0.06, rate
-    strict = simulate(GatePlan(alpha=0.01, interim_alpha=0.0005), effect=0.0)
+    strict = simulate(replace(plan, alpha=0.01, interim_alpha=0.0005), effect=0.0)
     assert strict < rate
 
 
-def test_a_three_point_gain_is_found_most_of_the_time_at_the_default_noise():
-    assert simulate(GatePlan(), effect=3.0, trials=1500) >= 0.8
+@pytest.mark.parametrize("plan", [GatePlan(), HP], ids=["sprt", "haybittle-peto"])
+def test_a_three_point_gain_is_found_most_of_the_time_at_the_default_noise(plan):
+    assert simulate(plan, effect=3.0, trials=1500) >= 0.8
+
+
+@pytest.mark.parametrize("plan", [GatePlan(), HP], ids=["sprt", "haybittle-peto"])
+def test_the_planner_expects_edits_that_change_nothing_or_harm_to_stop_early(plan):
+    null = expected_stages(plan, 4.0, 5, 1)
+    harm = expected_stages(plan, 4.0, 5, 1, effect=-3.0)
+    good = expected_stages(plan, 4.0, 5, 1, effect=3.0)
+    assert 1.0 <= harm < null < good < plan.max_stages
 
 
 def test_the_planner_predicts_early_stops_for_edits_that_change_nothing():
-    plan = GatePlan()
+    plan = HP
     null = expected_stages(plan, 4.0, 5, 1)
     good = expected_stages(plan, 4.0, 5, 1, effect=3.0)
     assert 1.0 < null < plan.max_stages and null < good

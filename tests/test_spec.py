@@ -13,6 +13,14 @@ from contentloop.optimize.spec import Budget, lanes_in, load_spec
 ONE = {"backend": "openai", "model": "m", "base_url": "http://127.0.0.1:1/v1"}
 
 
+# A gate as run.json held it before the sprt: Haybittle-Peto's fields, no design.
+OLD_GATE = {
+    k: v
+    for k, v in GatePlan(design="haybittle-peto", best_min=3, max_stages=6).to_json().items()
+    if k not in ("design", "target", "power")
+}
+
+
 def old_single(tag="t1"):
     """run.json as OptimizeRun.meta() wrote it before RunSpec (schema 2, no lanes keys)."""
     return {
@@ -26,7 +34,7 @@ def old_single(tag="t1"):
         "holdout": [],
         "repeats": 2,
         "budget": Budget(max_experiments=7).__dict__,
-        "gate": GatePlan(best_min=3).to_json(),
+        "gate": OLD_GATE,
         "objective": Objective().to_json(),
         "assumed_noise": 4.0,
         "noise_source": "--noise",
@@ -68,6 +76,15 @@ def test_a_single_runs_old_run_json_loads_into_the_spec(tmp_path):
     assert isinstance(spec.gate.futility, tuple)  # as GatePlan holds it, not JSON's list
     assert spec.judge.not_measured == "the demo judge" and spec.writer.not_measured is None
     assert spec.end is not None and spec.end.status == "finished"
+
+
+def test_a_run_started_before_the_sprt_resumes_under_the_design_it_started_with(tmp_path):
+    write(tmp_path, old_single())
+    gate = load_spec(tmp_path).gate
+    assert gate.design == "haybittle-peto" and gate.max_stages == 6
+    fresh = {**old_single(), "gate": GatePlan().to_json()}
+    write(tmp_path, fresh)
+    assert load_spec(tmp_path).gate == GatePlan()  # a new run's gate round-trips unchanged
 
 
 def test_the_dump_loads_back_to_the_same_spec(tmp_path):

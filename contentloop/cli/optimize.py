@@ -44,8 +44,15 @@ def optimize_skill(
         max=0.25,
         help="The most often an edit that changes nothing may be kept (the gate's false-keep rate).",
     ),
+    target_gain: float = typer.Option(
+        3.0,
+        "--target-gain",
+        min=0.1,
+        help="The gain in points the gate is built to find: an edit worth this much is kept "
+        "about 9 times in 10, an edit worth nothing at most --alpha of the time.",
+    ),
     max_stages: int = typer.Option(
-        6,
+        8,
         "--max-stages",
         min=1,
         max=20,
@@ -64,7 +71,7 @@ def optimize_skill(
         help="Drift guard: re-measure the best after this many keeps (0: never).",
     ),
     baseline_drafts: int = typer.Option(
-        8,
+        2,
         "--baseline-drafts",
         min=1,
         help="Drafts per topic of the baseline, and the fewest the best skill is ever compared on.",

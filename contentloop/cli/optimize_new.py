@@ -31,6 +31,7 @@ class NewRun:
     runs_root: Path
     repeats: int
     alpha: float
+    target_gain: float
     max_stages: int
     simplicity_margin: float
     verify_every: int
@@ -205,6 +206,7 @@ def _gate_and_objective(f: NewRun, writer: Backend) -> tuple[Any, Any]:
     try:
         gate = GatePlan(
             alpha=f.alpha,
+            target=f.target_gain,
             max_stages=f.max_stages,
             interim_alpha=min(0.0025, f.alpha / (2 * f.max_stages)),
             simplicity_margin=f.simplicity_margin,

@@ -288,7 +288,10 @@ def decide(
 ) -> StageVerdict:
     """Keep, discard or continue after `stage`, by the objective's mode. Each route to a keep
     is a set of tests that must all pass; the verdict's z is the primary's. Futility: when no
-    route's weakest test is above the stage's futility bound, the try stops early."""
+    route's weakest test is above the stage's futility bound, the try stops early. The tests
+    are Haybittle-Peto's: the sprt's target is a gain in score points, and a second metric
+    (tokens, dollars) has no such scale."""
+    plan = plan.fixed_looks()
     p, s = objective.primary, objective.secondary
     dp = ev.diffs["weighted"] if objective.mode == "weighted" else ev.diffs[p]
 

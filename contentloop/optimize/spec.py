@@ -292,9 +292,21 @@ def _v2_lanes_head(data: dict[str, Any], run_dir: Path) -> dict[str, Any]:
     return {**shared, **{k: v for k, v in data.items() if k in keep}}
 
 
+def _v2_gate_design(data: dict[str, Any], run_dir: Path) -> dict[str, Any]:
+    """Upgrade 2: a gate written before the sprt named no design; it was Haybittle-Peto's,
+    and a resumed run goes on deciding by the rule it started with."""
+    gate = data.get("gate")
+    if not isinstance(gate, dict) or "design" in gate:
+        return data
+    return {**data, "gate": {**gate, "design": "haybittle-peto"}}
+
+
 # Numbered upgrades of run.json, applied in order to every file read; each returns the data
 # unchanged when it does not apply.
-UPGRADES: list[Callable[[dict[str, Any], Path], dict[str, Any]]] = [_v2_lanes_head]
+UPGRADES: list[Callable[[dict[str, Any], Path], dict[str, Any]]] = [
+    _v2_lanes_head,
+    _v2_gate_design,
+]
 
 
 def load_spec(run_dir: Path) -> RunSpec:

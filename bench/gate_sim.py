@@ -1,0 +1,258 @@
+"""The gate's price and error rates in seconds, not hours: gate_power.py's world simulated
+in-process, through the gate's own code (GatePlan, judge_stage, paired_difference,
+pooled_noise), with the loop's draft policy (a stage is one draft per topic; the best is topped
+up to plan.best_needed; the drift guard after every plan.verify_every keeps; the confirmation
+on fresh drafts of baseline and best).
+
+It is a model of the loop, not the loop: gate_power.py runs the real CLI and is the figure of
+record. This script is for comparing plans and levers quickly, and for the limits a sequential
+test cannot beat (fixed-sample n and Wald's SPRT expected sample number for the same error
+rates). Its figures for today's plan are checked against gate_power.py's in bench/RESULTS.md.
+
+    python bench/gate_sim.py                      # today's plan and the levers, 2,000 runs each
+    python bench/gate_sim.py --runs 500 --json
+    python bench/gate_sim.py --outliers 0.02      # 1 draft in 50 off by 15-20 points
+    python bench/gate_sim.py --drift 3            # the judge 3 points more lenient by the end
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+from statistics import fmean
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from contentloop.optimize.gate import GatePlan, judge_stage  # noqa: E402
+from contentloop.optimize.stats import (  # noqa: E402
+    Noise,
+    paired_difference,
+    pooled_noise,
+    z_quantile,
+)
+
+TOPICS, SD = 5, math.hypot(2.8, 2.8)  # gate_power's world: writer and judge noise 2.8 each
+EFFECT = {"good": 3.0, "harmful": -2.0, "zero": 0.0, "lb_delete": -3.0, "filler_delete": 0.0}
+MIX = ["good"] * 3 + ["harmful"] * 2 + ["zero"] * 3 + ["lb_delete"] * 2 + ["filler_delete"] * 2
+SHORTER = {"lb_delete", "filler_delete"}
+ASSUMED = Noise(4.0, 4)  # the stated noise, worth four drafts, until the run has measured its own
+
+
+@dataclass
+class World:
+    outliers: float = 0.0  # fraction of drafts off by 15-20 points (a truncated reply)
+    drift: float = 0.0  # how much more lenient the judge is by the run's last draft
+    span: int = 400  # drafts over which the drift builds up
+
+
+class Bank:
+    """Drafts per (skill, topic), each with the time (draft index) it was written."""
+
+    def __init__(self, world: World, rng: random.Random) -> None:
+        self.world, self.rng = world, rng
+        self.cells: dict[tuple[int, int], list[float]] = {}
+        self.roles: dict[tuple[int, int, str], list[float]] = {}
+        self.written = 0
+        self.topic = [rng.gauss(0, 3.0) for _ in range(TOPICS)]
+
+    def draft(self, quality: float, topic: int) -> float:
+        w, rng = self.world, self.rng
+        self.written += 1
+        value = quality + self.topic[topic] + rng.gauss(0, SD)
+        value += w.drift * min(1.0, self.written / w.span)
+        if w.outliers and rng.random() < w.outliers:
+            value -= rng.uniform(15, 20)
+        return value
+
+    def draw(self, skill: int, quality: float, need: int, role: str = "") -> None:
+        """At least `need` drafts per topic of `skill` (of `role` only, when given)."""
+        for t in range(TOPICS):
+            have = (
+                self.roles.setdefault((skill, t, role), [])
+                if role
+                else self.cells.get((skill, t), [])
+            )
+            for _ in range(need - len(have)):
+                v = self.draft(quality, t)
+                self.cells.setdefault((skill, t), []).append(v)
+                if role:
+                    self.roles[(skill, t, role)].append(v)
+
+    def totals(self, skill: int, role: str = "") -> dict[str, list[float]]:
+        if role:
+            return {str(t): self.roles.get((skill, t, role), []) for t in range(TOPICS)}
+        return {str(t): self.cells.get((skill, t), []) for t in range(TOPICS)}
+
+    def noise(self) -> Noise:
+        measured = pooled_noise(self.cells.values())
+        if measured.df >= 2 * TOPICS:
+            return measured
+        return pooled_noise(self.cells.values(), ASSUMED)
+
+
+def one_run(plan: GatePlan, world: World, seed: int) -> dict:
+    rng = random.Random(seed)
+    order = MIX[:]
+    rng.shuffle(order)
+    bank = Bank(world, rng)
+    quality = {0: 39.0}  # 30 + three load-bearing rules
+    lbs = 3
+    best, verified, keeps_since = 0, 0, 0
+    bank.draw(0, quality[0], plan.best_needed(1))
+    tries: Counter = Counter()
+    kept: Counter = Counter()
+    stages_of: Counter = Counter()
+    drafts_of: Counter = Counter()
+    for n, kind in enumerate(order, start=1):
+        if kind == "lb_delete" and lbs == 0:
+            kind = "zero"
+        cand = n
+        quality[cand] = quality[best] + EFFECT[kind]
+        tries[kind] += 1
+        before = bank.written
+        verdict = None
+        for stage in range(1, plan.max_stages + 1):
+            bank.draw(cand, quality[cand], stage)
+            bank.draw(best, quality[best], plan.best_needed(stage))
+            diff = paired_difference(bank.totals(cand), bank.totals(best), bank.noise())
+            verdict = judge_stage(plan, stage, diff, shorter=kind in SHORTER)
+            if verdict.status:
+                break
+        stages_of[kind] += verdict.stage
+        if verdict.status == "keep":
+            kept[kind] += 1
+            best = cand
+            lbs -= kind == "lb_delete"
+            keeps_since += 1
+            if plan.verify_every and keeps_since >= plan.verify_every:
+                bank.draw(best, quality[best], plan.verify_stages, role=f"verify{n}")
+                fresh = bank.totals(best, role=f"verify{n}")
+                check = paired_difference(fresh, bank.totals(verified), bank.noise())
+                if check.mean < 0:
+                    best = verified
+                else:
+                    verified = best
+                keeps_since = 0
+        drafts_of[kind] += bank.written - before
+    reported = 0.0
+    if best != 0:
+        for s in (best, 0):
+            bank.draw(s, quality[s], plan.confirm_stages, role="confirm")
+        gain = paired_difference(
+            bank.totals(best, "confirm"), bank.totals(0, "confirm"), bank.noise()
+        )
+        reported = gain.mean
+    return {
+        "tries": tries,
+        "kept": kept,
+        "stages": stages_of,
+        "drafts": drafts_of,
+        "true_gain": quality[best] - quality[0],
+        "reported_gain": reported,
+        "writer_calls": bank.written,
+        "experiments": len(order),
+    }
+
+
+def simulate(plan: GatePlan, world: World, runs: int, seed: int = 0) -> dict:
+    rows = [one_run(plan, world, seed * 100_000 + i) for i in range(runs)]
+    tries, kept, stages, drafts = Counter(), Counter(), Counter(), Counter()
+    for r in rows:
+        tries.update(r["tries"])
+        kept.update(r["kept"])
+        stages.update(r["stages"])
+        drafts.update(r["drafts"])
+    harmful = ("harmful", "lb_delete", "zero")
+    return {
+        "kept_rate": {k: kept[k] / tries[k] for k in EFFECT if tries[k]},
+        "harmful_kept_rate": sum(kept[k] for k in harmful) / sum(tries[k] for k in harmful),
+        "drafts_per_try": {k: drafts[k] / tries[k] for k in EFFECT if tries[k]},
+        "stages_per_try": {k: stages[k] / tries[k] for k in EFFECT if tries[k]},
+        "mean_abs_error": fmean(abs(r["reported_gain"] - r["true_gain"]) for r in rows),
+        "mean_bias": fmean(r["reported_gain"] - r["true_gain"] for r in rows),
+        "mean_true_gain": fmean(r["true_gain"] for r in rows),
+        "writer_calls_per_experiment": sum(r["writer_calls"] for r in rows)
+        / sum(r["experiments"] for r in rows),
+    }
+
+
+def fixed_n(delta: float, alpha: float, power: float, sd: float = SD) -> float:
+    """Candidate drafts a fixed-sample one-sided test needs against a best known exactly."""
+    return ((z_quantile(1 - alpha) + z_quantile(power)) * sd / delta) ** 2
+
+
+def sprt_asn(theta: float, delta: float, alpha: float, beta: float, sd: float = SD) -> float:
+    """Wald's approximation of the SPRT's expected drafts (0 against `delta`, normal, sd
+    known, the best known exactly) when the true effect is `theta`."""
+    a, b = math.log((1 - beta) / alpha), math.log(beta / (1 - alpha))
+    drift = delta / sd**2 * (theta - delta / 2)
+    if abs(drift) < 1e-12:
+        return -a * b / (delta / sd) ** 2
+    h = 1 - 2 * theta / delta
+    accept0 = (math.exp(h * a) - 1) / (math.exp(h * a) - math.exp(h * b))
+    return (accept0 * b + (1 - accept0) * a) / drift
+
+
+BEFORE = GatePlan(design="haybittle-peto", max_stages=6, best_min=8, best_ratio=2.0)
+PLANS: dict[str, GatePlan] = {
+    # The plan before the sprt, and what each of its levers was worth.
+    "haybittle-peto (before)": BEFORE,
+    "  without futility stops": replace(BEFORE, futility=()),
+    "  best topped up less (2, x1)": replace(BEFORE, best_min=2, best_ratio=1.0),
+    # The sprt (today's default) and its neighbours.
+    "sprt (now)": GatePlan(),
+    "  power 0.8": GatePlan(power=0.8),
+    "  6 stages": GatePlan(max_stages=6),
+    "  best x1.5": GatePlan(best_ratio=1.5),
+    "  3 confirmation drafts": GatePlan(confirm_stages=3),
+    "  no drift guard": GatePlan(verify_every=0),
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=2000)
+    ap.add_argument("--outliers", type=float, default=0.0)
+    ap.add_argument("--drift", type=float, default=0.0)
+    ap.add_argument("--plan", action="append", help="only these plans (names in PLANS)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    world = World(outliers=args.outliers, drift=args.drift)
+    out = {}
+    for name, plan in PLANS.items():
+        if args.plan and name not in args.plan:
+            continue
+        out[name] = simulate(plan, world, args.runs)
+        if not args.json:
+            r = out[name]
+            rate = r["kept_rate"]
+            print(
+                f"{name:28} +3 kept {rate['good']:.0%}  harmful kept {r['harmful_kept_rate']:.1%}  "
+                f"|rep-true| {r['mean_abs_error']:.2f} (bias {r['mean_bias']:+.2f})  "
+                f"writer calls/exp {r['writer_calls_per_experiment']:.1f}  "
+                + " ".join(f"{k}:{v:.1f}" for k, v in r["drafts_per_try"].items())
+            )
+    limits = {
+        k: {
+            "fixed_n": round(fixed_n(3.0, 0.05, 0.85), 1),
+            "sprt_asn": round(sprt_asn(EFFECT[k], 3.0, 0.05, 0.15), 1),
+        }
+        for k in ("good", "zero", "harmful", "lb_delete")
+    }
+    if args.json:
+        print(json.dumps({"runs": args.runs, "plans": out, "limits": limits}))
+    else:
+        print("limits (candidate drafts, best known exactly, alpha 0.05, power 0.85 at +3):")
+        for k, v in limits.items():
+            print(f"  {k:10} fixed-sample n {v['fixed_n']}, SPRT expected n {v['sprt_asn']}")
+
+
+if __name__ == "__main__":
+    main()
