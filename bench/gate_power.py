@@ -70,11 +70,22 @@ def quality(prompt: str) -> float:
 
 
 class World:
-    def __init__(self, rubric, order: list[str], run: int, topic_sd: float = 3.0) -> None:
+    def __init__(
+        self,
+        rubric,
+        order: list[str],
+        run: int,
+        topic_sd: float = 3.0,
+        drift: float = 0.0,
+        outliers: float = 0.0,
+    ) -> None:
         self.names = [c.name for c in rubric.judge.criteria]
         self.order, self.run = order, run
         self.topic_sd = topic_sd
-        self.writer_calls = 0
+        # --drift D: the judge scores D points higher by its 400th verdict (linearly from 0);
+        # --outliers P: that fraction of drafts come back cut off, 15 to 20 points lower.
+        self.drift, self.outliers = drift, outliers
+        self.writer_calls = self.judge_calls = 0
 
     def __call__(self, body: dict) -> str:
         system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
@@ -90,6 +101,10 @@ class World:
             + gauss("topic", topic_key, sd=self.topic_sd)
             + gauss("w", self.run, system, user, body.get("seed"), sd=SD_WRITER)
         )
+        if self.outliers:
+            rng = random.Random(repr(("cut", self.run, system, user, body.get("seed"))))
+            if rng.random() < self.outliers:
+                q -= rng.uniform(15, 20)
         return GOOD + f"\n<!-- q={q:.3f} -->\n"
 
     def quality(self, prompt: str) -> float:
@@ -97,7 +112,9 @@ class World:
 
     def verdict(self, user: str, seed: int) -> str:
         q = float(re.search(r"q=(-?[\d.]+)", user).group(1))
+        self.judge_calls += 1
         value = q + gauss("j", self.run, user, seed, sd=SD_JUDGE)
+        value += self.drift * min(1.0, self.judge_calls / 400)
         total = round(min(60, max(6, value)))
         scores = [total // 6 + (1 if i < total % 6 else 0) for i in range(6)]
         return json.dumps(
@@ -196,12 +213,12 @@ def tally(run_dir: Path) -> tuple[Counter, Counter]:
     return tries, kept
 
 
-def one_run(gate: str, code: Path, run: int, work: Path, rubric) -> dict:
+def one_run(gate: str, code: Path, run: int, work: Path, rubric, **world_kw: float) -> dict:
     rng = random.Random(1000 + run)
     order = MIX[:]
     rng.shuffle(order)
     repo = make_repo(work / f"{gate}-{run}", code)
-    world = World(rubric, order, run)
+    world = World(rubric, order, run, **world_kw)
     summary, seconds = run_cli(code, repo, world, work / f"home-{gate}-{run}")
     run_dir = repo / "runs" / "b"
     base_q = quality(load_skill(repo / "skills" / "imagine").prompt)
@@ -237,6 +254,7 @@ def aggregate(rows: list[dict]) -> dict:
         "mean_true_gain": sum(r["true_gain"] for r in rows) / len(rows),
         "runs_worse_than_baseline": sum(r["true_gain"] < 0 for r in rows),
         "mean_reported_gain": sum(r["reported_gain"] for r in rows) / len(rows),
+        "mean_bias": sum(r["reported_gain"] - r["true_gain"] for r in rows) / len(rows),
         "mean_abs_error": sum(abs(r["reported_gain"] - r["true_gain"]) for r in rows) / len(rows),
         "max_abs_error": max(abs(r["reported_gain"] - r["true_gain"]) for r in rows),
         "writer_calls_per_experiment": sum(r["writer_calls"] for r in rows)
@@ -249,8 +267,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=8)
     ap.add_argument("--old-ref", default=OLD_REF)
+    ap.add_argument("--drift", type=float, default=0.0, help="the judge D points kinder by the end")
+    ap.add_argument("--outliers", type=float, default=0.0, help="fraction of drafts cut off")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    world_kw = {"drift": args.drift, "outliers": args.outliers}
     rubric = load_rubric(ROOT / "rubrics" / "imagine.yaml")
     results = {}
     with tempfile.TemporaryDirectory(prefix="gate-power-") as tmp:
@@ -263,7 +284,7 @@ def main() -> None:
         )
         try:
             for gate, code in (("old", old), ("new", ROOT)):
-                rows = [one_run(gate, code, i, work, rubric) for i in range(args.runs)]
+                rows = [one_run(gate, code, i, work, rubric, **world_kw) for i in range(args.runs)]
                 results[gate] = aggregate(rows)
                 print(f"{gate}: {json.dumps(results[gate])}", file=sys.stderr)
         finally:
@@ -291,6 +312,7 @@ def main() -> None:
     row("mean true gain of final best", lambda r: r["mean_true_gain"], "+.2f")
     row("runs ending below baseline", lambda r: r["runs_worse_than_baseline"], "d")
     row("mean reported gain", lambda r: r["mean_reported_gain"], "+.2f")
+    row("mean reported - true", lambda r: r["mean_bias"], "+.2f")
     row("mean |reported - true|", lambda r: r["mean_abs_error"], ".2f")
     row("max |reported - true|", lambda r: r["max_abs_error"], ".2f")
     row("writer calls per experiment", lambda r: r["writer_calls_per_experiment"], ".1f")

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from contentloop.optimize.gate import GatePlan, judge_stage  # noqa: E402
 from contentloop.optimize.stats import (  # noqa: E402
     Noise,
+    far_off,
     paired_difference,
     pooled_noise,
     z_quantile,
@@ -55,9 +56,10 @@ class World:
 class Bank:
     """Drafts per (skill, topic), each with the time (draft index) it was written."""
 
-    def __init__(self, world: World, rng: random.Random) -> None:
-        self.world, self.rng = world, rng
+    def __init__(self, world: World, rng: random.Random, screen: bool = True) -> None:
+        self.world, self.rng, self.screen = world, rng, screen
         self.cells: dict[tuple[int, int], list[float]] = {}
+        self._far: set[float] | None = None
         self.roles: dict[tuple[int, int, str], list[float]] = {}
         self.written = 0
         self.topic = [rng.gauss(0, 3.0) for _ in range(TOPICS)]
@@ -81,27 +83,44 @@ class Bank:
             )
             for _ in range(need - len(have)):
                 v = self.draft(quality, t)
+                self._far = None
                 self.cells.setdefault((skill, t), []).append(v)
                 if role:
                     self.roles[(skill, t, role)].append(v)
 
+    def far(self) -> set[float]:
+        """The drafts the loop sets aside (samples.SampleBank.far), by value: draws are
+        continuous, so a value names one draft."""
+        if not self.screen:
+            return set()
+        if self._far is None:
+            points = [(str(s), str(t), v) for (s, t), vs in self.cells.items() for v in vs]
+            self._far = {points[i][2] for i in far_off(points)}
+        return self._far
+
     def totals(self, skill: int, role: str = "") -> dict[str, list[float]]:
-        if role:
-            return {str(t): self.roles.get((skill, t, role), []) for t in range(TOPICS)}
-        return {str(t): self.cells.get((skill, t), []) for t in range(TOPICS)}
+        far = self.far()
+        src = (
+            {t: self.roles.get((skill, t, role), []) for t in range(TOPICS)}
+            if role
+            else {t: self.cells.get((skill, t), []) for t in range(TOPICS)}
+        )
+        return {str(t): [v for v in vs if v not in far] for t, vs in src.items()}
 
     def noise(self) -> Noise:
-        measured = pooled_noise(self.cells.values())
+        far = self.far()
+        cells = [[v for v in vs if v not in far] for vs in self.cells.values()]
+        measured = pooled_noise(cells)
         if measured.df >= 2 * TOPICS:
             return measured
-        return pooled_noise(self.cells.values(), ASSUMED)
+        return pooled_noise(cells, ASSUMED)
 
 
-def one_run(plan: GatePlan, world: World, seed: int) -> dict:
+def one_run(plan: GatePlan, world: World, seed: int, screen: bool = True) -> dict:
     rng = random.Random(seed)
     order = MIX[:]
     rng.shuffle(order)
-    bank = Bank(world, rng)
+    bank = Bank(world, rng, screen)
     quality = {0: 39.0}  # 30 + three load-bearing rules
     lbs = 3
     best, verified, keeps_since = 0, 0, 0
@@ -132,9 +151,11 @@ def one_run(plan: GatePlan, world: World, seed: int) -> dict:
             lbs -= kind == "lb_delete"
             keeps_since += 1
             if plan.verify_every and keeps_since >= plan.verify_every:
-                bank.draw(best, quality[best], plan.verify_stages, role=f"verify{n}")
-                fresh = bank.totals(best, role=f"verify{n}")
-                check = paired_difference(fresh, bank.totals(verified), bank.noise())
+                # Both sides fresh, in one window (guard.drift_check).
+                for s in (best, verified):
+                    bank.draw(s, quality[s], plan.verify_stages, role=f"verify{n}")
+                fresh = [bank.totals(s, role=f"verify{n}") for s in (best, verified)]
+                check = paired_difference(*fresh, bank.noise())
                 if check.mean < 0:
                     best = verified
                 else:
@@ -161,8 +182,8 @@ def one_run(plan: GatePlan, world: World, seed: int) -> dict:
     }
 
 
-def simulate(plan: GatePlan, world: World, runs: int, seed: int = 0) -> dict:
-    rows = [one_run(plan, world, seed * 100_000 + i) for i in range(runs)]
+def simulate(plan: GatePlan, world: World, runs: int, seed: int = 0, screen: bool = True) -> dict:
+    rows = [one_run(plan, world, seed * 100_000 + i, screen) for i in range(runs)]
     tries, kept, stages, drafts = Counter(), Counter(), Counter(), Counter()
     for r in rows:
         tries.update(r["tries"])
@@ -222,6 +243,9 @@ def main() -> None:
     ap.add_argument("--outliers", type=float, default=0.0)
     ap.add_argument("--drift", type=float, default=0.0)
     ap.add_argument("--plan", action="append", help="only these plans (names in PLANS)")
+    ap.add_argument(
+        "--no-screen", action="store_true", help="keep drafts far off the fit (as before)"
+    )
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     world = World(outliers=args.outliers, drift=args.drift)
@@ -229,7 +253,7 @@ def main() -> None:
     for name, plan in PLANS.items():
         if args.plan and name not in args.plan:
             continue
-        out[name] = simulate(plan, world, args.runs)
+        out[name] = simulate(plan, world, args.runs, screen=not args.no_screen)
         if not args.json:
             r = out[name]
             rate = r["kept_rate"]

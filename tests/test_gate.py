@@ -270,3 +270,56 @@ def test_a_resumed_draw_fills_the_holes_a_kill_left_before_writing_new_indices(i
     draw_to(bank, 4)
     assert len(writer.requests) - seeds_before == 2
     assert sorted(s.sample for s in bank.samples(digest, slug)) == [0, 1, 2, 4]
+
+
+def test_a_draft_far_below_its_skill_and_topic_is_set_aside_and_only_that_one():
+    from contentloop.optimize.stats import far_off
+
+    rng = random.Random(3)
+    topics = {"easy": 70.0, "hard": 40.0, "mid": 55.0}
+    points = [
+        (skill, t, level + lift + rng.gauss(0, 4.0))
+        for skill, lift in (("a", 0.0), ("b", 3.0), ("c", -2.0))
+        for t, level in topics.items()
+        for _ in range(4)
+    ]
+    assert far_off(points) == set()  # topic and skill differences are not outliers
+    cut = len(points)
+    points.append(("b", "hard", 40.0 + 3.0 - 25.0))  # a refusal that still parsed
+    points.append(("a", "easy", 70.0 + 18.0))  # far above: not the failure guarded against
+    assert far_off(points) == {cut}
+    assert far_off(points[:9]) == set()  # too few drafts to tell
+
+
+def test_the_bank_leaves_a_draft_set_aside_out_of_totals_and_noise(tmp_path):
+    from contentloop.optimize.samples import Sample, SampleBank
+
+    bank = SampleBank(tmp_path / "samples.jsonl")
+    rng = random.Random(5)
+
+    def add(skill, topic, i, total):
+        bank.record(
+            Sample(
+                skill=skill,
+                topic=topic,
+                sample=i,
+                role="best",
+                experiment=0,
+                total=total,
+                binary=40.0,
+                judge=total - 40.0,
+                criteria={},
+                violations=[],
+                weakest=[],
+            )
+        )
+
+    for skill in ("a", "b"):
+        for topic in ("t1", "t2", "t3"):
+            for i in range(4):
+                add(skill, topic, i, 60.0 + rng.gauss(0, 3.0))
+    add("a", "t2", 4, 41.0)
+    totals = bank.totals("a", ["t1", "t2", "t3"])
+    assert len(totals["t2"]) == 4 and 41.0 not in totals["t2"]
+    assert all(41.0 not in cell for cell in bank.cells(["t1", "t2", "t3"]))
+    assert len(bank.samples("a", "t2")) == 5  # kept in samples.jsonl, only left out

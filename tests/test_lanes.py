@@ -276,7 +276,10 @@ def test_lanes_through_the_cli_with_json_and_a_plan(repo, imagine, monkeypatch):
     # `report` follows the best lane and shows every lane and the merge.
     r = CliRunner().invoke(app, ["report", "runs/c", "--json"])
     view = json.loads(r.stdout)["lanes"]
-    assert [ln["experiments"] for ln in view["lanes"]] == [2, 2]
+    # As many experiments per lane as the run's own summary says (which lane ran more depends
+    # on how long the merge kept its tester busy), 4 in all.
+    per_lane = [ln["experiments"] for ln in view["lanes"]]
+    assert per_lane == [ln["experiments"] for ln in summary["lanes"]] and sum(per_lane) == 4
     assert view["merges"][0]["adopted"] and view["merges"][0]["tested_by"] == plan_lane(repo, "c")
     assert all(ln["best"] == max(x["best"] for x in view["lanes"]) for ln in view["lanes"])
     r = CliRunner().invoke(app, ["report", "runs/c", "--html", "r.html"])

@@ -161,7 +161,7 @@ async def evaluate(
     try:
         candidate = lane.skill()
         stages = await asyncio.wait_for(
-            _stages(lane, n, candidate, best, explore),
+            _stages(lane, n, candidate, best, explore, fresh_best=kind == "merge"),
             timeout=lane.budget.experiment_timeout_s,
         )
     except Exception as exc:  # noqa: BLE001 - logged as crash/timeout; N in a row stop the run
@@ -263,22 +263,31 @@ def _commit(
 
 
 async def _stages(
-    lane: Lane, n: int, candidate: Skill, best: Skill, explore: bool
+    lane: Lane, n: int, candidate: Skill, best: Skill, explore: bool, *, fresh_best: bool = False
 ) -> list[StageVerdict]:
     """Write the candidate's drafts a stage at a time (and top up the best's) until the
-    gate decides."""
+    gate decides. With `fresh_best` (a merge: the tester's best may have been measured long
+    before), the best is compared on drafts written beside the candidate's, stage by stage."""
     cand, best_digest = skill_hash(candidate), lane.state.best_skill
     shorter = candidate.chars < best.chars
     tokens = {cand: count_tokens(candidate.prompt), best_digest: count_tokens(best.prompt)}
+    m = lane.measure
     out: list[StageVerdict] = []
     for stage in range(1, lane.gate.max_stages + 1):
         per_topic = stage * lane.repeats
-        await gather_all(
-            lane.measure.draw(candidate, per_topic, "candidate", n),
-            lane.measure.draw(best, lane.gate.best_needed(per_topic), "best", n),
+        best_draw = (
+            m.draw(best, per_topic, "merge", n, fresh=True)
+            if fresh_best
+            else m.draw(best, lane.gate.best_needed(per_topic), "best", n)
         )
+        await gather_all(m.draw(candidate, per_topic, "candidate", n), best_draw)
         if lane.objective.is_default:
-            diff = lane.measure.compare(lane.measure.totals(cand), lane.measure.totals(best_digest))
+            best_totals = (
+                m.totals(best_digest, role="merge", experiment=n)
+                if fresh_best
+                else m.totals(best_digest)
+            )
+            diff = m.compare(m.totals(cand), best_totals)
             verdict = judge_stage(lane.gate, stage, diff, shorter=shorter, explore=explore)
         else:
             ev = evidence(

@@ -20,11 +20,14 @@ async def drift_check(run: Lane, n: int) -> None:
     before, t = run.costs.totals(), time.monotonic()
     st = run.state
     run.on_event({"phase": "verify", "experiment": n, "run": run})
-    best = run.skill()
+    best, verified = run.skill(), run.kept_skill(st.verified_commit)
     m = run.measure
-    await m.draw(best, run.gate.verify_stages * run.repeats, "verify", n, fresh=True)
-    fresh = m.totals(st.best_skill, role="verify", experiment=n)
-    diff = m.compare(fresh, m.totals(st.verified_skill))
+    # Both sides fresh and interleaved: the verified best's old drafts were judged earlier,
+    # and a judge that drifted since would read as a gain or a loss.
+    await m.draw_together([best, verified], run.gate.verify_stages * run.repeats, "verify", n)
+    diff = m.compare(
+        *(m.totals(d, role="verify", experiment=n) for d in (st.best_skill, st.verified_skill))
+    )
     gain = Gain(**diff.as_gain())
     if diff.mean < 0:
         status, target = "rollback", (st.verified_commit, st.verified_skill)
@@ -104,12 +107,13 @@ async def confirm(run: Lane) -> None:
     need = run.gate.confirm_stages * run.repeats
     best, base = run.kept_skill(st.best_commit), run.kept_skill(st.baseline.commit)
     m = run.measure
-    jobs = [m.draw(s, need, "confirm", n, fresh=True, audit=True) for s in (best, base)]
+    jobs = [m.draw_together([best, base], need, "confirm", n, audit=True)]
     if run.holdout:
-        jobs += [m.draw(s, need, "holdout", n, holdout=True, fresh=True) for s in (best, base)]
+        jobs += [m.draw_together([best, base], need, "holdout", n, holdout=True)]
     await gather_all(*jobs)
     pair = (st.best_skill, st.baseline.skill)
     gain = m.compare(*(m.totals(d, role="confirm", experiment=n) for d in pair))
+    drift = drift_of(run, n)
     holdout_gain = None
     if run.holdout:
         holdout_gain = m.compare(
@@ -129,6 +133,21 @@ async def confirm(run: Lane) -> None:
             gain=Gain(**gain.as_gain()),
             holdout_gain=Gain(**holdout_gain.as_gain()) if holdout_gain else None,
             audit_gain=Gain(**audit_gain.as_gain()) if audit_gain else None,
+            drift=drift,
         ),
         tsv=False,
     )
+
+
+def drift_of(run: Lane, n: int) -> Gain | None:
+    """The same skill early and late: the baseline's fresh confirmation drafts minus its
+    first drafts. A skill does not change, so a difference outside the noise is the judge or
+    the provider moving under the run (summary.json `drift`, and a warning)."""
+    st, m = run.state, run.measure
+    if st.baseline is None:
+        return None
+    late = m.totals(st.baseline.skill, role="confirm", experiment=n)
+    early = m.totals(st.baseline.skill, role="baseline", experiment=0)
+    if not any(early.values()) or not any(late.values()):
+        return None
+    return Gain(**m.compare(late, early).as_gain())

@@ -17,7 +17,7 @@ from ..rubric import Rubric
 from ..skill import Skill
 from ..topic import Topic
 from .gate import GatePlan
-from .samples import Role, SampleBank, draw, per_criterion, worst
+from .samples import Role, SampleBank, draw, gather_all, per_criterion, worst
 from .stats import Difference, Noise, detectable_effect, paired_difference, pooled_noise
 
 
@@ -64,6 +64,30 @@ class Measure:
             count_role=fresh,
             audit=self.audit if audit else None,
         )
+
+    async def draw_together(
+        self,
+        skills: list[Skill],
+        need: int,
+        role: Role,
+        experiment: int,
+        *,
+        holdout: bool = False,
+        audit: bool = False,
+    ) -> None:
+        """`need` fresh drafts per topic of each skill, written and judged in one time window:
+        a round of one draft per topic of every skill at a time, the skills' order alternating
+        between rounds. A judge or provider that drifts while they are written moves both
+        sides alike, so the drift cancels in their difference (DECISIONS.md: time is a
+        confounder)."""
+        for k in range(1, need + 1):
+            order = skills if k % 2 else skills[::-1]
+            await gather_all(
+                *(
+                    self.draw(s, k, role, experiment, holdout=holdout, fresh=True, audit=audit)
+                    for s in order
+                )
+            )
 
     def noise(self) -> Noise:
         """Per-draft noise pooled over every (skill, topic) cell of the run. Until the run has

@@ -82,6 +82,8 @@ class RecordBase(BaseModel):
     gain: Gain | None = None  # verify: fresh best - last verified; confirm: best - baseline
     holdout_gain: Gain | None = None
     audit_gain: Gain | None = None  # confirm: best - baseline as the audit judge sees it
+    # confirm: the baseline's fresh drafts minus its first ones (the judge moving over the run)
+    drift: Gain | None = None
     row: dict[str, Any] | None = None  # its results.tsv line (None: not a try of its own)
     holdout: float | None = None  # schema 1 only: the held-out topics' mean after this try
     # --lanes: which merge (1, 2, ...) and which of its compositions this record is, and the

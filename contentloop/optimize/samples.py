@@ -37,8 +37,10 @@ from ..skill import Skill
 from ..topic import Topic
 from ..writer import clean_reply, draft_request
 from .ledger import cut_torn_tail, read_jsonl
+from .stats import far_off
 
-Role = Literal["baseline", "candidate", "best", "verify", "confirm", "holdout"]
+# "merge": the best's fresh drafts written beside a --lanes merge's, in the same time window.
+Role = Literal["baseline", "candidate", "best", "verify", "confirm", "holdout", "merge"]
 
 
 def skill_hash(skill: Skill) -> str:
@@ -116,6 +118,7 @@ class SampleBank:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._by_key: dict[tuple[str, str], dict[int, Sample]] = defaultdict(dict)
+        self._far: set[tuple[str, str, int]] | None = None  # drafts set aside (far_off)
         cut_torn_tail(path)
         for raw in read_jsonl(path):
             self._add(Sample.model_validate(raw))
@@ -131,6 +134,18 @@ class SampleBank:
         # A record written twice (a kill between append and the caller's bookkeeping, then
         # a replay) is the same draft: the key decides, the first copy stays.
         self._by_key[(s.skill, s.topic)].setdefault(s.sample, s)
+        self._far = None
+
+    def far(self) -> set[tuple[str, str, int]]:
+        """(skill, topic, sample) of the drafts whose totals are far off what their skill and
+        topic predict (stats.far_off): a reply cut off or refused that still parsed. They stay
+        in samples.jsonl and are left out of every total, mean and noise estimate, so one bad
+        draft cannot flip a decision (bench/gate_sim.py --outliers measures it)."""
+        if self._far is None:
+            every = [s for by_index in self._by_key.values() for s in by_index.values()]
+            off = far_off([(s.skill, s.topic, s.total) for s in every])
+            self._far = {(every[i].skill, every[i].topic, every[i].sample) for i in off}
+        return self._far
 
     def samples(
         self, skill: str, topic: str, *, role: Role | None = None, experiment: int | None = None
@@ -163,7 +178,11 @@ class SampleBank:
                 t: [s.audit_total for s in ss if s.audit_total is not None]
                 for t, ss in found.items()
             }
-        return {t: [s.total for s in ss] for t, ss in found.items()}
+        far = self.far()
+        return {
+            t: [s.total for s in ss if (s.skill, s.topic, s.sample) not in far]
+            for t, ss in found.items()
+        }
 
     def cells(
         self, topics: Iterable[str], value: Callable[[Sample], float | None] | None = None
@@ -172,8 +191,13 @@ class SampleBank:
         noise."""
         wanted = set(topics)
         pick = value or (lambda s: s.total)
+        far = self.far() if value is None else set()
         return [
-            [v for s in by_index.values() if (v := pick(s)) is not None]
+            [
+                v
+                for s in by_index.values()
+                if (v := pick(s)) is not None and (s.skill, s.topic, s.sample) not in far
+            ]
             for (_, topic), by_index in self._by_key.items()
             if topic in wanted
         ]

@@ -78,6 +78,10 @@ class Summary(BaseModel):
     best_lane: int | None = None
     lanes: list[LaneSummary] | None = None
     merges: list[MergeSummary] | None = None
+    # The baseline early (its first drafts) and late (the confirmation's): a skill that did not
+    # change, so a difference outside the noise is the judge or provider moving under the run.
+    drift: Gain | None = None
+    drift_warning: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """summary.json's object (a single run's has no lanes keys)."""
@@ -169,6 +173,8 @@ def summarize(run: Lane, seconds: float) -> Summary:
             mean = m.mean_of(digest, holdout=True, role="holdout", experiment=done.experiment)
             holdout_means[key] = round(mean, 3)
     baseline_commit = st.baseline.commit if st.baseline else None
+    drift = done.drift if done else None
+    drifted = drift is not None and (drift.ci95_low > 0 or drift.ci95_high < 0)
     return Summary(
         **{
             "tag": run.tag,
@@ -202,5 +208,7 @@ def summarize(run: Lane, seconds: float) -> Summary:
             "adopt": run.ws.adopt_command() if st.best_commit != baseline_commit else None,
             "adopt_recommended": shown_better,
             "best_skill": str(run.run_dir / "best-skill"),
+            "drift": drift,
+            "drift_warning": drifted,
         }
     )

@@ -272,6 +272,16 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
             WARNING + "the best skill rose on the training topics but fell on the held-out "
             "topics; it may be overfitting them. Review it before adopting."
         )
+    if summary.get("drift_warning"):
+        d = summary["drift"]
+        console.print(
+            WARNING + f"the baseline scored {d['mean']:+.2f} points (95% CI {d['ci95_low']:+.2f} "
+            f"to {d['ci95_high']:+.2f}) more at the end of the run than at its start: the judge "
+            "or the provider moved during the run. The confirmed gain is measured in one time "
+            "window and stands; the in-loop figures and kept/discarded counts may not.",
+            soft_wrap=True,
+            highlight=False,
+        )
     cost = summary["cost_usd"]
     console.print(
         f"{summary['calls']} calls, {'cost unknown' if cost is None else f'${cost:.4f}'}, {summary['seconds']:.0f} s"
