@@ -269,6 +269,7 @@ def main() -> None:
     ap.add_argument("--old-ref", default=OLD_REF)
     ap.add_argument("--drift", type=float, default=0.0, help="the judge D points kinder by the end")
     ap.add_argument("--outliers", type=float, default=0.0, help="fraction of drafts cut off")
+    ap.add_argument("--new-only", action="store_true", help="run this checkout's gate only")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     world_kw = {"drift": args.drift, "outliers": args.outliers}
@@ -284,6 +285,8 @@ def main() -> None:
         )
         try:
             for gate, code in (("old", old), ("new", ROOT)):
+                if gate == "old" and args.new_only:
+                    continue
                 rows = [one_run(gate, code, i, work, rubric, **world_kw) for i in range(args.runs)]
                 results[gate] = aggregate(rows)
                 print(f"{gate}: {json.dumps(results[gate])}", file=sys.stderr)
@@ -298,7 +301,7 @@ def main() -> None:
     print(f"{'':32} {'old gate':>12} {'new gate':>12}")
 
     def row(label: str, key, fmt: str) -> None:
-        vals = [key(results[g]) for g in ("old", "new")]
+        vals = [key(results[g]) if g in results else None for g in ("old", "new")]
         print(
             f"{label:32} " + " ".join(f"{'-' if v is None else format(v, fmt):>12}" for v in vals)
         )

@@ -49,6 +49,7 @@ ASSUMED = Noise(4.0, 4)  # the stated noise, worth four drafts, until the run ha
 @dataclass
 class World:
     outliers: float = 0.0  # fraction of drafts off by 15-20 points (a truncated reply)
+    judge_samples: int = 1  # verdicts averaged per draft: the judge's share of the noise / k
     drift: float = 0.0  # how much more lenient the judge is by the run's last draft
     span: int = 400  # drafts over which the drift builds up
 
@@ -67,7 +68,8 @@ class Bank:
     def draft(self, quality: float, topic: int) -> float:
         w, rng = self.world, self.rng
         self.written += 1
-        value = quality + self.topic[topic] + rng.gauss(0, SD)
+        sd = math.hypot(2.8, 2.8 / math.sqrt(w.judge_samples))
+        value = quality + self.topic[topic] + rng.gauss(0, sd)
         value += w.drift * min(1.0, self.written / w.span)
         if w.outliers and rng.random() < w.outliers:
             value -= rng.uniform(15, 20)
@@ -116,7 +118,11 @@ class Bank:
         return pooled_noise(cells, ASSUMED)
 
 
-def one_run(plan: GatePlan, world: World, seed: int, screen: bool = True) -> dict:
+def one_run(
+    plan: GatePlan, world: World, seed: int, screen: bool = True, fresh_pool: bool = False
+) -> dict:
+    """One run of gate_power's 12 planted edits. `fresh_pool`: a kept candidate's drafts are
+    not carried over as the new best's (no selection bias; the new best is measured afresh)."""
     rng = random.Random(seed)
     order = MIX[:]
     rng.shuffle(order)
@@ -124,6 +130,7 @@ def one_run(plan: GatePlan, world: World, seed: int, screen: bool = True) -> dic
     quality = {0: 39.0}  # 30 + three load-bearing rules
     lbs = 3
     best, verified, keeps_since = 0, 0, 0
+    pool = {0: 0}  # skill -> the bank key its drafts are under
     bank.draw(0, quality[0], plan.best_needed(1))
     tries: Counter = Counter()
     kept: Counter = Counter()
@@ -132,15 +139,15 @@ def one_run(plan: GatePlan, world: World, seed: int, screen: bool = True) -> dic
     for n, kind in enumerate(order, start=1):
         if kind == "lb_delete" and lbs == 0:
             kind = "zero"
-        cand = n
+        cand = pool[n] = n
         quality[cand] = quality[best] + EFFECT[kind]
         tries[kind] += 1
         before = bank.written
         verdict = None
         for stage in range(1, plan.max_stages + 1):
             bank.draw(cand, quality[cand], stage)
-            bank.draw(best, quality[best], plan.best_needed(stage))
-            diff = paired_difference(bank.totals(cand), bank.totals(best), bank.noise())
+            bank.draw(pool[best], quality[best], plan.best_needed(stage))
+            diff = paired_difference(bank.totals(cand), bank.totals(pool[best]), bank.noise())
             verdict = judge_stage(plan, stage, diff, shorter=kind in SHORTER)
             if verdict.status:
                 break
@@ -148,13 +155,15 @@ def one_run(plan: GatePlan, world: World, seed: int, screen: bool = True) -> dic
         if verdict.status == "keep":
             kept[kind] += 1
             best = cand
+            if fresh_pool:
+                pool[cand] = 1000 + cand
             lbs -= kind == "lb_delete"
             keeps_since += 1
             if plan.verify_every and keeps_since >= plan.verify_every:
                 # Both sides fresh, in one window (guard.drift_check).
                 for s in (best, verified):
-                    bank.draw(s, quality[s], plan.verify_stages, role=f"verify{n}")
-                fresh = [bank.totals(s, role=f"verify{n}") for s in (best, verified)]
+                    bank.draw(pool[s], quality[s], plan.verify_stages, role=f"verify{n}")
+                fresh = [bank.totals(pool[s], role=f"verify{n}") for s in (best, verified)]
                 check = paired_difference(*fresh, bank.noise())
                 if check.mean < 0:
                     best = verified
@@ -165,9 +174,9 @@ def one_run(plan: GatePlan, world: World, seed: int, screen: bool = True) -> dic
     reported = 0.0
     if best != 0:
         for s in (best, 0):
-            bank.draw(s, quality[s], plan.confirm_stages, role="confirm")
+            bank.draw(pool[s], quality[s], plan.confirm_stages, role="confirm")
         gain = paired_difference(
-            bank.totals(best, "confirm"), bank.totals(0, "confirm"), bank.noise()
+            bank.totals(pool[best], "confirm"), bank.totals(0, "confirm"), bank.noise()
         )
         reported = gain.mean
     return {
@@ -178,12 +187,15 @@ def one_run(plan: GatePlan, world: World, seed: int, screen: bool = True) -> dic
         "true_gain": quality[best] - quality[0],
         "reported_gain": reported,
         "writer_calls": bank.written,
+        "judge_calls": bank.written * world.judge_samples,
         "experiments": len(order),
     }
 
 
-def simulate(plan: GatePlan, world: World, runs: int, seed: int = 0, screen: bool = True) -> dict:
-    rows = [one_run(plan, world, seed * 100_000 + i, screen) for i in range(runs)]
+def simulate(
+    plan: GatePlan, world: World, runs: int, seed: int = 0, screen: bool = True, **kw: bool
+) -> dict:
+    rows = [one_run(plan, world, seed * 100_000 + i, screen, **kw) for i in range(runs)]
     tries, kept, stages, drafts = Counter(), Counter(), Counter(), Counter()
     for r in rows:
         tries.update(r["tries"])
@@ -201,7 +213,34 @@ def simulate(plan: GatePlan, world: World, runs: int, seed: int = 0, screen: boo
         "mean_true_gain": fmean(r["true_gain"] for r in rows),
         "writer_calls_per_experiment": sum(r["writer_calls"] for r in rows)
         / sum(r["experiments"] for r in rows),
+        "judge_calls_per_experiment": sum(r["judge_calls"] for r in rows)
+        / sum(r["experiments"] for r in rows),
     }
+
+
+def screen_check(rounds: int = 400) -> dict:
+    """How often stats.far_off sets aside a normal draft, and how many cut-off drafts (15-20
+    points low, 1 in 50) it catches, on banks shaped like a run's (12 skills, 1-5 drafts per
+    topic each)."""
+    normal = normal_out = planted = caught = 0
+    for seed in range(rounds):
+        rng = random.Random(seed)
+        points, cut = [], set()
+        for s in range(12):
+            n, lift = rng.choice([1, 2, 3, 5]), rng.choice([0.0, 3.0, -2.0])
+            for t in range(TOPICS):
+                for _ in range(n):
+                    v = 39 + lift + rng.gauss(0, SD)
+                    if rng.random() < 0.02:
+                        v -= rng.uniform(15, 20)
+                        cut.add(len(points))
+                    points.append((str(s), str(t), v))
+        far = far_off(points)
+        normal += len(points) - len(cut)
+        normal_out += len(far - cut)
+        planted += len(cut)
+        caught += len(far & cut)
+    return {"normal_set_aside": normal_out / normal, "cut_off_caught": caught / planted}
 
 
 def fixed_n(delta: float, alpha: float, power: float, sd: float = SD) -> float:
@@ -222,18 +261,22 @@ def sprt_asn(theta: float, delta: float, alpha: float, beta: float, sd: float = 
 
 
 BEFORE = GatePlan(design="haybittle-peto", max_stages=6, best_min=8, best_ratio=2.0)
-PLANS: dict[str, GatePlan] = {
+NOW = GatePlan()
+# name -> (plan, one_run's options, the world's judge samples per draft)
+PLANS: dict[str, tuple[GatePlan, dict[str, bool], int]] = {
     # The plan before the sprt, and what each of its levers was worth.
-    "haybittle-peto (before)": BEFORE,
-    "  without futility stops": replace(BEFORE, futility=()),
-    "  best topped up less (2, x1)": replace(BEFORE, best_min=2, best_ratio=1.0),
+    "haybittle-peto (before)": (BEFORE, {}, 1),
+    "  without futility stops": (replace(BEFORE, futility=()), {}, 1),
+    "  best topped up less (2, x1)": (replace(BEFORE, best_min=2, best_ratio=1.0), {}, 1),
     # The sprt (today's default) and its neighbours.
-    "sprt (now)": GatePlan(),
-    "  power 0.8": GatePlan(power=0.8),
-    "  6 stages": GatePlan(max_stages=6),
-    "  best x1.5": GatePlan(best_ratio=1.5),
-    "  3 confirmation drafts": GatePlan(confirm_stages=3),
-    "  no drift guard": GatePlan(verify_every=0),
+    "sprt (now)": (NOW, {}, 1),
+    "  power 0.8": (replace(NOW, power=0.8), {}, 1),
+    "  6 stages": (replace(NOW, max_stages=6), {}, 1),
+    "  best x1.5": (replace(NOW, best_ratio=1.5), {}, 1),
+    "  3 confirmation drafts": (replace(NOW, confirm_stages=3), {}, 1),
+    "  no drift guard": (replace(NOW, verify_every=0), {}, 1),
+    "  fresh pool for a new best": (NOW, {"fresh_pool": True}, 1),
+    "  2 judge samples per draft": (NOW, {}, 2),
 }
 
 
@@ -250,17 +293,19 @@ def main() -> None:
     args = ap.parse_args()
     world = World(outliers=args.outliers, drift=args.drift)
     out = {}
-    for name, plan in PLANS.items():
-        if args.plan and name not in args.plan:
+    for name, (plan, options, k) in PLANS.items():
+        if args.plan and name.strip() not in args.plan:
             continue
-        out[name] = simulate(plan, world, args.runs, screen=not args.no_screen)
+        w = replace(world, judge_samples=k)
+        out[name] = simulate(plan, w, args.runs, screen=not args.no_screen, **options)
         if not args.json:
             r = out[name]
             rate = r["kept_rate"]
             print(
                 f"{name:28} +3 kept {rate['good']:.0%}  harmful kept {r['harmful_kept_rate']:.1%}  "
                 f"|rep-true| {r['mean_abs_error']:.2f} (bias {r['mean_bias']:+.2f})  "
-                f"writer calls/exp {r['writer_calls_per_experiment']:.1f}  "
+                f"writer calls/exp {r['writer_calls_per_experiment']:.1f} "
+                f"(judge {r['judge_calls_per_experiment']:.1f})  "
                 + " ".join(f"{k}:{v:.1f}" for k, v in r["drafts_per_try"].items())
             )
     limits = {
@@ -270,12 +315,17 @@ def main() -> None:
         }
         for k in ("good", "zero", "harmful", "lb_delete")
     }
+    screen = screen_check()
     if args.json:
-        print(json.dumps({"runs": args.runs, "plans": out, "limits": limits}))
+        print(json.dumps({"runs": args.runs, "plans": out, "limits": limits, "screen": screen}))
     else:
         print("limits (candidate drafts, best known exactly, alpha 0.05, power 0.85 at +3):")
         for k, v in limits.items():
             print(f"  {k:10} fixed-sample n {v['fixed_n']}, SPRT expected n {v['sprt_asn']}")
+        print(
+            f"screen: a normal draft set aside {screen['normal_set_aside']:.3%} of the time; "
+            f"{screen['cut_off_caught']:.0%} of cut-off drafts (15-20 points low) caught"
+        )
 
 
 if __name__ == "__main__":
