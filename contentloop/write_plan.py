@@ -9,6 +9,7 @@ from typing import Any
 from .rubric import Rubric
 from .skill import Skill
 from .topic import Topic
+from .write_confirm import ROUNDS
 
 # Rough token counts: 4 characters a token, 1.4 tokens a word, a verdict of ~600 tokens, and
 # ~300 tokens of feedback (the failed checks, the weakest criterion) in a revise request.
@@ -38,7 +39,9 @@ def plan_write(
     revise_in = first_in + draft_out + FEEDBACK_TOKENS  # the draft goes back with the feedback
     writer_in = len(topics) * first_in + len(topics) * cycles * revise_in
     writer_out = versions * draft_out
-    verdicts = versions * judge_samples
+    # After the cycles, v0 and the best revision are judged again (write_confirm.py).
+    confirm = len(topics) * 2 * ROUNDS * judge_samples if cycles else 0
+    verdicts = versions * judge_samples + confirm
     judge_in = verdicts * (len(system_prompt(rubric)) / CHARS_PER_TOKEN + draft_out)
     judge_out = verdicts * VERDICT_TOKENS
     parts = [(*writer, writer_in, writer_out)] + [(*j, judge_in, judge_out) for j in judges]
@@ -47,6 +50,9 @@ def plan_write(
         "versions_max": versions,
         "writer_calls_max": versions,
         "judge_calls_max": verdicts * len(judges),
+        "confirm_judge_calls_max": confirm * len(judges),
+        "final_rule": f"v0 and the best revision judged {ROUNDS} more times each, interleaved; "
+        "the revision is the final only if its fresh mean is above v0's",
         "input_tokens_max": int(sum(p[2] for p in parts)),
         "output_tokens_max": int(sum(p[3] for p in parts)),
         "cost_usd_max": estimate_usd(parts),

@@ -44,6 +44,29 @@ class VersionSummary(BaseModel):
     seconds: float
 
 
+class Interval(BaseModel):
+    """A difference with its 95% interval and the verdicts behind it."""
+
+    model_config = ConfigDict(extra="forbid")
+    mean: float
+    ci95_low: float
+    ci95_high: float
+    n: int
+
+
+class Confirmation(BaseModel):
+    """v0 and the cycles' best revision judged again, fresh and interleaved (write_confirm.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    candidate: int  # the revision the cycles' single verdicts ranked first
+    rounds: int  # fresh verdicts of each of the two
+    v0_mean: float
+    candidate_mean: float
+    gain: Interval  # candidate - v0 on those verdicts
+    final: int  # the candidate when its fresh mean is above v0's, else 0
+    shown: bool  # the interval is above 0
+
+
 class WriteRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
     schema_version: Literal[1] = 1
@@ -66,6 +89,10 @@ class WriteRecord(BaseModel):
     calls: int
     cost_usd: float | None
     seconds: float
+    # What the final gained over v0, measured on verdicts that chose nothing (None while the
+    # run is going, or when no revision scored above v0 and v0 is the final as written).
+    confirmation: Confirmation | None = None
+    confirmed_improvement: Interval | None = None
 
     def to_json(self) -> dict[str, Any]:
         """run.json's object; `not_measured` only where the judge was left out."""
@@ -75,4 +102,12 @@ class WriteRecord(BaseModel):
         return data
 
 
-__all__ = ["JudgeUsed", "ModelName", "Named", "VersionSummary", "WriteRecord"]
+__all__ = [
+    "Confirmation",
+    "Interval",
+    "JudgeUsed",
+    "ModelName",
+    "Named",
+    "VersionSummary",
+    "WriteRecord",
+]

@@ -26,7 +26,16 @@ from .rubric import Rubric
 from .scoring import ScoreCard, judge_cards, score_drafts
 from .skill import Skill
 from .topic import Topic
-from .write_record import JudgeUsed, ModelName, Named, VersionSummary, WriteRecord
+from .write_confirm import confirm
+from .write_record import (
+    Confirmation,
+    Interval,
+    JudgeUsed,
+    ModelName,
+    Named,
+    VersionSummary,
+    WriteRecord,
+)
 from .yamlio import newlines
 
 _env = jinja2.Environment(
@@ -154,6 +163,8 @@ class WriteRun:
         self.on_event = on_event or (lambda event: None)
         self.versions: list[Version] = []
         self.best: Version | None = None
+        self.confirmation: Confirmation | None = None
+        self.confirmed: Interval | None = None  # the final's improvement over v0, measured
         self.status, self.stop_reason, self.error = "running", "", ""
         self.started = time.perf_counter()
         self.run_id = folder.name
@@ -189,6 +200,8 @@ class WriteRun:
             calls=totals["calls"],
             cost_usd=totals["cost_usd"],
             seconds=round(time.perf_counter() - self.started, 2),
+            confirmation=self.confirmation,
+            confirmed_improvement=self.confirmed,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -251,6 +264,13 @@ class WriteRun:
             for n in range(1, self.cycles + 1):
                 best = self.best
                 assert best is not None
+                if nothing_to_fix(best.card):
+                    self.stop_reason = "nothing left to fix: no check failed" + (
+                        " and every criterion is at its top"
+                        if best.card.judge
+                        else "; the judge was not measured"
+                    )
+                    break
                 if best.card.total >= min(self.target, best.card.max):
                     self.stop_reason = f"target {self.target:g} reached"
                     break
@@ -270,6 +290,7 @@ class WriteRun:
                     self._record(v)
             else:
                 self.stop_reason = f"{self.cycles} cycle(s) done"
+            await self._confirm(v0)
             self.status = "done"
         except BaseException as exc:
             interrupted = isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt))
@@ -284,6 +305,27 @@ class WriteRun:
             self.on_event({"topic": self.topic.slug, "phase": self.status, "run": self})
         return self
 
+    async def _confirm(self, v0: Version) -> None:
+        """Choose the final on fresh verdicts and measure what it gained (write_confirm.py)."""
+        best = self.best
+        assert best is not None
+        if best is v0:
+            return  # no revision scored above v0: the final is v0, nothing was gained
+        if self.judge.not_measured:
+            # Rule checks alone: the same text always scores the same, so the difference is exact.
+            diff = round(best.card.total - v0.card.total, 3)
+            self.confirmed = Interval(mean=diff, ci95_low=diff, ci95_high=diff, n=0)
+            return
+        self.on_event({"topic": self.topic.slug, "phase": "confirming", "version": best.version})
+        conf = await confirm(self.judge, (v0.text, best.text), (v0.card, best.card), best.version)
+        self.confirmation = conf
+        if conf.final == 0:
+            best.kept = False
+            self.best = v0
+        else:
+            self.confirmed = conf.gain
+        self._save_run()
+
     def _record(self, v: Version) -> None:
         self.versions.append(v)
         self._save_version(v)
@@ -295,6 +337,14 @@ class WriteRun:
     def _keep(self, v: Version) -> None:
         self.best = v
         self._record(v)
+
+
+def nothing_to_fix(card: ScoreCard) -> bool:
+    """No check failed, and every criterion the judge scored is at its top (10): a revision
+    has nothing to aim at. With the judge not measured, no failed check is enough."""
+    if card.binary.violations:
+        return False
+    return card.judge is None or all(c.score >= 10 for c in card.judge.criteria)
 
 
 async def write_many(

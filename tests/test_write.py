@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from contentloop.cli import app
 from contentloop.testing import OpenAIServer, Reply
+from contentloop.write_confirm import ROUNDS
 
 
 def test_violations_and_weakest_criterion_reach_the_revision(imagine, tmp_path):
@@ -42,7 +43,19 @@ def test_violations_and_weakest_criterion_reach_the_revision(imagine, tmp_path):
     assert (
         json.loads((folder / "v1.score.json").read_text())["total"] == run["versions"][1]["total"]
     )
-    assert run["tokens"]["output_tokens"] > 0 and run["calls"] == 4
+    # 2 drafts and their 2 verdicts, then v0 and v1 judged again: 4 fresh verdicts each.
+    assert run["tokens"]["output_tokens"] > 0 and run["calls"] == 4 + 2 * ROUNDS
+    conf = run["confirmation"]
+    assert conf["candidate"] == 1 and conf["final"] == 1 and conf["rounds"] == ROUNDS
+    gain = conf["candidate_mean"] - conf["v0_mean"]
+    assert run["confirmed_improvement"]["mean"] == pytest.approx(gain, abs=0.01) and gain > 0
+    # `runs` and the draft report carry the confirmed figure, not only the raw scores.
+    rows = CliRunner().invoke(app, ["runs", "--drafts", str(tmp_path), "--json"]).stdout
+    (row,) = [json.loads(x) for x in rows.splitlines()]
+    assert row["confirmed"] == run["confirmed_improvement"]["mean"]
+    report = CliRunner().invoke(app, ["report", str(folder)]).stdout
+    assert "confirmed improvement over v0" in report
+    assert "confirmed improvement over v0" in r.stdout  # the terminal summary of write
 
 
 def test_a_worse_revision_is_not_kept(imagine, tmp_path):
@@ -220,9 +233,12 @@ def test_dry_run_says_the_most_it_can_cost_and_calls_nothing(imagine, tmp_path):
     assert seen == [] and not (tmp_path / "out").exists()
     plan = json.loads(r.stdout)
     assert plan["versions_max"] == 9 and plan["writer_calls_max"] == 9  # 3 topics x (1 + 2)
-    assert plan["judge_calls_max"] == 9 and plan["output_tokens_max"] > 9 * 300
+    # 9 verdicts, and per topic v0 and the best revision judged ROUNDS more times each.
+    assert plan["confirm_judge_calls_max"] == 3 * 2 * ROUNDS
+    assert plan["judge_calls_max"] == 9 + 3 * 2 * ROUNDS and plan["output_tokens_max"] > 9 * 300
     assert plan["cost_usd_max"] is None  # model "m" has no price
     assert "cost unknown" in text.stdout and "Nothing was called" in text.stdout
+    assert "only if its fresh mean is above v0's" in " ".join(text.stdout.split())
 
 
 def test_write_says_what_it_used_calls_tokens_cost_time(imagine, tmp_path):
@@ -263,4 +279,55 @@ def test_dry_run_prices_every_member_of_a_judge_panel_without_keys(monkeypatch):
     assert r.exit_code == 0, r.output
     plan = json.loads(r.stdout)
     assert plan["judge"] == "anthropic:claude-haiku-4-5, openai:q"
-    assert plan["judge_calls_max"] == 2 * plan["versions_max"]
+    assert plan["judge_calls_max"] == 2 * (plan["versions_max"] + 2 * ROUNDS)
+
+
+class LuckyOnce(Script):
+    """The judge likes a revision marked LUCKY on its first verdict only: fresh verdicts
+    (other sample indices) score it below v0."""
+
+    def __call__(self, body):
+        user = body["messages"][-1]["content"]
+        if role_of(body) == "judge" and "LUCKY" in user:
+            return verdict(self.rubric, 9 if body.get("seed", 0) == 0 else 4)
+        return super().__call__(body)
+
+
+def test_a_revision_that_won_on_one_lucky_verdict_is_not_the_final(imagine, tmp_path):
+    lucky = BAD + "\nLUCKY: one more paragraph.\n"
+    with OpenAIServer(LuckyOnce(imagine, [BAD, lucky])) as server:
+        r = run_write(server, tmp_path, "--cycles", "1")
+    assert r.exit_code == 0, r.output
+    folder = the_run(tmp_path)
+    run = json.loads((folder / "run.json").read_text())
+    # The cycle's single verdict ranked v1 first ...
+    assert run["versions"][1]["total"] > run["versions"][0]["total"]
+    # ... fresh verdicts, interleaved with v0's, did not: the final is v0, as written.
+    conf = run["confirmation"]
+    assert conf["candidate"] == 1 and conf["final"] == 0 and conf["gain"]["mean"] < 0
+    assert run["best_version"] == 0 and run["confirmed_improvement"] is None
+    assert (folder / "final.md").read_text() == BAD
+    assert "final is v0" in r.stdout and "not better than v0" in r.stdout
+
+
+class Perfect(Script):
+    """The judge gives every criterion its top score (10) to a draft with GOODMARK."""
+
+    def __call__(self, body):
+        if role_of(body) == "judge" and "GOODMARK" in body["messages"][-1]["content"]:
+            return verdict(self.rubric, 10)
+        return super().__call__(body)
+
+
+def test_a_draft_with_nothing_left_to_fix_stops_the_cycles(imagine, tmp_path):
+    script = Perfect(imagine, [GOOD, BAD])  # GOOD fails no check (40/40)
+    with OpenAIServer(script) as server:
+        r = run_write(server, tmp_path, "--cycles", "3", "--target", "100")
+    assert r.exit_code == 0, r.output
+    run = json.loads((the_run(tmp_path) / "run.json").read_text())
+    assert len(run["versions"]) == 1 and len(script.writer_requests) == 1
+    assert (
+        run["stop_reason"]
+        == "nothing left to fix: no check failed and every criterion is at its top"
+    )
+    assert run["confirmation"] is None  # no revision: nothing to confirm, no extra verdicts

@@ -182,7 +182,8 @@ def _print_plan(plan: dict) -> None:
             if cost is None
             else f"at most ${cost:.4f}"
         )
-        + ". Nothing was called.",
+        + f". The final: {plan['final_rule']} ({plan['confirm_judge_calls_max']} of the judge "
+        "calls). Nothing was called.",
         soft_wrap=True,
         highlight=False,
     )

@@ -22,11 +22,13 @@ from ..errors import ContentloopError
 from ..llm import Backend, CallCache
 from ..llm.ledger import CostLedger, spend_summary
 from ..rubric import Rubric
+from ..skill import load_skill
 from ..topic import Topic
 from .control import RUNNING, RunControl, Stop
 from .lane import Event, note_end
 from .lanes import write_lanes_tsv
 from .merger import Merger, rank
+from .planner import plan_run
 from .samples import gather_all
 from .search import Search
 from .spec import FOREVER, Backends, Budget, RunSpec, load_spec, refuse_existing
@@ -153,8 +155,11 @@ class OptimizeRun(RunControl):
         return sum(lane.costs.totals()["known_cost_usd"] for lane in self.lanes)
 
     def estimate(self) -> dict[str, Any]:
-        """One lane's plan with the whole budget (lanes share it)."""
-        return self.lanes[0].estimate()
+        """Calls, tokens and USD for the whole budget (lanes share it), and the smallest effect
+        one experiment can detect, before anything is spent or written."""
+        lane = self.lanes[0]
+        skill = load_skill(lane.skill_source)
+        return plan_run(self.spec, lane.backends, skill, lane.rubric, lane.topics, lane.holdout)
 
     def _all_history(self) -> list[dict[str, Any]]:
         return [

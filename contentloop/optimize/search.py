@@ -14,12 +14,10 @@ import time
 from typing import Any
 
 from ..atomic import write_text
-from ..skill import load_skill
 from .control import Stop
 from .experiment import evaluate, experiment, open_lane
 from .guard import confirm, settle_best
 from .lane import Lane
-from .planner import plan_run
 from .proposer import retrospective
 from .summary import Summary, summarize
 
@@ -60,18 +58,6 @@ class Search(Lane):
         summary = self.summary()
         write_text(self.run_dir / "summary.json", json.dumps(summary.to_json(), indent=2) + "\n")
         return summary
-
-    def estimate(self) -> dict[str, Any]:
-        """Calls, tokens and USD for the whole budget, and the smallest effect the run can
-        detect, before anything is spent or written."""
-        return plan_run(
-            self.spec,
-            self.backends,
-            load_skill(self.skill_source),
-            self.rubric,
-            self.topics,
-            self.holdout,
-        )
 
     def summary(self) -> Summary:
         return summarize(self, time.monotonic() - self.started)

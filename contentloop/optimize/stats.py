@@ -1,5 +1,6 @@
 """The statistics behind the gate: pooled per-draft noise, a topic-paired difference of two
-skills with its standard error, Student-t quantiles, and the smallest detectable effect.
+skills with its standard error, and the smallest detectable effect (Student-t quantiles are
+in contentloop/quantiles.py, below every loop that needs them).
 
 Every comparison is paired on topics: for each topic, the mean of skill A's drafts minus the
 mean of skill B's drafts on that same topic, averaged over topics. Topic difficulty cancels;
@@ -12,29 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from statistics import NormalDist, fmean, median
+from statistics import fmean, median
 
-_Z = NormalDist()
-
-
-def t_quantile(p: float, df: float) -> float:
-    """Student-t quantile. The standard library has no t distribution, and a dependency for one
-    function is not worth it: the Cornish-Fisher expansion below is within 0.5% of the exact
-    value for df >= 5 at the levels the gate uses (t(0.9975, 5): 4.773 exact, 4.729 here) and
-    exact as df grows (checked against scipy in tests/test_gate.py)."""
-    z = _Z.inv_cdf(p)
-    if df <= 0 or math.isinf(df):
-        return z
-    return (
-        z
-        + (z**3 + z) / (4 * df)
-        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
-        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
-    )
-
-
-def z_quantile(p: float) -> float:
-    return _Z.inv_cdf(p)
+from ..quantiles import t_quantile, z_quantile
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,20 @@ def render_draft_report(console: Console, v: dict[str, Any]) -> None:
         )
     )
     _calibration(console, v["judge"])
+    conf, gain = v.get("confirmation"), v.get("confirmed_improvement")
+    if conf and conf["final"] == 0:
+        console.print(
+            f"final is v0: v{conf['candidate']} was not better than v0 on {conf['rounds']} fresh "
+            f"verdicts each ({conf['gain']['mean']:+.2f})",
+            highlight=False,
+        )
+    elif gain:
+        console.print(
+            f"confirmed improvement over v0 {gain['mean']:+.2f} (95% CI {gain['ci95_low']:+.2f} "
+            f"to {gain['ci95_high']:+.2f})"
+            + (f" on {conf['rounds']} fresh verdicts each" if conf else ", rule checks alone"),
+            highlight=False,
+        )
     t = Table(title="score per version", title_justify="left")
     for col in ("version", "total", "rules", "judge", "kept"):
         t.add_column(col, justify="right" if col != "kept" else "left")
@@ -309,11 +323,13 @@ def render_runs(console: Console, rows: list[dict[str, Any]]) -> None:
     t = Table(title="runs, newest first", title_justify="left")
     # The folder is what a user copies into `report` and `--resume`: never cut short with an
     # ellipsis; on a narrow terminal it folds onto a second line instead.
+    # "best" carries the confirmed gain over the first, measured on fresh drafts or verdicts.
     for col in ("started", "kind", "topic / skill", "status", "first", "best", "cost", "folder"):
         t.add_column(
             col,
             justify="right" if col in ("first", "best", "cost") else "left",
             overflow="fold",
+            no_wrap=col in ("kind", "first", "cost"),
             ratio=3 if col == "folder" else None,
         )
     for r in rows:
@@ -325,7 +341,7 @@ def render_runs(console: Console, rows: list[dict[str, Any]]) -> None:
             r["subject"],
             status if len(status) <= 80 else status[:79] + "…",
             _n(r["first"]),
-            _n(r["best"]),
+            _n(r["best"]) + ("" if r.get("confirmed") is None else f" ({r['confirmed']:+.1f})"),
             "unknown" if cost is None else f"${cost:.4f}",
             r["folder"],
         )

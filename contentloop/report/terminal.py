@@ -145,6 +145,31 @@ def render_usage(console: Console, totals: dict[str, Any]) -> None:
     )
 
 
+def confirmation_line(run: Any) -> str:
+    """What the final gained over v0, as measured on verdicts that chose nothing."""
+    conf, gain = run.confirmation, run.confirmed
+    if conf is not None and conf.final == 0:
+        g = conf.gain
+        return (
+            f"final is v0: v{conf.candidate} scored higher on its one verdict but was not better "
+            f"than v0 on {conf.rounds} fresh verdicts each ({g.mean:+.2f}, 95% CI "
+            f"{g.ci95_low:+.2f} to {g.ci95_high:+.2f})"
+        )
+    if gain is None:
+        return "final is v0: no revision scored above it"
+    if conf is None:
+        return f"improvement over v0 {gain.mean:+g} (rule checks alone: exact)"
+    shown = (
+        "shown better than v0"
+        if conf.shown
+        else "final not shown better than v0 (the interval includes 0)"
+    )
+    return (
+        f"confirmed improvement over v0 {gain.mean:+.2f} (95% CI {gain.ci95_low:+.2f} to "
+        f"{gain.ci95_high:+.2f}) on {conf.rounds} fresh verdicts each, interleaved: {shown}"
+    )
+
+
 def render_write_summary(console: Console, run: Any) -> None:
     """v0 → final for one write run: each check's deduction and each criterion's score."""
     first, best = run.versions[0], run.best
@@ -173,6 +198,7 @@ def render_write_summary(console: Console, run: Any) -> None:
                 c.name, f"{old[c.name]:g}", f"{c.score:g}", f"{delta:+g}" if delta else ""
             )
     console.print(table)
+    console.print(confirmation_line(run), soft_wrap=True, highlight=False)
     usage = run.to_json()
     cost = usage["cost_usd"]
     tokens = usage["tokens"]

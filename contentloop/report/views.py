@@ -86,6 +86,9 @@ def draft_views(run: WriteRunFiles) -> dict[str, Any]:
         "stop_reason": run.meta.get("stop_reason"),
         "best_version": best.number if best else None,
         "final_total": run.meta.get("final_total"),
+        # write_confirm.py: the final's gain over v0 on fresh verdicts, and how it was chosen
+        "confirmed_improvement": run.meta.get("confirmed_improvement"),
+        "confirmation": run.meta.get("confirmation"),
         "max": versions[0].card.get("max") if versions else None,
         "cost_usd": run.meta.get("cost_usd"),
         "calls": run.meta.get("calls"),
@@ -282,6 +285,7 @@ def run_row(run: WriteRunFiles | OptimizeRunFiles) -> dict[str, Any]:
             "status": run.meta.get("status"),
             "first": first,
             "best": run.meta.get("final_total"),
+            "confirmed": (run.meta.get("confirmed_improvement") or {}).get("mean"),
             "cost_usd": run.meta.get("cost_usd"),
             "folder": str(run.folder),
         }
@@ -294,6 +298,7 @@ def run_row(run: WriteRunFiles | OptimizeRunFiles) -> dict[str, Any]:
         "status": _end_status(run),
         "first": run.baseline_mean,
         "best": best[-1][1] if best else None,
+        "confirmed": ((run.summary or {}).get("confirmed_gain") or {}).get("mean"),
         "cost_usd": run.total_cost(),
         "folder": str(run.folder),
     }
