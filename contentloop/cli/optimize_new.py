@@ -80,8 +80,8 @@ def new_run(f: NewRun, *, cache: CallCache | None, on_event: Any) -> tuple[Any, 
     --dry-run --json, the plan and the spec as JSON)."""
     from ..llm.batch import batched
     from ..optimize.lanes import emphases, emphasis_text
+    from ..optimize.loop import OptimizeRun
     from ..optimize.planner import plan_run, planned_noise
-    from ..optimize.resume import open_run
     from ..optimize.spec import FOREVER, Backends, Budget, RunSpec, refuse_existing
     from ..paths import plain_name
     from ..report.terminal import render_plan
@@ -144,7 +144,7 @@ def new_run(f: NewRun, *, cache: CallCache | None, on_event: Any) -> tuple[Any, 
         merge_every=(2 * f.lanes if f.merge_every is None else f.merge_every) if f.lanes > 1 else 0,
         emphases=[emphasis_text(i, f.lanes, d) for i, d in enumerate(dealt)] if f.lanes > 1 else [],
     )
-    run = open_run(
+    run = OptimizeRun(
         spec,
         backends,
         run_dir=run_dir,

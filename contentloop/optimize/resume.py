@@ -1,42 +1,14 @@
-"""Make a run from its spec: a new one (the CLI's flags, or a caller in Python) and a resumed
-one (its run.json) go through the same `open_run`, so a lane is built in one place."""
+"""Continue a run from its folder: the spec its run.json holds, and its backends made again
+from their names. A new run and a resumed one are the same class (loop.OptimizeRun), so a lane
+is built in one place."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..llm import CallCache
-from ..rubric import Rubric
-from ..topic import Topic
 from .loop import Event, OptimizeRun
-from .spec import ROLES, Backends, RunSpec, load_spec, open_backends
-
-
-def open_run(
-    spec: RunSpec,
-    backends: Backends,
-    *,
-    run_dir: Path,
-    cache: CallCache | None = None,
-    on_event: Event | None = None,
-    resume: bool = False,
-    rubric: Rubric | None = None,
-    topics: list[Topic] | None = None,
-    holdout: list[Topic] | None = None,
-) -> OptimizeRun:
-    """The run `spec` describes in `run_dir`, ready for `await run.run()`: one lane, or
-    `spec.lanes` of them."""
-    return OptimizeRun(
-        spec,
-        backends,
-        run_dir=run_dir,
-        cache=cache,
-        on_event=on_event,
-        resume=resume,
-        rubric=rubric,
-        topics=topics,
-        holdout=holdout,
-    )
+from .spec import ROLES, RunSpec, load_spec, open_backends
 
 
 def reopen(
@@ -52,7 +24,7 @@ def reopen(
     made again from their names in run.json (keys come from the environment, never from the
     file); `timeout` is the one setting a resume may change."""
     spec = spec or load_spec(run_dir)
-    return open_run(
+    return OptimizeRun(
         spec,
         open_backends(spec, timeout),
         run_dir=run_dir,
@@ -62,4 +34,4 @@ def reopen(
     )
 
 
-__all__ = ["ROLES", "open_run", "reopen"]
+__all__ = ["ROLES", "reopen"]
