@@ -277,3 +277,14 @@ def test_deep_yaml_reads_as_too_deep_with_either_reader(loader, depth, tmp_path,
     with pytest.raises(ContentloopError) as info:
         yamlio.parse_yaml("binary: " + "[" * depth + "]" * depth + "\n", path)
     assert "too deeply" in str(info.value) and "deep.yaml" in str(info.value)
+
+
+def test_a_missing_draft_is_reported_first_and_alone(monkeypatch, tmp_path):
+    """Issue 37: the demo model's four-line note came before the input error."""
+    monkeypatch.chdir(tmp_path)
+    for var in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "CONTENTLOOP_BACKEND"):
+        monkeypatch.delenv(var, raising=False)
+    r = CliRunner().invoke(app, ["score", str(tmp_path / "nonexistent.md")])
+    assert r.exit_code == 2
+    assert r.output.strip().startswith("error:") and "no such draft or folder" in r.output
+    assert "demo model" not in r.output

@@ -196,6 +196,24 @@ def test_runs_lists_write_and_optimize_runs_with_their_scores(draft_run, optimiz
     assert "optimize" in table.stdout and "write" in table.stdout
 
 
+def test_runs_lists_real_run_folders_only_never_what_a_run_holds(optimize_run):
+    """Issue 37: `runs` read a test fixture inside a run's own git worktree as a run of its
+    own. Nothing inside a run folder is searched for runs."""
+    import shutil
+
+    phantom = optimize_run / "worktree" / "tests" / "data" / "schema1-run"
+    phantom.mkdir(parents=True, exist_ok=True)
+    for name in ("experiments.jsonl", "run.json"):
+        shutil.copy(optimize_run / name, phantom / name)
+    stray = optimize_run / "kept" / "old-run"  # any folder a run owns
+    stray.mkdir(parents=True, exist_ok=True)
+    shutil.copy(optimize_run / "run.json", stray / "run.json")
+    r = CliRunner().invoke(app, ["runs", "--runs", str(optimize_run.parent), "--json"])
+    assert r.exit_code == 0, r.output
+    folders = [json.loads(x)["folder"] for x in r.stdout.splitlines()]
+    assert folders == [str(optimize_run)]
+
+
 def test_rubric_check_with_a_sample_shows_what_each_check_catches(tmp_path):
     sample = tmp_path / "s.md"
     sample.write_text(BAD)

@@ -249,18 +249,37 @@ def _folder_time(folder: Path) -> datetime:
         return datetime.fromtimestamp(folder.stat().st_mtime, UTC)
 
 
+# Folders a run owns that hold other files, never runs: its git worktree (a whole checkout of
+# the repository, fixtures and all), the best skill, kept snapshots.
+OWNED = {"worktree", "best-skill", "kept", ".git"}
+
+
+def run_folders(root: Path) -> list[Path]:
+    """The run folders under `root`: a folder with experiments.jsonl or run.json is a run, and
+    nothing inside it is searched further (a --lanes run's lanes are part of it; its worktree is
+    a checkout whose test fixtures look like runs). Symlinks are not followed."""
+    found: list[Path] = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        if (folder / "experiments.jsonl").is_file() or (folder / "run.json").is_file():
+            found.append(folder)
+            continue
+        try:
+            children = sorted(folder.iterdir())
+        except OSError:
+            continue
+        stack += [c for c in children if c.is_dir() and not c.is_symlink() and c.name not in OWNED]
+    return found
+
+
 def find_runs(*roots: Path) -> list[Run]:
     """Every run folder under the given roots (drafts/, runs/), newest first."""
     found: list[Run] = []
     for root in roots:
         if not root.is_dir():
             continue
-        candidates = {p.parent for p in root.rglob("experiments.jsonl")}
-        candidates |= {p.parent for p in root.rglob("run.json") if "worktree" not in p.parts}
-        # A --lanes run is listed once, as itself, not once per lane.
-        candidates -= {
-            p for p in candidates if p.name.startswith("lane-") and p.parent in candidates
-        }
+        candidates = set(run_folders(root))
         for folder in sorted(candidates):
             try:
                 found.append(load_run(folder))
