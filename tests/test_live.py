@@ -45,3 +45,19 @@ def test_optimize_view_shows_elapsed_and_time_left_at_the_pace_so_far(monkeypatc
     run.state.last_experiment = 3  # two more in the next 10 min: 7 left take 35 min
     text = _render(view._table())
     assert "elapsed" in text and "20.0 min" in text and "about 35 min left for 7 more" in text
+
+
+def test_write_view_shows_each_score_with_its_scale_and_drops_a_target_beyond_it():
+    """Issue 37: with the judge not measured the score is out of 40, yet the view promised
+    `target 95` and showed `27` without its maximum."""
+    view = WriteView(Console(file=io.StringIO()), ["a"], cycles=3, target=95)
+    card = SimpleNamespace(total=27.0, max=40.0)
+    version = SimpleNamespace(card=card, kept=True, asked={})
+    run = SimpleNamespace(versions=[version], best=version)
+    view.event({"topic": "a", "phase": "version", "version": 0, "run": run})
+    text = _render(view._table())
+    assert "27/40" in text and "target 95" not in text and "scores out of 40" in text
+    measured = WriteView(Console(file=io.StringIO()), ["a"], cycles=3, target=95)
+    card.max = 100.0
+    measured.event({"topic": "a", "phase": "version", "version": 0, "run": run})
+    assert "target 95" in _render(measured._table())

@@ -441,6 +441,19 @@ def test_estimate_before_anything_is_written(repo, imagine):
     assert noisier["warning"] and "detect gains of" in noisier["warning"]
 
 
+def test_the_plan_counts_no_judge_call_for_a_judge_that_is_not_measured(repo, imagine):
+    """Issue 37: the demo judge is never called, yet the plan counted a verdict per draft."""
+    with OpenAIServer(World(imagine, [])) as server:
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=4))
+        judged = run.estimate()
+        run.lane.backends.judge.judge_not_measured = "the demo judge"
+        rules_only = run.estimate()
+    assert judged["judge_calls"] == judged["writer_calls"] > 0
+    assert rules_only["judge_calls"] == 0
+    assert rules_only["calls"] == judged["calls"] - judged["writer_calls"]
+    assert rules_only["input_tokens"] < judged["input_tokens"]
+
+
 def test_resume_refuses_a_changed_harness(repo, imagine):
     voice = (repo / "skills" / "imagine" / "voice.md").read_text()
     with OpenAIServer(World(imagine, [edit("voice", voice + "\n- MAGIC\n")])) as server:

@@ -102,10 +102,14 @@ def plan_run(
     judge_in, judge_out = len(system_prompt(rubric)) / 4 + writer_out, 600
     opt_in, opt_out = skill.chars / 4 + 1500, 800
 
+    # A judge that is not measured (the demo model) is never called: the totals are the rule
+    # checks alone, so the plan counts no judge call, token or dollar for it.
+    judged = 0 if getattr(backends.judge, "judge_not_measured", None) else 1
+
     def cost(drafts: float) -> tuple[float | None, int, int]:
         parts = [
             (backends.writer, drafts * writer_in, drafts * writer_out),
-            (backends.judge, drafts * judge_in, drafts * judge_out),
+            (backends.judge, judged * drafts * judge_in, judged * drafts * judge_out),
             (backends.optimizer, x * opt_in, x * opt_out),
         ]
         usd = estimate_usd([(b.name, b.model, tin, tout) for b, tin, tout in parts])
@@ -135,8 +139,9 @@ def plan_run(
         "expected_stages": round(stages, 2),
         "writer_calls": expected,
         "writer_calls_max": most,
-        "calls": 2 * expected + x + audit,
-        "calls_max": 2 * most + x + audit,
+        "calls": (1 + judged) * expected + x + audit,
+        "calls_max": (1 + judged) * most + x + audit,
+        "judge_calls": judged * expected,
         "input_tokens": tin,
         "output_tokens": tout,
         "cost_usd": usd,

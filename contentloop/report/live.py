@@ -13,6 +13,7 @@ from rich.table import Table
 class WriteView:
     def __init__(self, console: Console, slugs: list[str], cycles: int, target: float) -> None:
         self.cycles, self.target = cycles, target
+        self.max: float | None = None  # the scale, once a first version is scored
         self.started = time.monotonic()
         self.rows: dict[str, dict[str, Any]] = {
             s: {
@@ -51,8 +52,11 @@ class WriteView:
         if run is not None and run.versions:
             row["done"] = len(run.versions)
             last = run.versions[-1]
-            row["last"] = f"{last.card.total:g}" + ("" if last.kept else " (not kept)")
-            row["best"] = f"{run.best.card.total:g}" if run.best else ""
+            self.max = last.card.max
+            row["last"] = f"{last.card.total:g}/{last.card.max:g}" + (
+                "" if last.kept else " (not kept)"
+            )
+            row["best"] = f"{run.best.card.total:g}/{run.best.card.max:g}" if run.best else ""
             asked = last.asked or {}
             row["asked"] = (
                 ", ".join([*asked.get("violations", []), *asked.get("criteria", [])]) or "-"
@@ -70,8 +74,14 @@ class WriteView:
 
     def _table(self) -> Table:
         now = time.monotonic()
+        # A target above the scale (rule checks alone are out of 40) is not a target: say so.
+        aim = (
+            f"target {self.target:g}"
+            if self.max is None or self.target <= self.max
+            else f"scores out of {self.max:g} (rule checks alone; target {self.target:g} not used)"
+        )
         t = Table(
-            title=f"contentloop write: {self.cycles} cycle(s), target {self.target:g}, "
+            title=f"contentloop write: {self.cycles} cycle(s), {aim}, "
             f"{now - self.started:.0f} s{self._eta(now)}",
             title_justify="left",
         )

@@ -174,7 +174,8 @@ def render_write_summary(console: Console, run: Any) -> None:
     """v0 → final for one write run: each check's deduction and each criterion's score."""
     first, best = run.versions[0], run.best
     table = Table(
-        title=f"{run.topic.slug}: v0 {first.card.total:g} → final (v{best.version}) {best.card.total:g}"
+        title=f"{run.topic.slug}: v0 {first.card.total:g}/{first.card.max:g} → final "
+        f"(v{best.version}) {best.card.total:g}/{best.card.max:g}"
         f"   [{run.stop_reason}]   {run.folder}",
         title_justify="left",
     )
