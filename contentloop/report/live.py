@@ -78,7 +78,7 @@ class WriteView:
         aim = (
             f"target {self.target:g}"
             if self.max is None or self.target <= self.max
-            else f"scores out of {self.max:g} (rule checks alone; target {self.target:g} not used)"
+            else f"scores out of {self.max:g} (rule checks alone: --target does not apply)"
         )
         t = Table(
             title=f"contentloop write: {self.cycles} cycle(s), {aim}, "
