@@ -77,3 +77,19 @@ def test_the_confirmation_alternates_which_skill_goes_first(repo, imagine):
     confirm = systems[-8:]  # 2 rounds x 2 topics x 2 skills, one call at a time
     assert confirm[:4] == [True, True, False, False]  # round 1: best, then baseline
     assert confirm[4:] == [False, False, True, True]  # round 2: baseline, then best
+
+
+def test_a_run_without_a_measured_judge_says_so_at_the_end_with_the_scale(repo, imagine):
+    """Issue 37: `baseline 24.45 -> best 24.45` did not say that this was the rule part
+    alone, out of 40."""
+    with OpenAIServer(World(imagine, magic(repo))) as server:
+        run = make_run(repo, server, imagine, budget=Budget(max_experiments=1), gate=GATE)
+        run.lane.judge.not_measured = "the demo judge"
+        summary = asyncio.run(run.run())
+    assert summary["score_max"] == imagine.binary.max_points == 40
+    assert summary["judge_not_measured"] == "the demo judge"
+    out = io.StringIO()
+    render_optimize_summary(Console(file=out, width=200), summary, run.run_dir)
+    text = out.getvalue()
+    assert "/40 -> best" in text
+    assert text.rstrip().splitlines()[-1].startswith("warning: judge not measured")

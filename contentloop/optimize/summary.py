@@ -82,6 +82,10 @@ class Summary(BaseModel):
     # change, so a difference outside the noise is the judge or provider moving under the run.
     drift: Gain | None = None
     drift_warning: bool = False
+    # The scale of every score above: the rubric's maximum, or its rule part's alone when the
+    # judge was not measured (the demo model), with why.
+    score_max: float | None = None
+    judge_not_measured: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """summary.json's object (a single run's has no lanes keys)."""
@@ -210,5 +214,9 @@ def summarize(run: Lane, seconds: float) -> Summary:
             "best_skill": str(run.run_dir / "best-skill"),
             "drift": drift,
             "drift_warning": drifted,
+            "score_max": run.rubric.binary.max_points
+            if run.judge.not_measured
+            else run.rubric.max_points,
+            "judge_not_measured": run.judge.not_measured,
         }
     )

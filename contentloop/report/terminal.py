@@ -287,8 +287,9 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
                 f"held-out topics: baseline {summary['holdout_baseline']:.2f} -> best {summary['holdout_best']:.2f}",
                 highlight=False,
             )
+    scale = f"/{summary['score_max']:g}" if summary.get("score_max") else ""
     console.print(
-        f"baseline {summary['baseline']:.2f} -> best {summary['best']:.2f} ({noise}); "
+        f"baseline {summary['baseline']:.2f}{scale} -> best {summary['best']:.2f}{scale} ({noise}); "
         f"kept {kept}, discarded {counts.get('discard', 0)}, crashed {counts.get('crash', 0)}, "
         f"explored {counts.get('explore', 0)}; stopped: {summary['stop_reason']}",
         soft_wrap=True,
@@ -330,6 +331,14 @@ def render_optimize_summary(console: Console, summary: dict[str, Any], run_dir: 
             f"bring the best skill onto your branch: {summary['adopt']}",
             highlight=False,
             markup=False,
+        )
+    if summary.get("judge_not_measured"):
+        # Said last, where people read: every number above is the rule part alone.
+        console.print(
+            WARNING + f"judge not measured: every score above is the rule checks alone, out of "
+            f"{summary['score_max']:g} ({summary['judge_not_measured']}).",
+            soft_wrap=True,
+            highlight=False,
         )
 
 
