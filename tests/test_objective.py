@@ -189,14 +189,28 @@ def test_threshold_mode_keeps_the_shortest_skill_that_holds_the_score(repo, imag
     assert [(p["experiment"], p["status"]) for p in best] == [(1, "discard"), (4, "keep")]
 
 
+# A long, plain closing: prose, not a loop (the repetition check catches a repeated line).
+PADDING = (
+    "Thanks for reading. The press line team logged every stop for a quarter; the paint shop "
+    "kept its own notes; the night shift wrote down what the alarms missed. Together those "
+    "records showed which cells failed first, which sensors drifted, and where a spare part sat "
+    "for weeks.\n\nNext month we compare the two halls, publish the numbers, and ask the "
+    "operators what to measure next. Some of them want vibration data from the older presses; "
+    "others would rather know why the forklifts queue at gate four every Tuesday morning.\n\n"
+    "If your plant runs a similar study, send us your figures. We will add them to the table "
+    "with your name, or without it, and we will say plainly where our method fell short, "
+    "because a study that hides its gaps teaches nobody anything useful."
+)
+
+
 class Padded(World):
-    """The writer pads every draft with a long closing line, unless the skill says TERSE; the
+    """The writer pads every draft with a long closing, unless the skill says TERSE; the
     judge and the rule checks do not care either way."""
 
     def __call__(self, body):
         out = super().__call__(body)
         if role_of(body) == "writer" and "TERSE" not in body["messages"][0]["content"]:
-            return out + "\n\n" + "Thanks for reading along with us today " * 30 + "\n"
+            return out + "\n\n" + PADDING + "\n"
         return out
 
 
