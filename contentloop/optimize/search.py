@@ -16,7 +16,7 @@ from typing import Any
 from ..atomic import write_text
 from .control import Stop
 from .experiment import evaluate, experiment, open_lane
-from .guard import confirm, settle_best
+from .guard import confirm, drift_check, settle_best
 from .lane import Lane
 from .proposer import retrospective
 from .summary import Summary, summarize
@@ -35,6 +35,10 @@ class Search(Lane):
         """One more experiment; False, with `stop` set, when too many tries in a row crashed.
         The run checks its budget before each step (loop.py)."""
         n = self.state.last_experiment + 1
+        if self._drift_check_cut_off():
+            # Due after the last keep and cut off by a kill between the keep's record and the
+            # check's: done now, with the drafts it had written, as the run that never stopped.
+            await drift_check(self, n - 1)
         if n > 1 and (n - 1) % 10 == 0:
             # Under --lanes, over every lane's tries: each proposer sees what the others did.
             pool = self.retro_history() if self.retro_history else self.history
@@ -48,6 +52,16 @@ class Search(Lane):
             self.stop = Stop("crashes", f"{crashes} consecutive crashes (--abort-after-crashes)")
             return False
         return True
+
+    def _drift_check_cut_off(self) -> bool:
+        last = self.records[-1] if self.records else None
+        return (
+            bool(self.gate.verify_every)
+            and last is not None
+            and last.kind in ("experiment", "merge")
+            and last.status in ("keep", "explore")
+            and self.state.keeps_since_verify >= self.gate.verify_every
+        )
 
     async def finish(self) -> Summary:
         """Settle on the best, confirm it on fresh drafts (unless the run was stopped), and
