@@ -375,3 +375,18 @@ def test_a_fresh_start_over_a_run_finished_meanwhile_is_a_clear_error(repo, imag
         with pytest.raises(ContentloopError, match="already exists"):
             asyncio.run(run.run())
     assert (repo / "runs" / "t1" / "run.json").read_text() == "{}"
+
+
+def test_the_end_of_a_run_sets_what_it_spent_beside_what_was_planned(repo, imagine, monkeypatch):
+    """Issue 37: the plan promised 187 calls and the run made 60; the end said neither."""
+    import re
+
+    monkeypatch.chdir(repo)
+    with OpenAIServer(World(imagine, [])) as server:
+        r = invoke(*optimize_args(server, "spent"))
+    assert r.exit_code == 0, r.output
+    summary = json.loads((repo / "runs" / "spent" / "summary.json").read_text())
+    line = next(x for x in r.stdout.splitlines() if x.startswith("planned ~"))
+    spent = re.search(r"spent (\d+) drafts and (\d+) calls", " ".join(r.stdout.split()))
+    assert spent and (int(spent[1]), int(spent[2])) == (summary["writer_calls"], summary["calls"])
+    assert "at most" in line

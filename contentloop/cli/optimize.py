@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -242,6 +243,7 @@ def optimize_skill(
     from .optimize_new import NewRun, new_run
 
     spec = None
+    plan: dict[str, Any] | None = None  # a new run's estimate, set beside what it spent
     if resume:
         with user_errors():  # read once: it picks the live view, then the run is made from it
             run_dir = runs_root / plain_name(resume, "--resume")
@@ -259,7 +261,7 @@ def optimize_skill(
             run_tag = run.tag
         else:
             fields = NewRun.__dataclass_fields__
-            run, run_dir = new_run(
+            run, run_dir, plan = new_run(
                 NewRun(**{k: v for k, v in options.items() if k in fields}),
                 cache=cache,
                 on_event=show,
@@ -294,5 +296,13 @@ def optimize_skill(
         emit_json(summary)
         raise typer.Exit(code)
     render_optimize_summary(out.console, summary, run_dir)
+    if plan is not None and not forever:
+        out.print(
+            f"planned ~{plan['writer_calls']} drafts and ~{plan['calls']} calls (at most "
+            f"{plan['writer_calls_max']} and {plan['calls_max']}); spent "
+            f"{summary['writer_calls']} drafts and {summary['calls']} calls",
+            highlight=False,
+            soft_wrap=True,
+        )
     if code:
         raise typer.Exit(code)

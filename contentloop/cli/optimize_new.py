@@ -75,8 +75,10 @@ class NewRun:
     merge_every: int | None
 
 
-def new_run(f: NewRun, *, cache: CallCache | None, on_event: Any) -> tuple[Any, Path]:
-    """The run the flags describe and its folder, after printing its plan (and, with
+def new_run(
+    f: NewRun, *, cache: CallCache | None, on_event: Any
+) -> tuple[Any, Path, dict[str, Any]]:
+    """The run the flags describe, its folder and its plan, after printing the plan (and, with
     --dry-run --json, the plan and the spec as JSON)."""
     from ..llm.batch import batched
     from ..optimize.lanes import emphases, emphasis_text
@@ -164,7 +166,7 @@ def new_run(f: NewRun, *, cache: CallCache | None, on_event: Any) -> tuple[Any, 
     _say_limits(f, run_tag, spec.merge_every)
     if f.dry_run and f.as_json:
         emit_json({**est, "spec": spec.model_dump(mode="json", exclude={"end"})})
-    return run, run_dir
+    return run, run_dir, est
 
 
 def _audit_backend(f: NewRun, judge: Backend) -> Backend | None:
