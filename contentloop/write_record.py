@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .interval import Interval
+
 
 class Named(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -42,16 +44,6 @@ class VersionSummary(BaseModel):
     tokens: dict[str, int]
     cost_usd: float | None
     seconds: float
-
-
-class Interval(BaseModel):
-    """A difference with its 95% interval and the verdicts behind it."""
-
-    model_config = ConfigDict(extra="forbid")
-    mean: float
-    ci95_low: float
-    ci95_high: float
-    n: int
 
 
 class Confirmation(BaseModel):

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ..errors import ContentloopError
+from ..interval import Interval
 
 SCHEMA_VERSION = 2
 Kind = Literal["baseline", "experiment", "verify", "confirm", "merge"]
@@ -37,14 +38,8 @@ class Stage(BaseModel):
     metrics: dict[str, dict[str, Any]] | None = None  # per metric, under a two-metric --objective
 
 
-class Gain(BaseModel):
-    """A paired difference with its 95% interval (summary.json's confirmed_gain shape)."""
-
-    model_config = ConfigDict(extra="forbid")
-    mean: float
-    ci95_low: float
-    ci95_high: float
-    n: int
+# A paired difference with its 95% interval (summary.json's confirmed_gain shape).
+Gain = Interval
 
 
 class RecordBase(BaseModel):
