@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from contentloop.optimize.gate import GatePlan, judge_stage  # noqa: E402
 from contentloop.optimize.stats import (  # noqa: E402
+    Difference,
     Noise,
     far_off,
     paired_difference,
@@ -119,10 +120,18 @@ class Bank:
 
 
 def one_run(
-    plan: GatePlan, world: World, seed: int, screen: bool = True, fresh_pool: bool = False
+    plan: GatePlan,
+    world: World,
+    seed: int,
+    screen: bool = True,
+    fresh_pool: bool = False,
+    oracle: bool = False,
 ) -> dict:
     """One run of gate_power's 12 planted edits. `fresh_pool`: a kept candidate's drafts are
-    not carried over as the new best's (no selection bias; the new best is measured afresh)."""
+    not carried over as the new best's (no selection bias; the new best is measured afresh).
+    `oracle`: a floor no real gate can reach: the best's true score and the noise are known
+    exactly, so the best is never drafted, no drift guard is needed, and only the candidate
+    and the confirmation are paid for."""
     rng = random.Random(seed)
     order = MIX[:]
     rng.shuffle(order)
@@ -146,8 +155,11 @@ def one_run(
         verdict = None
         for stage in range(1, plan.max_stages + 1):
             bank.draw(cand, quality[cand], stage)
-            bank.draw(pool[best], quality[best], plan.best_needed(stage))
-            diff = paired_difference(bank.totals(cand), bank.totals(pool[best]), bank.noise())
+            if oracle:
+                diff = known_best(bank, bank.totals(cand), quality[best])
+            else:
+                bank.draw(pool[best], quality[best], plan.best_needed(stage))
+                diff = paired_difference(bank.totals(cand), bank.totals(pool[best]), bank.noise())
             verdict = judge_stage(plan, stage, diff, shorter=kind in SHORTER)
             if verdict.status:
                 break
@@ -159,7 +171,7 @@ def one_run(
                 pool[cand] = 1000 + cand
             lbs -= kind == "lb_delete"
             keeps_since += 1
-            if plan.verify_every and keeps_since >= plan.verify_every:
+            if plan.verify_every and keeps_since >= plan.verify_every and not oracle:
                 # Both sides fresh, in one window (guard.drift_check).
                 for s in (best, verified):
                     bank.draw(pool[s], quality[s], plan.verify_stages, role=f"verify{n}")
@@ -190,6 +202,16 @@ def one_run(
         "judge_calls": bank.written * world.judge_samples,
         "experiments": len(order),
     }
+
+
+def known_best(bank: Bank, cand: dict[str, list[float]], best_quality: float) -> Difference:
+    """The candidate against a best whose true per-topic score is known, at the world's noise."""
+    topics = [t for t in cand if cand[t]]
+    mean = fmean(fmean(cand[t]) - best_quality - bank.topic[int(t)] for t in topics)
+    sd = math.hypot(2.8, 2.8 / math.sqrt(bank.world.judge_samples))
+    se = sd * math.sqrt(sum(1 / len(cand[t]) for t in topics)) / len(topics)
+    n = sum(len(cand[t]) for t in topics)
+    return Difference(mean, se, 10**6, len(topics), n, 0)
 
 
 def simulate(
@@ -277,6 +299,10 @@ PLANS: dict[str, tuple[GatePlan, dict[str, bool], int]] = {
     "  no drift guard": (replace(NOW, verify_every=0), {}, 1),
     "  fresh pool for a new best": (NOW, {"fresh_pool": True}, 1),
     "  2 judge samples per draft": (NOW, {}, 2),
+    "  4 judge samples per draft": (NOW, {}, 4),
+    # The floor: what the loop would spend if the best's true score were known for free.
+    "oracle best (a floor)": (NOW, {"oracle": True}, 1),
+    "  with 4 judge samples": (NOW, {"oracle": True}, 4),
 }
 
 
