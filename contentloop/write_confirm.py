@@ -78,15 +78,19 @@ async def confirm(
 ) -> Confirmation:
     """Judge v0's text and the candidate's `rounds` times each with fresh verdicts (sample
     indices the cycles did not use), interleaved; the rule part of each total is its card's."""
-    totals: tuple[list[float], list[float]] = ([], [])
-    for k in range(1, rounds + 1):
-        fresh = judge.with_offset(k)  # round k's verdicts: indices no earlier call used
-        order = (0, 1) if k % 2 else (1, 0)
-        scores = await asyncio.gather(
-            *(fresh.ajudge(texts[i], label=f"{'v0' if i == 0 else f'v{candidate}'}") for i in order)
+    # Every round is asked at once, the order alternating: one time window for both texts, and
+    # under --batch one batch instead of one per round. Round k's verdicts use sample indices
+    # no earlier call used (judge.with_offset).
+    asks = [(k, i) for k in range(1, rounds + 1) for i in ((0, 1) if k % 2 else (1, 0))]
+    scores = await asyncio.gather(
+        *(
+            judge.with_offset(k).ajudge(texts[i], label="v0" if i == 0 else f"v{candidate}")
+            for k, i in asks
         )
-        for i, score in zip(order, scores, strict=True):
-            totals[i].append(cards[i].binary.score + score.score)
+    )
+    totals: tuple[list[float], list[float]] = ([], [])
+    for (_, i), score in zip(asks, scores, strict=True):
+        totals[i].append(cards[i].binary.score + score.score)
     return choose(candidate, *totals)
 
 

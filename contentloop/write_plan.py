@@ -28,9 +28,10 @@ def plan_write(
     *,
     cycles: int,
     judge_samples: int,
+    batch: bool = False,
 ) -> dict[str, Any]:
     from .judge import system_prompt
-    from .llm.ledger import estimate_usd
+    from .llm.ledger import BATCH_PRICE, estimate_usd
 
     versions = len(topics) * (cycles + 1)
     words = sum(t.target_words for t in topics) / max(1, len(topics))
@@ -55,7 +56,12 @@ def plan_write(
         "the revision is the final only if its fresh mean is above v0's",
         "input_tokens_max": int(sum(p[2] for p in parts)),
         "output_tokens_max": int(sum(p[3] for p in parts)),
-        "cost_usd_max": estimate_usd(parts),
+        "cost_usd_max": _times(estimate_usd(parts), BATCH_PRICE if batch else 1.0),
+        "batch": batch,
         "writer": ":".join(writer),
         "judge": ", ".join(":".join(j) for j in judges),
     }
+
+
+def _times(usd: float | None, factor: float) -> float | None:
+    return None if usd is None else round(usd * factor, 4)

@@ -85,6 +85,7 @@ class WriteRecord(BaseModel):
     # run is going, or when no revision scored above v0 and v0 is the final as written).
     confirmation: Confirmation | None = None
     confirmed_improvement: Interval | None = None
+    batch: bool = False  # drafts and verdicts went through Message Batches (half price)
 
     def to_json(self) -> dict[str, Any]:
         """run.json's object; `not_measured` only where the judge was left out."""

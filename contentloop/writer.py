@@ -202,6 +202,7 @@ class WriteRun:
             seconds=round(time.perf_counter() - self.started, 2),
             confirmation=self.confirmation,
             confirmed_improvement=self.confirmed,
+            batch=getattr(self.writer.backend, "waits_off_the_wire", False),
         )
 
     def to_json(self) -> dict[str, Any]:

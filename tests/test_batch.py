@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from conftest import ROOT
 from helpers import World
 
 from contentloop.llm import CostLedger, Message, Request
@@ -173,3 +174,157 @@ def test_batched_calls_are_not_held_to_the_call_limit(repo, imagine, tmp_path): 
     # topic are the same text, yet each is judged afresh: verdicts are never shared between
     # drafts (samples.judge_set).
     assert [len(b["requests"]) for b in server.batches.values()] == [8, 8]
+
+
+class Reviser:
+    """Anthropic wire: the first draft is BAD, every revision GOOD; the judge likes GOODMARK."""
+
+    def __init__(self, rubric):
+        self.rubric = rubric
+
+    def __call__(self, body):
+        from helpers import BAD, GOOD, role_of, verdict
+
+        system = "".join(b["text"] for b in body["system"])
+        flat = {"messages": [{"role": "system", "content": system}, *body["messages"]]}
+        user = body["messages"][-1]["content"]
+        if role_of(flat) == "judge":
+            return verdict(self.rubric, 9 if "GOODMARK" in user else 5)
+        # Each topic's drafts differ (identical requests would rightly share one batch item).
+        topic = "beta" if "beta" in user else "alpha"
+        return (GOOD if user.startswith("Revise this draft") else BAD) + f"\nOn {topic}.\n"
+
+
+def write_args(server, out, *extra):
+    return [
+        "write",
+        *("--topics", str(out.parent / "topics"), "--out", str(out), "--cycles", "1"),
+        *("--backend", "anthropic", "--base-url", server.url, "--model", "claude-haiku-4-5"),
+        *extra,
+    ]
+
+
+@pytest.mark.slow
+def test_write_batch_sends_each_step_of_every_topic_as_one_batch(repo, imagine, monkeypatch):  # noqa: F811
+    import json
+
+    from typer.testing import CliRunner
+
+    from contentloop.cli import app
+    from contentloop.write_confirm import ROUNDS
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    out = repo / "drafts"
+    with AnthropicServer(Reviser(imagine)) as server:
+        server.batch_seconds = 0.1
+        r = CliRunner().invoke(app, write_args(server, out, "--batch", "--no-cache", "--json"))
+        assert r.exit_code == 0, r.output
+        sizes = [len(b["requests"]) for b in server.batches.values()]
+        direct = [s.path for s in server.requests].count("/v1/messages")
+    # Two topics in step: v0's drafts, their verdicts, the revisions, their verdicts, then the
+    # confirmation's fresh verdicts of v0 and v1 (all rounds at once), each step one batch.
+    assert sizes == [2, 2, 2, 2, 2 * 2 * ROUNDS] and direct == 0
+    runs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(runs) == 2 and all(run["batch"] for run in runs)
+    assert all(run["best_version"] == 1 and run["confirmed_improvement"] for run in runs)
+
+
+def test_write_batch_refuses_a_backend_without_a_batch_api(tmp_path):
+    from typer.testing import CliRunner
+
+    from contentloop.cli import app
+
+    topic = tmp_path / "t.yaml"
+    topic.write_text((ROOT / "topics" / "private-5g.yaml").read_text())
+    args = ["write", "--topic", str(topic), "--out", str(tmp_path / "d"), "--batch"]
+    args += ["--backend", "openai", "--model", "m", "--base-url", "http://127.0.0.1:9/v1"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2 and "--batch needs the anthropic backend" in r.stderr
+    assert not (tmp_path / "d").exists(), "nothing written before the refusal"
+
+
+def test_write_dry_run_prices_a_batch_at_half(tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from contentloop.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    topic = tmp_path / "t.yaml"
+    topic.write_text((ROOT / "topics" / "private-5g.yaml").read_text())
+    args = ["write", "--topic", str(topic), "--dry-run", "--json"]
+    args += ["--backend", "anthropic", "--model", "claude-sonnet-4-5"]
+    full = json.loads(CliRunner().invoke(app, args).stdout)
+    r = CliRunner().invoke(app, [*args, "--batch"])
+    half = json.loads(r.stdout)
+    assert half["batch"] and not full["batch"]
+    assert half["cost_usd_max"] == pytest.approx(full["cost_usd_max"] / 2, abs=1e-4)
+    text = CliRunner().invoke(app, [a for a in args if a != "--json"] + ["--batch"]).stdout
+    assert "Message Batches: half the list price" in text
+    local = CliRunner().invoke(app, ["write", "--topic", str(topic), "--dry-run", "--batch"])
+    assert local.exit_code == 2 and "--batch needs the anthropic backend" in local.stderr
+
+
+@pytest.mark.slow
+def test_a_killed_write_batch_run_again_pays_for_no_batch_twice(repo, imagine, tmp_path):  # noqa: F811
+    """Run the same command again: calls already answered come from the cache, and the batch
+    that was in progress is collected, not sent again."""
+    from contentloop.llm import CallCache
+    from contentloop.skill import load_skill
+    from contentloop.topic import load_topics
+    from contentloop.writer import write_many
+
+    topics = load_topics(repo / "topics")
+    skill = load_skill(repo / "skills" / "imagine")
+    cache = CallCache(tmp_path / "cache")
+
+    def attempt(server, seconds):
+        backend = batch_backend(server, tmp_path / "batches")
+
+        async def go():
+            return await asyncio.wait_for(
+                write_many(
+                    topics,
+                    skill,
+                    imagine,
+                    writer_backend=backend,
+                    judge_backend=backend,
+                    cache=cache,
+                    out_root=tmp_path / "drafts",
+                    cycles=1,
+                    concurrency=len(topics),
+                ),
+                seconds,
+            )
+
+        return backend, asyncio.run(go())
+
+    with AnthropicServer(Reviser(imagine)) as server:
+        server.batch_seconds = 0.6
+        with pytest.raises(TimeoutError):
+            attempt(server, 1.0)  # v0's drafts collected, their verdicts' batch still running
+        sent = len(server.batches)
+        second, results = attempt(server, 60)
+    assert sent == 2 and second.batches_resumed == 1
+    assert [len(b["requests"]) for b in server.batches.values()] == [2, 2, 2, 2, 16]
+    assert all(r.best.version == 1 for r in results)
+
+
+def test_optimize_dry_run_prices_drafts_and_verdicts_at_the_batch_price(repo, monkeypatch):  # noqa: F811
+    import json
+
+    from typer.testing import CliRunner
+
+    from contentloop.cli import app
+
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    args = ["optimize-skill", "--topics", "topics", "--dry-run", "--json", "--max-experiments"]
+    args += ["10", "--backend", "anthropic", "--model", "claude-sonnet-4-5"]
+    full = json.loads(CliRunner().invoke(app, args).stdout)
+    r = CliRunner().invoke(app, [*args, "--batch"])
+    batch = json.loads(r.stdout)
+    # The proposals go direct at the list price: a little over half in all.
+    assert full["cost_usd"] / 2 < batch["cost_usd"] < full["cost_usd"] * 0.6
+    assert batch["batch"] and "at the Message Batches price" in r.stderr

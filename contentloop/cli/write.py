@@ -59,7 +59,16 @@ def write(
     timeout: float | None = typer.Option(
         None, "--timeout", help="Seconds per model call before retrying."
     ),
-    concurrency: int = typer.Option(2, "--concurrency", min=1, help="Topics written at once."),
+    concurrency: int = typer.Option(
+        2, "--concurrency", min=1, help="Topics written at once (all of them with --batch)."
+    ),
+    batch: bool = typer.Option(
+        False,
+        "--batch",
+        help="Send drafts and verdicts through Anthropic Message Batches: half price, minutes "
+        "to hours per step. Killed? Run the same command again: answered calls come from the "
+        "cache and a batch still in progress is collected, not paid for twice.",
+    ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Always call the models."),
     as_json: bool = typer.Option(False, "--json", help="Print each run.json, one per line."),
     dry_run: bool = typer.Option(
@@ -81,6 +90,7 @@ def write(
       contentloop write --topics topics/ --concurrency 3 --json
       contentloop write --topic topics/techdocs/install-cli.yaml --skill techdocs
       contentloop write --topics topics/ --backend anthropic --dry-run
+      contentloop write --topics topics/ --backend anthropic --batch
     """
     import asyncio
 
@@ -104,14 +114,24 @@ def write(
             from ..write_plan import plan_write
 
             plain_skill = load_skill(skill)
+            writer_model, judge_models = (
+                _role_models("writer", wflags)[0],
+                _role_models("judge", jflags, wflags),
+            )
+            if batch and {b for b, _ in [writer_model, *judge_models]} != {"anthropic"}:
+                raise ContentloopError(
+                    "--batch needs the anthropic backend for the writer and the judge.",
+                    fix="drop --batch, or use --backend anthropic (and --judge-backend anthropic).",
+                )
             plan = plan_write(
                 todo,
                 plain_skill,
                 load_rubric(rubric or plain_skill.spec.rubric),
-                _role_models("writer", wflags)[0],
-                _role_models("judge", jflags, wflags),
+                writer_model,
+                judge_models,
                 cycles=cycles,
                 judge_samples=judge_samples,
+                batch=batch,
             )
             if as_json:
                 emit_json(plan)
@@ -121,6 +141,12 @@ def write(
         loaded_skill, loaded_rubric, writer_backend, judge_backend_obj = skill_setup(
             skill, rubric, wflags, jflags
         )
+        if batch:
+            from ..llm.batch import batched
+
+            # Every topic at once, so each step's calls across topics go as one batch.
+            writer_backend, judge_backend_obj = batched(writer_backend), batched(judge_backend_obj)
+            concurrency = len(todo)
         calibration = judge_calibration(
             loaded_rubric, judge_backend_obj, require=require_calibrated
         )
@@ -182,6 +208,7 @@ def _print_plan(plan: dict) -> None:
             if cost is None
             else f"at most ${cost:.4f}"
         )
+        + (" (Message Batches: half the list price)" if plan["batch"] else "")
         + f". The final: {plan['final_rule']} ({plan['confirm_judge_calls_max']} of the judge "
         "calls). Nothing was called.",
         soft_wrap=True,

@@ -27,9 +27,8 @@ import anthropic
 from ..atomic import write_text
 from ..paths import home
 from .anthropic_api import AnthropicBackend, _error
+from .ledger import BATCH_PRICE
 from .types import Request, Response
-
-BATCH_PRICE = 0.5
 
 
 def custom_id(params: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from ..atomic import append_line
 from .types import Response
 
 _MILLION = 1_000_000
+BATCH_PRICE = 0.5  # Message Batches bill half the list price, input and output alike
 
 # The token counts every ledger, run.json and report carries, in this order.
 TOKEN_KINDS = ("input_tokens", "cache_read_tokens", "cache_write_tokens", "output_tokens")

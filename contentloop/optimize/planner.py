@@ -81,7 +81,7 @@ def plan_run(
 ) -> dict[str, Any]:
     """The plan of the run `spec` describes, before anything is spent or written."""
     from ..judge import system_prompt
-    from ..llm.ledger import estimate_usd
+    from ..llm.ledger import BATCH_PRICE, estimate_usd
 
     g, r, n_topics = spec.gate, spec.repeats, len(topics)
     sd = spec.assumed_noise
@@ -112,7 +112,12 @@ def plan_run(
             (backends.judge, judged * drafts * judge_in, judged * drafts * judge_out),
             (backends.optimizer, x * opt_in, x * opt_out),
         ]
-        usd = estimate_usd([(b.name, b.model, tin, tout) for b, tin, tout in parts])
+        # --batch: drafts and verdicts at the batch price; the proposals go direct.
+        calls = estimate_usd([(b.name, b.model, tin, tout) for b, tin, tout in parts[:2]])
+        proposals = estimate_usd([(b.name, b.model, tin, tout) for b, tin, tout in parts[2:]])
+        usd = None
+        if calls is not None and proposals is not None:
+            usd = calls * (BATCH_PRICE if spec.batch else 1.0) + proposals
         return (
             None if usd is None else round(usd, 2),
             int(sum(p[1] for p in parts)),
@@ -146,5 +151,6 @@ def plan_run(
         "output_tokens": tout,
         "cost_usd": usd,
         "cost_usd_max": usd_most,
+        "batch": spec.batch,
         "warning": warning,
     }

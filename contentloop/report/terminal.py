@@ -356,6 +356,8 @@ def render_plan(
     )
     cost = "cost unknown" if est["cost_usd"] is None else f"~${est['cost_usd']:.2f}"
     most = "" if est["cost_usd_max"] is None else f", at most ${est['cost_usd_max']:.2f}"
+    if est.get("batch") and est["cost_usd"] is not None:
+        most += " (drafts and verdicts at the Message Batches price, half the list price)"
     console.print(
         f"expected: ~{est['expected_stages']:.1f} stages per experiment, {est['writer_calls']} drafts "
         f"(at most {est['writer_calls_max']}), {est['calls']} calls, ~{est['input_tokens']:,} input and "
