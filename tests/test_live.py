@@ -61,3 +61,33 @@ def test_write_view_shows_each_score_with_its_scale_and_drops_a_target_beyond_it
     card.max = 100.0
     measured.event({"topic": "a", "phase": "version", "version": 0, "run": run})
     assert "target 95" in _render(measured._table())
+
+
+def test_optimize_time_estimates_are_printed_lines_so_a_log_has_them(monkeypatch):
+    """Issue 37: "time is estimated after the baseline" was only in the live panel, which a
+    log file (output not a terminal) never shows."""
+    now = [0.0]
+    monkeypatch.setattr("contentloop.report.live.time.monotonic", lambda: now[0])
+    log = io.StringIO()
+    view = OptimizeView(Console(file=log, width=400), "t1")
+    view.plan = {"writer_calls": 130, "writer_calls_max": 310}
+    run = SimpleNamespace(
+        budget=SimpleNamespace(max_experiments=10, max_cost_usd=None),
+        state=SimpleNamespace(baseline=None, last_experiment=0, history=[]),
+        history=[],
+        counts={},
+        records=[SimpleNamespace(stages=[], description="d")],
+        costs=SimpleNamespace(totals=lambda: {"known_cost_usd": 0.0}),
+        noise=lambda: SimpleNamespace(sd=4.0, df=5),
+        band=lambda: 2.2,
+        best_mean=30.0,
+    )
+    view.event({"phase": "baseline_done", "seconds": 60.0, "drafts": 10, "run": run})
+    # 6 s a draft: the other 120 planned drafts take 12 min, the other 300 at most 30.
+    assert "120 drafts, takes about 12 min (at most 30 min)" in log.getvalue()
+    for n, at in ((1, 600.0), (2, 900.0)):
+        now[0] = at
+        run.state.last_experiment = n
+        view.event({"phase": "logged", "experiment": n, "status": "discard", "run": run})
+    lines = log.getvalue().splitlines()
+    assert "min left" not in lines[-2] and "about 40 min left for 8 more" in lines[-1]

@@ -269,6 +269,7 @@ def optimize_skill(
             run_tag = run.tag
             if dry_run:
                 raise typer.Exit(0)
+            view.plan = plan
         view.tag = run_tag
         try:
             with view:

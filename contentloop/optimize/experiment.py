@@ -66,7 +66,14 @@ async def baseline(lane: Lane) -> None:
     # As many drafts as the first stage of the first experiment will want of the best.
     need = lane.gate.best_needed(lane.repeats)
     await lane.measure.draw(skill, need, "baseline", 0)
-    lane.on_event({"phase": "baseline_done", "seconds": time.monotonic() - t, "run": lane})
+    lane.on_event(
+        {
+            "phase": "baseline_done",
+            "seconds": time.monotonic() - t,
+            "drafts": need * len(lane.topics),
+            "run": lane,
+        }
+    )
     lane.append_record(
         lane.new_record(
             "baseline",

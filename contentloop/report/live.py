@@ -105,6 +105,7 @@ class OptimizeView:
         self.run: Any = None
         self.started = self.phase_since = time.monotonic()
         self.first_done: tuple[int, float] | None = None  # (experiment, time) of the first logged
+        self.plan: dict[str, Any] | None = None  # a new run's estimate (planner.plan_run)
         # A callable: the elapsed times tick while one long stage runs and no event arrives.
         self.live = Live(
             console=console, refresh_per_second=2, transient=True, get_renderable=self._table
@@ -129,7 +130,7 @@ class OptimizeView:
             self.live.console.print(
                 f"baseline done in {ev['seconds']:.0f} s: {noise.sd:.2f} points of noise per draft "
                 f"({noise.df} degrees of freedom); one experiment detects a gain of "
-                f"{r.band():.2f} points with 80% power.",
+                f"{r.band():.2f} points with 80% power.{self._time_estimate(ev)}",
                 soft_wrap=True,
                 highlight=False,
             )
@@ -164,6 +165,8 @@ class OptimizeView:
                 if ev["experiment"] and r.records[-1].stages:
                     st = r.records[-1].stages[-1]
                     line += f"  [{len(r.records[-1].stages)} stage(s), {st.rule}]"
+                # The panel's time left, also in a log where the panel is not drawn.
+                line += self._eta(time.monotonic()).replace(",", ";", 1)
             self.live.console.print(line, soft_wrap=True, highlight=False, markup=False)
         self.live.refresh()
 
@@ -179,6 +182,22 @@ class OptimizeView:
         if done <= 0 or left <= 0 or _unlimited(r):
             return ""
         return f", about {(now - at) / done * left / 60:.0f} min left for {left} more"
+
+    def _time_estimate(self, ev: dict[str, Any]) -> str:
+        """The plan's drafts at the baseline's pace: printed as a line, so a log has it too."""
+        drafts, planned = ev.get("drafts") or 0, (self.plan or {}).get("writer_calls") or 0
+        if not drafts or planned <= drafts or _unlimited(ev["run"]):
+            return ""
+        pace = ev["seconds"] / drafts
+        most = (self.plan or {}).get("writer_calls_max") or planned
+
+        def minutes(n: int) -> str:
+            return f"{max(1, round(pace * (n - drafts) / 60))} min"
+
+        return (
+            f" At that pace ({pace:.1f} s a draft, its verdict included) the rest of the plan, "
+            f"~{planned - drafts} drafts, takes about {minutes(planned)} (at most {minutes(most)})."
+        )
 
     @staticmethod
     def _spent(r: Any) -> str:

@@ -16,6 +16,7 @@ class LanesView:
     def __init__(self, console: Console, tag: str) -> None:
         self.console, self.tag = console, tag
         self.lanes: Any = None
+        self.plan: dict[str, Any] | None = None  # the estimate (shown by the one-lane view)
         self.phase: dict[int, tuple[str, float]] = {}
         self.started = time.monotonic()
         self.live = Live(
