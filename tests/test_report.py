@@ -90,6 +90,8 @@ def test_report_cli_terminal_json_and_html(draft_run, tmp_path):
     r = CliRunner().invoke(app, ["report", str(draft_run), "--html", str(out)])
     assert r.exit_code == 0, r.output
     assert "score per version" in r.stdout and "first version → best" in r.stdout
+    scale = json.loads(CliRunner().invoke(app, ["report", str(draft_run), "--json"]).stdout)["max"]
+    assert f"total /{scale:g}" in r.stdout and f"<small>/{scale:g}</small>" in out.read_text()
     assert parse(out.read_text()).views
     j = CliRunner().invoke(app, ["report", str(draft_run), "--json"])
     assert json.loads(j.stdout)["kind"] == "draft"
@@ -323,3 +325,23 @@ def test_schema_1_records_are_upgraded_once_and_read_as_typed_records(tmp_path):
     (run / "experiments.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     with pytest.raises(ContentloopError, match="record 4 field status"):
         load_run(run)
+
+
+def test_report_shows_the_scale_beside_the_scores_when_the_judge_was_not_measured(tmp_path):
+    """Issue 37: scores without their scale. A run on the rule checks alone is out of 40."""
+    import shutil
+
+    from conftest import ROOT
+
+    run = tmp_path / "runs" / "old"
+    shutil.copytree(ROOT / "tests" / "data" / "schema1-run", run)
+    summary = json.loads((run / "summary.json").read_text())
+    (run / "summary.json").write_text(json.dumps({**summary, "score_max": 40.0}))
+    meta = json.loads((run / "run.json").read_text())
+    meta["judge"] = {**(meta.get("judge") or {}), "not_measured": "the demo model"}
+    (run / "run.json").write_text(json.dumps(meta))
+    views, html = build_report(run)
+    assert views["max"] == 40.0
+    assert "59<small>/40</small>" in html and "judge not measured" in html
+    r = CliRunner().invoke(app, ["report", str(run)])
+    assert "baseline 59.00/40 -> best 94.00/40" in " ".join(r.stdout.split())

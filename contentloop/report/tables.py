@@ -80,7 +80,8 @@ def render_draft_report(console: Console, v: dict[str, Any]) -> None:
             highlight=False,
         )
     t = Table(title="score per version", title_justify="left")
-    for col in ("version", "total", "rules", "judge", "kept"):
+    total = f"total /{v['max']:g}" if v.get("max") else "total"
+    for col in ("version", total, "rules", "judge", "kept"):
         t.add_column(col, justify="right" if col != "kept" else "left")
     for c in cycle:
         t.add_row(
@@ -197,8 +198,10 @@ def render_optimize_report(console: Console, v: dict[str, Any]) -> None:
             )
         )
     band = "detectable effect" if v.get("verdict") is not None else "noise"
+    scale = f"/{v['max']:g}" if v.get("max") else ""
     console.print(
-        f"baseline {_n(v['baseline'])} -> best {_n(v['best'])} ({band} ±{_n(v['noise'])}); "
+        f"baseline {_n(v['baseline'])}{scale} -> best {_n(v['best'])}{scale} "
+        f"({band} ±{_n(v['noise'])}); "
         f"{', '.join(f'{n} {k}' for k, n in v['counts'].items()) or 'no experiments'}"
         + (f"; stopped: {v['stop_reason']}" if v["stop_reason"] else ""),
         highlight=False,

@@ -148,6 +148,9 @@ def optimize_views(run: OptimizeRunFiles) -> dict[str, Any]:
         "skill": run.meta.get("skill"),
         "baseline": None if base is None else round(base, 3),
         "best": progress[-1][1] if progress else None,
+        # The scale of every score (out of 40 when the judge was not measured): set once the
+        # run has a summary.
+        "max": summary.get("score_max"),
         "noise": noise,
         "counts": dict(Counter(r.status for r in exps)),
         "stop_reason": summary.get("stop_reason"),
