@@ -64,6 +64,7 @@ class ScoreCard(BaseModel):
                         "reason": v.reason,
                         "evidence": [e.model_dump(exclude_none=True) for e in v.evidence],
                         **({"fix": v.fix} if v.fix else {}),
+                        **({"rule": v.rule, "level": v.level} if v.rule else {}),
                     }
                     for v in self.binary.violations
                 ],

@@ -302,3 +302,73 @@ def test_rendered_text_reads_through_markup_and_keeps_source_columns():
     assert para.text == "Some very odd ______ text"
     at = para.text.index("very")
     assert draft.source[para.offsets[at] : para.offsets[at] + 4] == "very"
+
+
+@pytest.mark.parametrize(("package", "scenario"), _scenarios())
+def test_lint_output_line_is_vales_own_output(package, scenario, monkeypatch):
+    """Issue 35: a Vale user's drop-in. `contentloop lint --output line` in the fixture's folder,
+    with no rubric and no --config (its .vale.ini is found as Vale finds it), prints exactly
+    the lines `vale --output=line` prints there, through the same checks `score` runs."""
+    folder = STYLES / package / "fixtures" / scenario.fixture
+    ruleset = load_ruleset(folder / ".vale.ini")
+    files = sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and ruleset.for_path(p.name)
+    )
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("VALE_CONFIG_PATH", raising=False)
+    r = CliRunner().invoke(app, ["lint", *files, "--output", "line", "--no-cache"])
+    assert r.exit_code in (0, 1), r.output
+    assert sorted(r.stdout.splitlines()) == sorted(scenario.expected)
+    errors = any(
+        ruleset.level_of(line.split(":")[3], line.split(":")[0]) == "error"
+        for line in r.stdout.splitlines()
+    )
+    assert r.exit_code == (1 if errors else 0), "exit 1 exactly when an alert is at level error"
+
+
+def test_lint_names_vale_rules_and_levels_in_every_format(monkeypatch, tmp_path):
+    folder = STYLES / "Microsoft" / "fixtures" / "AMPM"
+    monkeypatch.chdir(folder)
+
+    def run(*args):
+        return CliRunner().invoke(app, ["lint", "test.md", "--no-cache", *args])
+
+    sarif = json.loads(run("--output", "sarif").stdout)["runs"][0]
+    assert {x["ruleId"] for x in sarif["results"]} == {"Microsoft.AMPM"}
+    assert {x["level"] for x in sarif["results"]} == {"error"}
+    assert "Microsoft.AMPM" in {rule["id"] for rule in sarif["tool"]["driver"]["rules"]}
+    rd = [json.loads(line) for line in run("--output", "rdjsonl").stdout.splitlines()]
+    assert {(d["code"]["value"], d["severity"]) for d in rd} == {("Microsoft.AMPM", "ERROR")}
+    gh = run("--output", "github").stdout.splitlines()
+    assert gh and all(x.startswith("::error ") and "title=Microsoft.AMPM" in x for x in gh)
+    (card,) = [json.loads(line) for line in run("--output", "json").stdout.splitlines()]
+    (v,) = card["binary"]["violations"]
+    assert (v["rule"], v["level"]) == ("Microsoft.AMPM", "error")
+    assert "Microsoft.AMPM" in " ".join(run().stdout.split())
+
+
+def test_lint_finds_the_config_as_vale_does_and_says_when_there_is_none(monkeypatch, tmp_path):
+    shutil.copytree(STYLES / "Microsoft" / "Microsoft", tmp_path / "styles" / "Microsoft")
+    (tmp_path / "repo" / "docs").mkdir(parents=True)
+    (tmp_path / "repo" / ".vale.ini").write_text(
+        "StylesPath = ../styles\n\n[*.md]\nMicrosoft.AMPM = YES\n"
+    )
+    doc = tmp_path / "repo" / "docs" / "a.md"
+    doc.write_text("# Times\n\nThe plant opens at 10 p.m. every day.\n")
+    monkeypatch.delenv("VALE_CONFIG_PATH", raising=False)
+    monkeypatch.chdir(tmp_path / "repo" / "docs")  # the config is a folder above
+    r = CliRunner().invoke(app, ["lint", "a.md", "--output", "line", "--no-cache"])
+    assert r.stdout.startswith("a.md:3:") and ":Microsoft.AMPM:" in r.stdout and r.exit_code == 1
+    monkeypatch.chdir(tmp_path)
+    none = CliRunner().invoke(app, ["lint", str(doc)])
+    assert none.exit_code == 2 and "no .vale.ini" in none.stderr and "--config" in none.stderr
+    given = CliRunner().invoke(
+        app,
+        ["lint", str(doc), "--config", str(tmp_path / "repo" / ".vale.ini"), "--output", "line"],
+    )
+    assert given.exit_code == 1 and ":Microsoft.AMPM:" in given.stdout
+    (tmp_path / "bad.ini").write_text("StylesPath = nowhere\n")
+    bad = CliRunner().invoke(app, ["lint", str(doc), "--config", str(tmp_path / "bad.ini")])
+    assert bad.exit_code == 2 and "bad.ini" in bad.stderr and "StylesPath" in bad.stderr

@@ -55,6 +55,10 @@ class Finding:
 
     hits: list[Evidence]
     reason: str
+    # A Vale rule's own name ("Google.AMPM") and its level for this file, so every output
+    # can say what Vale would; None for contentloop's own checks.
+    rule: str | None = None
+    level: str | None = None
 
 
 class CheckResult(BaseModel):
@@ -66,6 +70,8 @@ class CheckResult(BaseModel):
     reason: str
     evidence: list[Evidence]
     fix: str | None = None
+    rule: str | None = None  # a Vale rule's name, "Style.Rule"
+    level: str | None = None  # its Vale level: suggestion, warning or error
 
 
 C = TypeVar("C", bound=CheckConfig)
@@ -113,6 +119,8 @@ def run_check(cfg: CheckConfig, draft: Draft) -> CheckResult:
         reason=finding.reason,
         evidence=finding.hits,
         fix=cfg.fix if count else None,
+        rule=finding.rule,
+        level=finding.level,
     )
 
 
@@ -132,11 +140,11 @@ def _unsilenced(cfg: CheckConfig, draft: Draft, finding: Finding) -> Finding:
         return finding
     note = f"{plural(gone, 'hit')} switched off by comments"
     if not kept:
-        return Finding(kept, note)
+        return Finding(kept, note, finding.rule, finding.level)
     reason = finding.reason
     if reason.startswith(f"{len(finding.hits)} "):  # "3 occurrences of ..." counted them all
         reason = f"{len(kept)} {reason.split(' ', 1)[1]}"
-    return Finding(kept, f"{reason} ({note})")
+    return Finding(kept, f"{reason} ({note})", finding.rule, finding.level)
 
 
 # A rubric regex is user input run against every draft: `(a+)+$` on a long line would backtrack

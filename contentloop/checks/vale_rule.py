@@ -107,5 +107,5 @@ def vale(draft: Draft, cfg: ValeCheck) -> Finding:
         for a in cfg._ruleset.alerts(cfg.rule, draft)
     ]
     if not hits:
-        return Finding([], f"{cfg.rule}: no alerts")
-    return Finding(hits, f"{cfg.rule} ({level}): {hits[0].message}")
+        return Finding([], f"{cfg.rule}: no alerts", cfg.rule, level)
+    return Finding(hits, f"{cfg.rule} ({level}): {hits[0].message}", cfg.rule, level)

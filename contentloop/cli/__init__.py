@@ -3,7 +3,7 @@
 import sys
 
 # Importing a command module registers its commands on `app`, in the order --help lists them.
-from . import agent, authoring, calibrate, compare, daemon, optimize, review, score, write  # noqa: F401, I001
+from . import agent, authoring, calibrate, compare, daemon, lint, optimize, review, score, write  # noqa: F401, I001
 from .common import app
 
 

@@ -34,6 +34,7 @@ class OutputFormat(StrEnum):
     sarif = "sarif"
     rdjsonl = "rdjsonl"
     github = "github"
+    line = "line"
 
 
 @app.command()
@@ -53,7 +54,7 @@ def score(
         "--format",
         "-f",
         help="text; json (one object per draft); sarif (SARIF 2.1.0, for code scanning); "
-        "rdjsonl (reviewdog); github (workflow annotations).",
+        "rdjsonl (reviewdog); github (workflow annotations); line (path:line:col:rule:message).",
     ),
     fail_under: float | None = typer.Option(
         None,
@@ -201,9 +202,12 @@ def emit(
             emit_json(card.to_json())
     elif fmt is OutputFormat.sarif:
         emit_json(ci_formats.sarif(cards, rubric, __version__, failures))
+    elif fmt is OutputFormat.line:
+        for text in ci_formats.line(cards):
+            emit_line(text)
     else:
         lines = (ci_formats.rdjsonl if fmt is OutputFormat.rdjsonl else ci_formats.github)(
             cards, failures
         )
-        for line in lines:
-            emit_line(line)
+        for text in lines:
+            emit_line(text)

@@ -17,6 +17,7 @@ from ..rubric import Rubric
 from ..scoring import ScoreCard
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_LEVEL = {"suggestion": "note", "warning": "warning", "error": "error"}  # Vale's levels
 TOOL_URI = "https://pypi.org/project/contentloop/"
 
 
@@ -39,7 +40,9 @@ def _message(v: CheckResult, e: Evidence | None) -> str:
         head = v.reason if e is None else f"{e.text!r}: {v.reason}"
     if e is not None and e.suggestions:
         head += f" (try: {', '.join(e.suggestions)})"
-    return f"{head} [{v.id}, -{v.deduction:g} points]" + (f" Fix: {v.fix}" if v.fix else "")
+    return f"{head} [{v.rule or v.id}, -{v.deduction:g} points]" + (
+        f" Fix: {v.fix}" if v.fix else ""
+    )
 
 
 def sarif(
@@ -63,6 +66,10 @@ def sarif(
     ]
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = []
+    for c in rubric.binary.checks:
+        vale_rule = getattr(c, "rule", None)
+        if c.type == "vale" and vale_rule:  # Vale's name, so code-scanning dismissals carry over
+            rules[index[c.id]] |= {"id": vale_rule, "name": vale_rule}
     for path, v, e in _findings(cards):
         location: dict[str, Any] = {"artifactLocation": {"uri": _uri(path)}}
         if e is not None:
@@ -72,9 +79,9 @@ def sarif(
             location["region"] = region
         results.append(
             {
-                "ruleId": v.id,
+                "ruleId": v.rule or v.id,
                 **({"ruleIndex": index[v.id]} if v.id in index else {}),
-                "level": "warning",
+                "level": SARIF_LEVEL.get(v.level or "", "warning"),
                 "message": {"text": _message(v, e)},
                 "locations": [{"physicalLocation": location}],
             }
@@ -141,9 +148,9 @@ def rdjsonl(cards: Sequence[ScoreCard], failures: Sequence[tuple[str, str]] = ()
             {
                 "message": _message(v, e),
                 "location": location,
-                "severity": "WARNING",
+                "severity": (v.level or "warning").upper() if v.level != "suggestion" else "INFO",
                 "source": {"name": "contentloop"},
-                "code": {"value": v.id},
+                "code": {"value": v.rule or v.id},
             },
             ensure_ascii=False,
         )
@@ -154,13 +161,23 @@ def github(cards: Sequence[ScoreCard], failures: Sequence[tuple[str, str]] = ())
     for path, message in failures:
         yield f"::error file={_escape(path, prop=True)}::{_escape(message)}"
     for path, v, e in _findings(cards):
-        props = {"file": path, "title": f"contentloop {v.id}"}
+        props = {"file": path, "title": v.rule or f"contentloop {v.id}"}
         if e is not None:
             props["line"] = str(e.line)
             if e.column is not None:
                 props["col"] = str(e.column)
         fields = ",".join(f"{k}={_escape(val, prop=True)}" for k, val in props.items())
-        yield f"::warning {fields}::{_escape(_message(v, e))}"
+        command = {"error": "error", "suggestion": "notice"}.get(v.level or "", "warning")
+        yield f"::{command} {fields}::{_escape(_message(v, e))}"
+
+
+def line(cards: Sequence[ScoreCard]) -> Iterator[str]:
+    """`vale --output=line`: path:line:col:Style.Rule:message, one alert a line (a finding
+    without a place is at 1:1; a contentloop check is named by its id)."""
+    for path, v, e in _findings(cards):
+        message = e.message if e is not None and e.message else v.reason
+        where = f"{e.line}:{e.column or 1}" if e is not None else "1:1"
+        yield f"{path}:{where}:{v.rule or v.id}:{message}"
 
 
 def _escape(text: str, prop: bool = False) -> str:

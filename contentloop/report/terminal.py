@@ -58,7 +58,10 @@ def render_card(console: Console, card: ScoreCard) -> None:
             quiet_vale += 1  # a style package has dozens of rules: one row for the quiet ones
             continue
         status = Text("pass", style="green") if r.passed else Text("FAIL", style="bold red")
-        table.add_row(r.id, status, f"-{_fmt(r.deduction)}" if r.deduction else "", _evidence(r))
+        if r.rule and not r.passed:  # Vale's own name and level
+            status = Text(r.level or "FAIL", style="bold red" if r.level == "error" else "yellow")
+        name = r.rule or r.id
+        table.add_row(name, status, f"-{_fmt(r.deduction)}" if r.deduction else "", _evidence(r))
     if quiet_vale:
         table.add_row(
             f"{quiet_vale} Vale rules", Text("pass", style="green"), "", "no alerts on this file"
@@ -95,7 +98,7 @@ def render_card(console: Console, card: ScoreCard) -> None:
         console.print(Text("judge " + card.judge_note, style="yellow"), soft_wrap=True)
     for r in card.binary.violations:
         if r.fix:
-            console.print(Text(f"  fix {r.id}: ", style="yellow") + Text(r.fix))
+            console.print(Text(f"  fix {r.rule or r.id}: ", style="yellow") + Text(r.fix))
 
 
 def render_rubric(console: Console, rubric: Rubric) -> None:

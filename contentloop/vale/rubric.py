@@ -10,7 +10,7 @@ from pathlib import Path
 from ..checks.base import CheckConfig
 from ..checks.vale_rule import ValeCheck, ValeSettings
 from ..errors import ContentloopError
-from .styles import load_ruleset
+from .styles import RuleSet, load_ruleset
 
 
 @dataclass
@@ -29,10 +29,14 @@ def check_id(rule: str) -> str:
 
 
 def expand_vale(
-    checks: Sequence[CheckConfig], settings: ValeSettings | None, rubric_path: Path
+    checks: Sequence[CheckConfig],
+    settings: ValeSettings | None,
+    rubric_path: Path,
+    ruleset: RuleSet | None = None,
 ) -> ValeExpansion:
-    """Read the .vale.ini, make a check for every rule it enables that `checks` does not
-    already list, and give every `vale` check (listed or made) the compiled rules."""
+    """Read the .vale.ini (unless `ruleset` is it, read already), make a check for every rule
+    it enables that `checks` does not already list, and give every `vale` check (listed or
+    made) the compiled rules."""
     if settings is None:
         raise ContentloopError(
             "a check of type vale needs the rules it names.",
@@ -42,7 +46,7 @@ def expand_vale(
         )
     ini_path = (rubric_path.parent / settings.config).resolve()
     try:
-        ruleset = load_ruleset(ini_path)
+        ruleset = ruleset or load_ruleset(ini_path)
     except ContentloopError as exc:
         where = f"{exc.path}, line {exc.line}" if exc.line else exc.path
         raise ContentloopError(

@@ -1,0 +1,64 @@
+"""`contentloop lint`: a repository's own .vale.ini, applied like `vale`, no rubric needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from .common import app, err, user_errors
+from .score import OutputFormat, emit
+
+
+@app.command()
+def lint(
+    paths: list[Path] = typer.Argument(..., help="Markdown files, or folders of them."),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="The .vale.ini (default: $VALE_CONFIG_PATH, else the nearest .vale.ini or "
+        "_vale.ini in this folder or a parent, as Vale looks).",
+    ),
+    output: OutputFormat = typer.Option(
+        OutputFormat.text,
+        "--output",
+        help="text; line (path:line:col:Style.Rule:message, as vale --output=line); json; "
+        "sarif; rdjsonl; github. Alerts carry Vale's rule names and levels.",
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Run every rule again."),
+) -> None:
+    """Check files with the Vale style packages your .vale.ini names, as `vale` would.
+
+    Exit codes (Vale's): 0 no error-level alert; 1 an alert at level error; 2 bad input (a
+    malformed .vale.ini or rule file, a file that cannot be read).
+
+    Examples:
+
+    \b
+      contentloop lint docs/
+      contentloop lint README.md --output line
+      contentloop lint docs/ --config ci/.vale.ini --output sarif > vale.sarif
+    """
+    from ..scoring import score_files
+    from ..vale.lint import find_config, vale_rubric
+
+    with user_errors():
+        from ..errors import ContentloopError
+
+        for path in paths:
+            if not path.exists():
+                raise ContentloopError(
+                    "no such file or folder.", path=path, fix="check the path to lint."
+                )
+        ini = find_config(given=config)
+        rubric = vale_rubric(ini)
+        failed: list[tuple[Path, ContentloopError]] = []
+        cards = score_files(paths, rubric, None, failed=failed, cache=not no_cache)
+    failures = [(str(p), str(exc)) for p, exc in failed]
+    emit(output, cards, rubric, failures)
+    for _, message in failures:
+        err.print("error: " + message, soft_wrap=True, highlight=False)
+    if failed:
+        raise typer.Exit(2)
+    if any(v.level == "error" for c in cards for v in c.binary.violations):
+        raise typer.Exit(1)

@@ -1,0 +1,74 @@
+"""`contentloop lint`: a docs repository's own `.vale.ini`, applied as `vale` applies it, with
+no rubric to write: the configuration is found the way Vale finds it, and every rule it
+enables becomes a check of a rubric made for the run (rule checks only, never a judge)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from ..errors import ContentloopError
+from ..rubric import Rubric
+
+# The names Vale looks for in the current folder and each parent, in this order.
+CONFIG_NAMES = (".vale.ini", "_vale.ini")
+
+
+def find_config(start: Path | None = None, given: Path | None = None) -> Path:
+    """The .vale.ini to use: `given` (--config), else $VALE_CONFIG_PATH, else the nearest
+    .vale.ini or _vale.ini in `start` (the current folder) or a parent of it."""
+    if given is None and os.environ.get("VALE_CONFIG_PATH"):
+        given = Path(os.environ["VALE_CONFIG_PATH"])
+    if given is not None:
+        if not given.is_file():
+            raise ContentloopError(
+                "no such Vale configuration file.", path=given, fix="pass the path to a .vale.ini."
+            )
+        return given.resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+    raise ContentloopError(
+        f"no .vale.ini in {here} or any folder above it.",
+        fix="run from inside a repository with a .vale.ini, or pass --config PATH.",
+    )
+
+
+def vale_rubric(config: Path) -> Rubric:
+    """A rubric whose checks are exactly the rules `config` enables, at Vale's levels."""
+    from ..checks.vale_rule import ValeSettings
+    from ..rubric import Anchors, BinaryPart, Criterion, JudgePart
+    from .rubric import expand_vale
+    from .styles import load_ruleset
+
+    settings = ValeSettings(config=str(config))
+    rubric = Rubric(
+        name="vale",
+        description=f"the rules {config} enables",
+        binary=BinaryPart(max_points=40, vale=settings),
+        # A rubric always has a judge part; lint never calls a judge, so this one is inert.
+        judge=JudgePart(
+            max_points=60,
+            criteria=[
+                Criterion(
+                    name="unused",
+                    description="lint scores rule checks only",
+                    anchors=Anchors.model_validate({str(k): "-" for k in (1, 4, 7, 10)}),
+                )
+            ],
+        ),
+    )
+    # Read here, so an error names the .vale.ini's line and key, not a rubric's field.
+    found = expand_vale([], settings, config, load_ruleset(config))
+    rubric.binary.checks.extend(found.added)
+    rubric._vale_skipped = found.skipped
+    digest = hashlib.sha256(config.read_bytes()).hexdigest()
+    rubric._sha256 = digest
+    rubric._fingerprint = hashlib.sha256((digest + found.fingerprint).encode()).hexdigest()
+    return rubric
+
+
+__all__ = ["CONFIG_NAMES", "find_config", "vale_rubric"]
