@@ -369,6 +369,11 @@ def test_lint_finds_the_config_as_vale_does_and_says_when_there_is_none(monkeypa
         ["lint", str(doc), "--config", str(tmp_path / "repo" / ".vale.ini"), "--output", "line"],
     )
     assert given.exit_code == 1 and ":Microsoft.AMPM:" in given.stdout
+    named = tmp_path / "repo" / ".vale.ini"
+    named.write_text(named.read_text() + "Microsoft.Nonesuch = YES\n")
+    told = CliRunner().invoke(app, ["lint", str(doc), "--config", str(named)])
+    assert "Vale rule not run: Microsoft.Nonesuch (no such rule" in told.stderr
+    assert "1 Vale rule from" in told.stderr and "ran on 1 file." in told.stderr
     (tmp_path / "bad.ini").write_text("StylesPath = nowhere\n")
     bad = CliRunner().invoke(app, ["lint", str(doc), "--config", str(tmp_path / "bad.ini")])
     assert bad.exit_code == 2 and "bad.ini" in bad.stderr and "StylesPath" in bad.stderr

@@ -56,6 +56,15 @@ def lint(
         cards = score_files(paths, rubric, None, failed=failed, cache=not no_cache)
     failures = [(str(p), str(exc)) for p, exc in failed]
     emit(output, cards, rubric, failures)
+    # Rules the configuration names that do not run here are said, never passed over: a
+    # quiet file must not look clean for a rule nobody checked.
+    for name, why in rubric.vale_skipped.items():
+        err.print(f"Vale rule not run: {name} ({why})", style="yellow", highlight=False)
+    if output is OutputFormat.text:
+        from ..checks.base import plural
+
+        rules, files = plural(len(rubric.binary.checks), "Vale rule"), plural(len(cards), "file")
+        err.print(f"{rules} from {ini} ran on {files}.", highlight=False)
     for _, message in failures:
         err.print("error: " + message, soft_wrap=True, highlight=False)
     if failed:
