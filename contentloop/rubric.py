@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -16,6 +16,9 @@ from .checks import REGISTRY, CheckConfig
 from .checks.vale_rule import ValeSettings
 from .errors import ContentloopError
 from .yamlio import load_model
+
+if TYPE_CHECKING:
+    from .vale.rubric import ValeExpansion
 
 # Built from the registry so that a new check type only needs its module and `@register`.
 AnyCheck = Annotated[
@@ -148,10 +151,13 @@ def load_rubric(ref: str | Path = "imagine") -> Rubric:
     if any(c.type == "vale" for c in rubric.binary.checks) or rubric.binary.vale:
         from .vale.rubric import expand_vale
 
-        found = expand_vale(rubric.binary.checks, rubric.binary.vale, path)
-        rubric.binary.checks.extend(found.added)
-        rubric._vale_skipped = found.skipped
-        rubric._fingerprint = hashlib.sha256(
-            (rubric.sha256 + found.fingerprint).encode()
-        ).hexdigest()
+        attach_vale(rubric, expand_vale(rubric.binary.checks, rubric.binary.vale, path))
     return rubric
+
+
+def attach_vale(rubric: Rubric, found: ValeExpansion) -> None:
+    """Give `rubric` the checks a Vale configuration adds, the rules it cannot run, and a
+    fingerprint that changes when any Vale file does (after `rubric.sha256` is set)."""
+    rubric.binary.checks.extend(found.added)
+    rubric._vale_skipped = found.skipped
+    rubric._fingerprint = hashlib.sha256((rubric.sha256 + found.fingerprint).encode()).hexdigest()

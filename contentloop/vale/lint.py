@@ -40,7 +40,7 @@ def find_config(start: Path | None = None, given: Path | None = None) -> Path:
 def vale_rubric(config: Path) -> Rubric:
     """A rubric whose checks are exactly the rules `config` enables, at Vale's levels."""
     from ..checks.vale_rule import ValeSettings
-    from ..rubric import Anchors, BinaryPart, Criterion, JudgePart
+    from ..rubric import Anchors, BinaryPart, Criterion, JudgePart, attach_vale
     from .rubric import expand_vale
     from .styles import load_ruleset
 
@@ -61,13 +61,9 @@ def vale_rubric(config: Path) -> Rubric:
             ],
         ),
     )
+    rubric._sha256 = hashlib.sha256(config.read_bytes()).hexdigest()
     # Read here, so an error names the .vale.ini's line and key, not a rubric's field.
-    found = expand_vale([], settings, config, load_ruleset(config))
-    rubric.binary.checks.extend(found.added)
-    rubric._vale_skipped = found.skipped
-    digest = hashlib.sha256(config.read_bytes()).hexdigest()
-    rubric._sha256 = digest
-    rubric._fingerprint = hashlib.sha256((digest + found.fingerprint).encode()).hexdigest()
+    attach_vale(rubric, expand_vale([], settings, config, load_ruleset(config)))
     return rubric
 
 
