@@ -93,6 +93,18 @@ def emit_line(line: str) -> None:
     sys.stdout.write(redact(line) + "\n")
 
 
+def require_paths(paths: list[Path]) -> None:
+    """An input error comes first and alone: a missing path, before any rubric, config or
+    model is loaded. A dangling link passes, to be reported as skipped with the others."""
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise ContentloopError(
+                "no such draft or folder.",
+                path=path,
+                fix="check the path (it is relative to the current folder).",
+            )
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Bad input → one paragraph on stderr and exit 2; Ctrl-C → exit 130. Never a traceback."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .common import app, err, user_errors
+from .common import app, err, require_paths, user_errors
 from .score import OutputFormat, emit
 
 
@@ -45,11 +45,7 @@ def lint(
     with user_errors():
         from ..errors import ContentloopError
 
-        for path in paths:
-            if not path.exists():
-                raise ContentloopError(
-                    "no such file or folder.", path=path, fix="check the path to lint."
-                )
+        require_paths(paths)
         ini = find_config(given=config)
         rubric = vale_rubric(ini)
         failed: list[tuple[Path, ContentloopError]] = []

@@ -19,6 +19,7 @@ from .common import (
     judge_calibration,
     make_judge,
     out,
+    require_paths,
     user_errors,
 )
 
@@ -121,16 +122,7 @@ def score(
     from ..scoring import score_files
 
     with user_errors():
-        # An input error comes first and alone: before the rubric, the judge and its notes.
-        from ..errors import ContentloopError
-
-        for path in paths:
-            if not path.exists() and not path.is_symlink():
-                raise ContentloopError(
-                    "no such draft or folder.",
-                    path=path,
-                    fix="check the path (it is relative to the current folder).",
-                )
+        require_paths(paths)  # before the rubric, the judge and its notes
         loaded = load_rubric(rubric)
         judge = None
         if not no_judge:

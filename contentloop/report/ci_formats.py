@@ -53,23 +53,23 @@ def sarif(
 ) -> dict[str, Any]:
     """One SARIF 2.1.0 log with one run; a rule per check of the rubric. Files that could not
     be read are the run's error notifications."""
+    # A Vale rule goes by Vale's name, so code-scanning dismissals of it carry over.
+    names = [
+        (c.id, getattr(c, "rule", c.id) if c.type == "vale" else c.id) for c in rubric.binary.checks
+    ]
     rules = [
         {
-            "id": c.id,
-            "name": c.id,
+            "id": name,
+            "name": name,
             "shortDescription": {"text": c.description or c.id},
             **({"help": {"text": c.fix}} if c.fix else {}),
             "defaultConfiguration": {"level": "warning"},
             "properties": {"type": c.type, "deduction": c.deduction},
         }
-        for c in rubric.binary.checks
+        for c, (_, name) in zip(rubric.binary.checks, names, strict=True)
     ]
-    index = {rule["id"]: i for i, rule in enumerate(rules)}
+    index = {cid: i for i, (cid, _) in enumerate(names)}
     results = []
-    for c in rubric.binary.checks:
-        vale_rule = getattr(c, "rule", None)
-        if c.type == "vale" and vale_rule:  # Vale's name, so code-scanning dismissals carry over
-            rules[index[c.id]] |= {"id": vale_rule, "name": vale_rule}
     for path, v, e in _findings(cards):
         location: dict[str, Any] = {"artifactLocation": {"uri": _uri(path)}}
         if e is not None:
