@@ -176,23 +176,20 @@ def test_batched_calls_are_not_held_to_the_call_limit(repo, imagine, tmp_path): 
     assert [len(b["requests"]) for b in server.batches.values()] == [8, 8]
 
 
-class Reviser:
+def reviser(rubric):
     """Anthropic wire: the first draft is BAD, every revision GOOD; the judge likes GOODMARK."""
+    from helpers import BAD, GOOD, role_of, verdict
+    from test_secrets import as_openai
 
-    def __init__(self, rubric):
-        self.rubric = rubric
-
-    def __call__(self, body):
-        from helpers import BAD, GOOD, role_of, verdict
-
-        system = "".join(b["text"] for b in body["system"])
-        flat = {"messages": [{"role": "system", "content": system}, *body["messages"]]}
+    def world(body):
         user = body["messages"][-1]["content"]
-        if role_of(flat) == "judge":
-            return verdict(self.rubric, 9 if "GOODMARK" in user else 5)
+        if role_of(body) == "judge":
+            return verdict(rubric, 9 if "GOODMARK" in user else 5)
         # Each topic's drafts differ (identical requests would rightly share one batch item).
         topic = "beta" if "beta" in user else "alpha"
         return (GOOD if user.startswith("Revise this draft") else BAD) + f"\nOn {topic}.\n"
+
+    return as_openai(world)
 
 
 def write_args(server, out, *extra):
@@ -215,7 +212,7 @@ def test_write_batch_sends_each_step_of_every_topic_as_one_batch(repo, imagine, 
 
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
     out = repo / "drafts"
-    with AnthropicServer(Reviser(imagine)) as server:
+    with AnthropicServer(reviser(imagine)) as server:
         server.batch_seconds = 0.1
         r = CliRunner().invoke(app, write_args(server, out, "--batch", "--no-cache", "--json"))
         assert r.exit_code == 0, r.output
@@ -300,7 +297,7 @@ def test_a_killed_write_batch_run_again_pays_for_no_batch_twice(repo, imagine, t
 
         return backend, asyncio.run(go())
 
-    with AnthropicServer(Reviser(imagine)) as server:
+    with AnthropicServer(reviser(imagine)) as server:
         server.batch_seconds = 0.6
         with pytest.raises(TimeoutError):
             attempt(server, 1.0)  # v0's drafts collected, their verdicts' batch still running
