@@ -17,7 +17,19 @@ from ..rubric import Rubric
 from ..scoring import ScoreCard
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-SARIF_LEVEL = {"suggestion": "note", "warning": "warning", "error": "error"}  # Vale's levels
+# A finding's level (Vale's, or warning for contentloop's own checks) in each format's words:
+# SARIF level, reviewdog severity, GitHub workflow command.
+LEVELS = {
+    "suggestion": ("note", "INFO", "notice"),
+    "warning": ("warning", "WARNING", "warning"),
+    "error": ("error", "ERROR", "error"),
+}
+
+
+def _level(v: CheckResult, fmt: int) -> str:
+    return LEVELS.get(v.level or "warning", LEVELS["warning"])[fmt]
+
+
 TOOL_URI = "https://pypi.org/project/contentloop/"
 
 
@@ -81,7 +93,7 @@ def sarif(
             {
                 "ruleId": v.rule or v.id,
                 **({"ruleIndex": index[v.id]} if v.id in index else {}),
-                "level": SARIF_LEVEL.get(v.level or "", "warning"),
+                "level": _level(v, 0),
                 "message": {"text": _message(v, e)},
                 "locations": [{"physicalLocation": location}],
             }
@@ -148,7 +160,7 @@ def rdjsonl(cards: Sequence[ScoreCard], failures: Sequence[tuple[str, str]] = ()
             {
                 "message": _message(v, e),
                 "location": location,
-                "severity": (v.level or "warning").upper() if v.level != "suggestion" else "INFO",
+                "severity": _level(v, 1),
                 "source": {"name": "contentloop"},
                 "code": {"value": v.rule or v.id},
             },
@@ -167,8 +179,7 @@ def github(cards: Sequence[ScoreCard], failures: Sequence[tuple[str, str]] = ())
             if e.column is not None:
                 props["col"] = str(e.column)
         fields = ",".join(f"{k}={_escape(val, prop=True)}" for k, val in props.items())
-        command = {"error": "error", "suggestion": "notice"}.get(v.level or "", "warning")
-        yield f"::{command} {fields}::{_escape(_message(v, e))}"
+        yield f"::{_level(v, 2)} {fields}::{_escape(_message(v, e))}"
 
 
 def line(cards: Sequence[ScoreCard]) -> Iterator[str]:
