@@ -199,6 +199,10 @@ def panel_backend(spec: str, timeout: float | None) -> Backend:
     return PanelBackend(members)
 
 
+VALE_CONFIG_HELP = (
+    "The .vale.ini (default: $VALE_CONFIG_PATH, else the nearest .vale.ini or _vale.ini in "
+    "this folder or a parent, as Vale looks)."
+)
 BACKEND_HELP = "anthropic, openai (any OpenAI-compatible server) or local (embedded demo model)."
 
 

@@ -6,19 +6,14 @@ from pathlib import Path
 
 import typer
 
-from .common import app, err, require_paths, user_errors
-from .score import OutputFormat, emit
+from .common import VALE_CONFIG_HELP, app, err, require_paths, user_errors
+from .score import OutputFormat, emit, say_vale
 
 
 @app.command()
 def lint(
     paths: list[Path] = typer.Argument(..., help="Markdown files, or folders of them."),
-    config: Path | None = typer.Option(
-        None,
-        "--config",
-        help="The .vale.ini (default: $VALE_CONFIG_PATH, else the nearest .vale.ini or "
-        "_vale.ini in this folder or a parent, as Vale looks).",
-    ),
+    config: Path | None = typer.Option(None, "--config", help=VALE_CONFIG_HELP),
     output: OutputFormat = typer.Option(
         OutputFormat.text,
         "--output",
@@ -52,15 +47,7 @@ def lint(
         cards = score_files(paths, rubric, None, failed=failed, cache=not no_cache)
     failures = [(str(p), str(exc)) for p, exc in failed]
     emit(output, cards, rubric, failures)
-    # Rules the configuration names that do not run here are said, never passed over: a
-    # quiet file must not look clean for a rule nobody checked.
-    for name, why in rubric.vale_skipped.items():
-        err.print(f"Vale rule not run: {name} ({why})", style="yellow", highlight=False)
-    if output is OutputFormat.text:
-        from ..checks.base import plural
-
-        rules, files = plural(len(rubric.binary.checks), "Vale rule"), plural(len(cards), "file")
-        err.print(f"{rules} from {ini} ran on {files}.", highlight=False)
+    say_vale(rubric, ini, len(cards), output is OutputFormat.text)
     for _, message in failures:
         err.print("error: " + message, soft_wrap=True, highlight=False)
     if failed:

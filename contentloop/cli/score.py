@@ -11,6 +11,7 @@ import typer
 from .common import (
     BACKEND_HELP,
     PANEL_HELP,
+    VALE_CONFIG_HELP,
     app,
     backend_flags,
     emit_json,
@@ -97,6 +98,15 @@ def score(
         "--no-cache",
         help="Always call the model and run every check; ignore cached answers and results.",
     ),
+    config: Path | None = typer.Option(None, "--config", help=VALE_CONFIG_HELP),
+    no_vale: bool = typer.Option(
+        False, "--no-vale", help="Leave out the rules of a .vale.ini found here or above."
+    ),
+    vale_only: bool = typer.Option(
+        False,
+        "--vale-only",
+        help="Only the .vale.ini's rules: no rubric checks, no judge (what `lint` runs).",
+    ),
 ) -> None:
     """Score drafts against a rubric: rule checks (40) + an independent LLM judge (60).
 
@@ -107,6 +117,10 @@ def score(
     demo model's verdicts are left out (the score is the rule checks) unless you pass
     --judge-backend local.
 
+    In a repository with a .vale.ini (here or in a folder above), its rules apply on top of
+    the rubric's checks, each alert taking off 0, 1 or 2 points by level (--no-vale leaves
+    them out; a rubric's own `vale:` section takes their place).
+
     Examples:
 
     \b
@@ -114,18 +128,18 @@ def score(
       contentloop score drafts/ --no-judge --json --fail-under 35
       contentloop score docs/ --no-judge --format sarif > contentloop.sarif
       contentloop score docs/ --no-judge --format github --fail-under 40
+      contentloop score docs/ --vale-only --format line
       contentloop score drafts/example-private-5g.md --backend openai --base-url http://localhost:11434/v1 --model llama3.1:8b
       ANTHROPIC_API_KEY=... contentloop score drafts/ --judge-samples 3
     """
     from ..check_pool import default_jobs
-    from ..rubric import load_rubric
     from ..scoring import score_files
 
     with user_errors():
         require_paths(paths)  # before the rubric, the judge and its notes
-        loaded = load_rubric(rubric)
+        loaded, ini = _rubric_with_vale(rubric, config, no_vale, vale_only)
         judge = None
-        if not no_judge:
+        if not (no_judge or vale_only):
             from ..llm import CostLedger  # --no-judge never imports the model clients
 
             ledger = CostLedger()
@@ -167,6 +181,8 @@ def score(
         from ..report.terminal import render_usage
 
         render_usage(err.console, ledger.totals())
+    if ini is not None:
+        say_vale(loaded, ini, len(cards), fmt is OutputFormat.text)
     for _, exc in failed:
         err.print("error: " + str(exc), soft_wrap=True, highlight=False)
     if failed:
@@ -176,6 +192,46 @@ def score(
         if fmt is OutputFormat.text:
             err.print(f"score below --fail-under {fail_under:g}")
         raise typer.Exit(1)
+
+
+def _rubric_with_vale(
+    ref: str, config: Path | None, no_vale: bool, vale_only: bool
+) -> tuple[Rubric, Path | None]:
+    """The rubric `score` runs, and the .vale.ini applied with it (None: no Vale rules)."""
+    from ..errors import ContentloopError
+    from ..rubric import load_rubric
+    from ..vale.lint import add_vale, find_config, nearest_config, vale_rubric
+
+    if no_vale and (vale_only or config is not None):
+        raise ContentloopError(
+            "--no-vale leaves out the very rules --config or --vale-only asks for.",
+            fix="pass one or the other.",
+        )
+    if vale_only:
+        ini = find_config(given=config)
+        return vale_rubric(ini), ini
+    loaded = load_rubric(ref)
+    if no_vale or (loaded.binary.vale is not None and config is None):
+        return loaded, None  # a rubric's own vale section is the Vale it asked for
+    ini = nearest_config(given=config)
+    if ini is not None:
+        add_vale(loaded, ini)
+    return loaded, ini
+
+
+def say_vale(rubric: Rubric, ini: Path, files: int, counts: bool) -> None:
+    """On stderr: the rules the .vale.ini names that did not run, and why (a quiet file must
+    not look clean for a rule nobody checked), then how many ran, for the text output."""
+    from ..checks.base import plural
+
+    for name, why in rubric.vale_skipped.items():
+        err.print(f"Vale rule not run: {name} ({why})", style="yellow", highlight=False)
+    if counts:
+        ran = sum(1 for c in rubric.binary.checks if c.type == "vale")
+        err.print(
+            f"{plural(ran, 'Vale rule')} from {ini} ran on {plural(files, 'file')}.",
+            highlight=False,
+        )
 
 
 def emit(

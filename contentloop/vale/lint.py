@@ -18,6 +18,19 @@ CONFIG_NAMES = (".vale.ini", "_vale.ini")
 def find_config(start: Path | None = None, given: Path | None = None) -> Path:
     """The .vale.ini to use: `given` (--config), else $VALE_CONFIG_PATH, else the nearest
     .vale.ini or _vale.ini in `start` (the current folder) or a parent of it."""
+    found = nearest_config(start, given)
+    if found is None:
+        here = (start or Path.cwd()).resolve()
+        raise ContentloopError(
+            f"no .vale.ini in {here} or any folder above it.",
+            fix="run from inside a repository with a .vale.ini, or pass --config PATH.",
+        )
+    return found
+
+
+def nearest_config(start: Path | None = None, given: Path | None = None) -> Path | None:
+    """find_config, or None when there is no configuration to find (a `given` path that does
+    not exist is still an error: the user asked for it)."""
     if given is None and os.environ.get("VALE_CONFIG_PATH"):
         given = Path(os.environ["VALE_CONFIG_PATH"])
     if given is not None:
@@ -31,10 +44,28 @@ def find_config(start: Path | None = None, given: Path | None = None) -> Path:
         for name in CONFIG_NAMES:
             if (folder / name).is_file():
                 return folder / name
-    raise ContentloopError(
-        f"no .vale.ini in {here} or any folder above it.",
-        fix="run from inside a repository with a .vale.ini, or pass --config PATH.",
-    )
+    return None
+
+
+def add_vale(rubric: Rubric, config: Path) -> None:
+    """Apply `config`'s rules on top of `rubric`'s own checks, as `score` does in a repository
+    with a .vale.ini: each enabled rule becomes a check at the default points per level."""
+    from ..checks.vale_rule import ValeSettings
+    from ..rubric import attach_vale
+    from .rubric import expand_vale
+    from .styles import load_ruleset
+
+    if rubric.binary.vale is not None:
+        raise ContentloopError(
+            f"rubric {rubric.name} already names a Vale configuration ({rubric.binary.vale.config}).",
+            path=rubric.path,
+            field="binary.vale",
+            fix="leave out --config (the rubric's own applies), or remove its vale section.",
+        )
+    settings = ValeSettings(config=str(config))
+    ruleset = load_ruleset(config)  # read first, so an error names the .vale.ini's line
+    rubric.binary.vale = settings
+    attach_vale(rubric, expand_vale(rubric.binary.checks, settings, config, ruleset))
 
 
 def vale_rubric(config: Path) -> Rubric:
@@ -67,4 +98,4 @@ def vale_rubric(config: Path) -> Rubric:
     return rubric
 
 
-__all__ = ["CONFIG_NAMES", "find_config", "vale_rubric"]
+__all__ = ["CONFIG_NAMES", "add_vale", "find_config", "nearest_config", "vale_rubric"]
