@@ -116,21 +116,24 @@ def test_unsupported_and_missing_rules_are_listed_not_run(tmp_path):
         "StylesPath = styles\n[*.md]\nBasedOnStyles = write-good\nwrite-good.Gone = YES\n",
     )
     (tmp_path / "styles" / "write-good" / "Grade.yml").write_text(
-        "extends: metric\nmessage: Too hard.\nformula: a\ncondition: '> 8'\n"
+        "extends: script\nmessage: Too hard.\nscript: x := 1\n"
     )
     rules = load_ruleset(ini)
-    assert "metric" in rules.skipped["write-good.Grade"]
+    assert "script" in rules.skipped["write-good.Grade"]
     assert "no such rule" in rules.skipped["write-good.Gone"]
     assert "write-good.Grade" not in rules.rules
 
 
-def test_a_rule_with_a_bad_regex_names_its_file(tmp_path):
+def test_a_rule_with_a_bad_regex_turns_off_only_itself_with_a_note_naming_its_file(tmp_path):
     ini = _styles(tmp_path, "StylesPath = styles\n[*.md]\nBasedOnStyles = write-good\n")
     bad = tmp_path / "styles" / "write-good" / "Bad.yml"
     bad.write_text("extends: existence\nmessage: x\ntokens:\n  - '(unclosed'\n")
-    with pytest.raises(ContentloopError) as err:
-        load_ruleset(ini)
-    assert str(bad) in str(err.value) and "tokens" in str(err.value)
+    (tmp_path / "styles" / "write-good" / "Worse.yml").write_text("extends: [unclosed\n")
+    rules = load_ruleset(ini)
+    why = rules.skipped["write-good.Bad"]
+    assert str(bad) in why and "tokens" in why and "Fix:" in why
+    assert "Worse.yml" in rules.skipped["write-good.Worse"]
+    assert "write-good.Weasel" in rules.rules, "the style's other rules still run"
 
 
 # --- rubrics -------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ Container = Literal["root", "blockquote", "list"]
 
 
 @functools.cache
-def _parser() -> MarkdownIt:
+def markdown_parser() -> MarkdownIt:
     # Built on first parse, not at import: a run whose drafts all come from the check cache
     # never imports markdown-it.
     from markdown_it import MarkdownIt
@@ -237,7 +237,7 @@ def _analyse(source: str, mdx: bool = False) -> tuple[str, list[Block], list[tup
     code: list[tuple[int, int]] = []
     containers: list[Container] = []
     pending: BlockKind | None = None
-    for tok in _parser().parse(dialects.parser_view(text)):
+    for tok in markdown_parser().parse(dialects.parser_view(text)):
         if tok.type in ("fence", "code_block") and tok.map:
             code.append(span(tok.map))
             _blank(chars, *code[-1])

@@ -1,5 +1,5 @@
-"""The seven kinds of Vale rule contentloop runs, and `load_rule`, which reads a rule file
-into one of them."""
+"""The kinds of Vale rule that match patterns, and `load_rule`, which reads a rule file into
+one of the kinds contentloop runs (these and vale/metrics.py's)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ..checks.base import finditer, search
 from ..checks.prose import Draft
 from ..errors import ContentloopError
 from ..yamlio import parse_yaml, read_text, validation_error
+from .metrics import Metric, Readability
 from .rules import (
     UNSUPPORTED,
     Alert,
@@ -276,6 +277,16 @@ KINDS: dict[str, type[Rule]] = {
     "consistency": Consistency,
     "conditional": Conditional,
     "capitalization": Capitalization,
+    "metric": Metric,
+    "readability": Readability,
+}
+
+
+WHY_NOT = {
+    "script": "it is a program in Tengo, Vale's embedded scripting language, and no Tengo "
+    "interpreter exists for Python; an existence, occurrence or metric rule can often say the same",
+    "spelling": "spelling is not built yet",
+    "sequence": "sequences of part-of-speech tags are not built yet",
 }
 
 
@@ -289,7 +300,7 @@ def load_rule(path: Path, style: str | None = None) -> Rule:
         raise ContentloopError("a Vale rule must be a YAML mapping.", path=path, line=1)
     kind = data.get("extends")
     if kind in UNSUPPORTED:
-        raise Unsupported(f"{name}: `extends: {kind}` is not supported")
+        raise Unsupported(f"`extends: {kind}` is not run here: {WHY_NOT[kind]}")
     try:
         spec = RuleSpec.model_validate(data)
     except ValidationError as exc:

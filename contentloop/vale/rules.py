@@ -2,8 +2,9 @@
 (its regex as Vale builds it, its scope, its alerts). The kinds are in vale/kinds.py.
 
 Supported `extends`: existence, substitution, occurrence, repetition, consistency,
-conditional, capitalization. Not supported (a rule of these kinds is listed as skipped, never
-silently half-run): metric, readability, spelling, sequence, script. The semantics follow
+conditional, capitalization (vale/kinds.py), metric and readability (vale/metrics.py). Not
+supported (a rule of these kinds is listed as skipped, never silently half-run): spelling,
+sequence, script. The semantics follow
 Vale's documentation and its published test fixtures: a rule's regex is built the way Vale
 builds it (word boundaries unless `nonword`, `raw` before `tokens` unless `append`), matched
 per block of rendered text, and messages fill `%s` as Vale does.
@@ -36,8 +37,10 @@ SUPPORTED = (
     "consistency",
     "conditional",
     "capitalization",
+    "metric",
+    "readability",
 )
-UNSUPPORTED = ("metric", "readability", "spelling", "sequence", "script")
+UNSUPPORTED = ("spelling", "sequence", "script")
 Level = Literal["suggestion", "warning", "error"]
 
 
@@ -68,13 +71,17 @@ class RuleSpec(BaseModel):
     match: str = ""
     indicators: list[str] = Field(default_factory=list)
     threshold: float = 0.0
+    formula: str = ""
+    condition: str = ""
+    metrics: list[str] = Field(default_factory=list)
+    grade: float = 0.0
 
     @field_validator("scope", mode="before")
     @classmethod
     def _scope_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
-    @field_validator("tokens", "raw", "exceptions", "indicators", mode="before")
+    @field_validator("tokens", "raw", "exceptions", "indicators", "metrics", mode="before")
     @classmethod
     def _strings(cls, value: Any) -> Any:
         return [str(v) for v in value] if isinstance(value, list) else value

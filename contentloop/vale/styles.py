@@ -107,6 +107,11 @@ def load_ruleset(ini_path: Path) -> RuleSet:
             except Unsupported as why:
                 ruleset.skipped[f"{style}.{path.stem}"] = str(why)
                 continue
+            except ContentloopError as exc:
+                # One broken rule turns off only itself, as Vale goes on without it; the
+                # note carries the file, the field and the fix.
+                ruleset.skipped[f"{style}.{path.stem}"] = f"does not load: {exc}"
+                continue
             ruleset.rules[rule.name] = rule
     for name in sorted(wanted):
         if "." in name and name not in ruleset.rules and name not in ruleset.skipped:
