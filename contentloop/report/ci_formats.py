@@ -185,10 +185,14 @@ def github(cards: Sequence[ScoreCard], failures: Sequence[tuple[str, str]] = ())
 def line(cards: Sequence[ScoreCard]) -> Iterator[str]:
     """`vale --output=line`: path:line:col:Style.Rule:message, one alert a line (a finding
     without a place is at 1:1; a contentloop check is named by its id)."""
-    for path, v, e in _findings(cards):
-        message = e.message if e is not None and e.message else v.reason
-        where = f"{e.line}:{e.column or 1}" if e is not None else "1:1"
-        yield f"{path}:{where}:{v.rule or v.id}:{message}"
+    for card in cards:
+        found = []
+        for path, v, e in _findings([card]):
+            message = e.message if e is not None and e.message else v.reason
+            at = (e.line or 1, e.column or 1) if e is not None else (1, 1)
+            found.append((at, f"{path}:{at[0]}:{at[1]}:{v.rule or v.id}:{message}"))
+        # In the order of the text, as Vale prints a file's alerts.
+        yield from (text for _, text in sorted(found, key=lambda f: f[0]))
 
 
 def _escape(text: str, prop: bool = False) -> str:
