@@ -97,6 +97,7 @@ class Rubric(BaseModel):
     _sha256: str = PrivateAttr(default="")
     _fingerprint: str = PrivateAttr(default="")
     _vale_skipped: dict[str, str] = PrivateAttr(default_factory=dict)
+    _vale_notes: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
     def path(self) -> Path | None:
@@ -115,6 +116,11 @@ class Rubric(BaseModel):
     def vale_skipped(self) -> dict[str, str]:
         """Vale rules the configuration names that do not run here, and why."""
         return self._vale_skipped
+
+    @property
+    def vale_notes(self) -> dict[str, str]:
+        """.vale.ini settings contentloop does not honour, and why."""
+        return self._vale_notes
 
     @property
     def max_points(self) -> float:
@@ -160,4 +166,5 @@ def attach_vale(rubric: Rubric, found: ValeExpansion) -> None:
     fingerprint that changes when any Vale file does (after `rubric.sha256` is set)."""
     rubric.binary.checks.extend(found.added)
     rubric._vale_skipped = found.skipped
+    rubric._vale_notes = found.notes
     rubric._fingerprint = hashlib.sha256((rubric.sha256 + found.fingerprint).encode()).hexdigest()

@@ -172,7 +172,11 @@ MARKDOWN_SUFFIXES = (".md", ".mdx", ".markdown")
 _NOT_DOCS = {"node_modules", "site-packages", "__pycache__"}
 
 
-def expand_paths(paths: Sequence[Path], skipped: list[Path] | None = None) -> list[Path]:
+def expand_paths(
+    paths: Sequence[Path],
+    skipped: list[Path] | None = None,
+    suffixes: tuple[str, ...] = MARKDOWN_SUFFIXES,
+) -> list[Path]:
     """Files as given; folders become their Markdown files (.md, .mdx, .markdown), sorted,
     leaving out hidden folders (.git) and node_modules. In a folder, what is not a regular file
     (a dangling link, a FIFO, a link to a device) is not a draft: it is left out and added to
@@ -181,14 +185,14 @@ def expand_paths(paths: Sequence[Path], skipped: list[Path] | None = None) -> li
     for p in paths:
         if p.is_dir():
             found = []
-            for f in sorted(_markdown_under(p)):
+            for f in sorted(_markdown_under(p, suffixes)):
                 if f.is_file():  # follows links: a link to a device or nowhere is not a file
                     found.append(f)
                 elif skipped is not None and not f.is_dir():
                     skipped.append(f)
             if not found:
                 raise ContentloopError(
-                    "holds no Markdown files (.md, .mdx, .markdown).",
+                    f"holds no Markdown files ({', '.join(suffixes)}).",
                     path=p,
                     fix="name Markdown files or a folder of them.",
                 )
@@ -198,11 +202,11 @@ def expand_paths(paths: Sequence[Path], skipped: list[Path] | None = None) -> li
     return out
 
 
-def _markdown_under(folder: Path) -> list[Path]:
+def _markdown_under(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _NOT_DOCS]
-        found += [Path(root) / f for f in files if f.lower().endswith(MARKDOWN_SUFFIXES)]
+        found += [Path(root) / f for f in files if f.lower().endswith(suffixes)]
     return found
 
 
@@ -215,13 +219,14 @@ def score_files(
     failed: list[tuple[Path, ContentloopError]] | None = None,
     cache: bool = False,
     jobs: int = 1,
+    suffixes: tuple[str, ...] = MARKDOWN_SUFFIXES,
 ) -> list[ScoreCard]:
     """Read every file first, then score them together (rule checks on up to `jobs`
     processes). Entries of a folder that are not regular files are left out (see
     expand_paths). A file that cannot be a draft (not UTF-8, binary, empty, too large) stops
     the call when it is the only one; among several, it goes to `failed` if that list is
     given, so one bad file does not cost the others their scores."""
-    files = expand_paths(paths, skipped)
+    files = expand_paths(paths, skipped, suffixes)
     drafts = []
     for path in files:
         try:

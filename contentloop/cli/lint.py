@@ -35,7 +35,7 @@ def lint(
       contentloop lint docs/ --config ci/.vale.ini --output sarif > vale.sarif
     """
     from ..scoring import score_files
-    from ..vale.lint import find_config, vale_rubric
+    from ..vale.lint import find_config, suffixes, vale_rubric
 
     with user_errors():
         from ..errors import ContentloopError
@@ -44,7 +44,9 @@ def lint(
         ini = find_config(given=config)
         rubric = vale_rubric(ini)
         failed: list[tuple[Path, ContentloopError]] = []
-        cards = score_files(paths, rubric, None, failed=failed, cache=not no_cache)
+        cards = score_files(
+            paths, rubric, None, failed=failed, cache=not no_cache, suffixes=suffixes(ini)
+        )
     failures = [(str(p), str(exc)) for p, exc in failed]
     emit(output, cards, rubric, failures)
     say_vale(rubric, ini, len(cards), output is OutputFormat.text)

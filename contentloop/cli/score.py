@@ -134,6 +134,7 @@ def score(
     """
     from ..check_pool import default_jobs
     from ..scoring import score_files
+    from ..vale.lint import suffixes
 
     with user_errors():
         require_paths(paths)  # before the rubric, the judge and its notes
@@ -167,6 +168,7 @@ def score(
             failed,
             cache=not no_cache,
             jobs=jobs or default_jobs(),
+            suffixes=suffixes(ini),
         )
     for path in skipped:
         err.print(
@@ -224,6 +226,8 @@ def say_vale(rubric: Rubric, ini: Path, files: int, counts: bool) -> None:
     not look clean for a rule nobody checked), then how many ran, for the text output."""
     from ..checks.base import plural
 
+    for name, why in rubric.vale_notes.items():
+        err.print(f"Vale setting not read: {name} ({why})", style="yellow", highlight=False)
     for name, why in rubric.vale_skipped.items():
         err.print(f"Vale rule not run: {name} ({why})", style="yellow", highlight=False)
     if counts:

@@ -121,6 +121,8 @@ def render_rubric(console: Console, rubric: Rubric) -> None:
         ded = f"{each} per {c.per}" + (f", cap {_fmt(c.cap)}" if c.cap is not None else "")
         table.add_row(c.id, c.type, ded, c.description or "")
     console.print(table)
+    for name, why in rubric.vale_notes.items():
+        console.print(Text(f"Vale setting not read: {name} ({why})", style="yellow"))
     for name, why in rubric.vale_skipped.items():
         console.print(Text(f"Vale rule not run: {name} ({why})", style="yellow"))
     judge = Table(

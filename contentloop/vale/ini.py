@@ -1,8 +1,14 @@
 """`.vale.ini`: where the styles are, which rules run on which files, and at what level.
 
-Read as Vale reads it: global keys (StylesPath, MinAlertLevel) first, then `[glob]` sections
-in order, each with `BasedOnStyles = A, B` and `Style.Rule = YES | NO | suggestion |
-warning | error`. A file takes every section whose glob matches it; later sections win.
+Read as Vale reads it: global keys first, then `[glob]` sections in order, each with
+`BasedOnStyles = A, B` and `Style.Rule = YES | NO | suggestion | warning | error`. A file takes
+every section whose glob matches it; later sections win.
+
+Global keys read: StylesPath, MinAlertLevel, Vocab, Packages (already in StylesPath; nothing
+is downloaded), IgnoredScopes, SkippedScopes. Section keys: BasedOnStyles, rules,
+BlockIgnores, TokenIgnores (and Vocab, read as global). `[formats]` maps extensions
+(`mdx = md`). Keys contentloop cannot honour (Transform, WordTemplate, Lang...) are listed in
+`notes`, never silently dropped.
 """
 
 from __future__ import annotations
@@ -17,11 +23,18 @@ from ..errors import ContentloopError
 LEVELS = ("suggestion", "warning", "error")
 
 
+# Keys Vale reads that change nothing here, because contentloop already behaves that way or
+# because they only matter to Vale's own tooling.
+QUIET_KEYS = {"NLPEndpoint", "Lang"}
+
+
 @dataclass
 class Section:
     glob: str
     styles: list[str] = field(default_factory=list)
     rules: dict[str, str] = field(default_factory=dict)  # "Style.Rule" -> YES/NO/level
+    block_ignores: list[str] = field(default_factory=list)  # regexes: blocks not read
+    token_ignores: list[str] = field(default_factory=list)  # regexes: inline text not read
 
     def entries(self) -> dict[str, str | None]:
         """This section's lines: a style or "Style.Rule" -> level override (None: the rule's
@@ -48,6 +61,22 @@ class ValeIni:
     styles_path: Path
     min_level: str = "suggestion"
     sections: list[Section] = field(default_factory=list)
+    vocab: list[str] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)
+    ignored_scopes: list[str] = field(default_factory=lambda: ["code", "tt"])
+    skipped_scopes: list[str] = field(default_factory=lambda: ["script", "style", "pre", "figure"])
+    formats: dict[str, str] = field(default_factory=dict)  # "mdx" -> "md"
+    notes: dict[str, str] = field(default_factory=dict)  # a key not honoured -> why
+
+    def ignores(self, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(BlockIgnores, TokenIgnores) of the sections that match `path`, in order."""
+        blocks: list[str] = []
+        tokens: list[str] = []
+        for section in self.sections:
+            if section.matches(path):
+                blocks += section.block_ignores
+                tokens += section.token_ignores
+        return tuple(blocks), tuple(tokens)
 
     def enabled(self, path: str) -> dict[str, str | None]:
         """The rules that run on `path`: "Style.Rule" (or a whole "Style") -> level override
@@ -82,14 +111,17 @@ def read_ini(path: Path) -> ValeIni:
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentloopError(f"cannot read it: {exc}.", path=path) from None
     styles_path: str | None = None
-    min_level = "suggestion"
-    sections: list[Section] = []
+    ini = ValeIni(path, path.parent)
+    sections: list[Section] = ini.sections
+    in_formats = False
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line[0] in "#;":
             continue
         if line.startswith("[") and line.endswith("]"):
-            sections.append(Section(line[1:-1].strip()))
+            in_formats = line[1:-1].strip() == "formats"
+            if not in_formats:
+                sections.append(Section(line[1:-1].strip()))
             continue
         key, sep, value = line.partition("=")
         if not sep:
@@ -100,35 +132,105 @@ def read_ini(path: Path) -> ValeIni:
                 fix="write settings as `Key = value` under a `[*.md]`-style section.",
             )
         key, value = key.strip(), value.strip()
-        if not sections:
+        if in_formats:
+            ini.formats[key.lstrip(".")] = value.lstrip(".")
+        elif key == "Vocab":
+            ini.vocab += [v for v in _items(value) if v not in ini.vocab]
+        elif key == "Transform":
+            ini.notes[key] = "an XSLT transform for XML files; contentloop does not read XML"
+        elif not sections:
             if key == "StylesPath":
                 styles_path = value
             elif key == "MinAlertLevel":
-                if value.lower() not in LEVELS:
-                    raise ContentloopError(
-                        f"MinAlertLevel is {value!r}.",
-                        path=path,
-                        line=number,
-                        fix=f"use one of {', '.join(LEVELS)}.",
-                    )
-                min_level = value.lower()
-            continue  # Vocab, Packages, IgnoredScopes...: not used by contentloop
-        section = sections[-1]
-        if key == "BasedOnStyles":
-            section.styles.extend(s.strip() for s in value.split(",") if s.strip())
-        elif "." in key:
-            if value.upper() not in ("YES", "NO") and value.lower() not in LEVELS:
-                raise ContentloopError(
-                    f"{key} = {value!r} on line {number}.",
-                    path=path,
-                    line=number,
-                    fix=f"set a rule to YES, NO or one of {', '.join(LEVELS)}.",
-                )
-            section.rules[key] = value
+                ini.min_level = _level(value, path, number)
+            elif key == "Packages":
+                ini.packages = [_package_name(v) for v in _items(value)]
+            elif key == "IgnoredScopes":
+                ini.ignored_scopes = _items(value)
+            elif key == "SkippedScopes":
+                ini.skipped_scopes = _items(value)
+            elif key not in QUIET_KEYS:
+                ini.notes[key] = "not a setting contentloop reads"
+        elif not _section_key(sections[-1], key, value, path, number) and key not in QUIET_KEYS:
+            ini.notes[key] = "not a section setting contentloop reads"
     if styles_path is None:
         raise ContentloopError(
             "it has no StylesPath.",
             path=path,
             fix="add `StylesPath = styles` (the folder that holds your style folders) at the top.",
         )
-    return ValeIni(path, (path.parent / styles_path).resolve(), min_level, sections)
+    ini.styles_path = (path.parent / styles_path).resolve()
+    return ini
+
+
+def _section_key(section: Section, key: str, value: str, path: Path, number: int) -> bool:
+    """Read one `key = value` of a `[glob]` section; False when the key is not one read here."""
+    if key == "BasedOnStyles":
+        section.styles.extend(_items(value))
+    elif key == "BlockIgnores":
+        section.block_ignores += _patterns(value, key, path, number)
+    elif key == "TokenIgnores":
+        section.token_ignores += _patterns(value, key, path, number)
+    elif "." in key:
+        if value.upper() not in ("YES", "NO") and value.lower() not in LEVELS:
+            raise ContentloopError(
+                f"{key} = {value!r} on line {number}.",
+                path=path,
+                line=number,
+                fix=f"set a rule to YES, NO or one of {', '.join(LEVELS)}.",
+            )
+        section.rules[key] = value
+    else:
+        return False
+    return True
+
+
+def _items(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _level(value: str, path: Path, number: int) -> str:
+    if value.lower() not in LEVELS:
+        raise ContentloopError(
+            f"MinAlertLevel is {value!r}.",
+            path=path,
+            line=number,
+            fix=f"use one of {', '.join(LEVELS)}.",
+        )
+    return value.lower()
+
+
+def _package_name(value: str) -> str:
+    """`https://.../Google.zip` -> `Google`: the folder `vale sync` would have made."""
+    name = value.rstrip("/").rsplit("/", 1)[-1]
+    return name[:-4] if name.endswith(".zip") else name
+
+
+def _patterns(value: str, key: str, path: Path, number: int) -> list[str]:
+    """BlockIgnores/TokenIgnores: comma-separated regexes, each checked here so that the error
+    names the line (a comma inside a pattern's braces or class stays in it)."""
+    import regex
+
+    parts, depth, current = [], 0, ""
+    for ch in value:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        if ch == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    parts.append(current.strip())
+    for p in (p for p in parts if p):
+        try:
+            regex.compile(p)
+        except regex.error as exc:
+            raise ContentloopError(
+                f"{key} pattern {p!r} on line {number} is not a regular expression: {exc}.",
+                path=path,
+                line=number,
+                fix="fix the pattern (Python/.NET regex syntax), or remove it.",
+            ) from None
+    return [p for p in parts if p]

@@ -3,6 +3,7 @@ one of the kinds contentloop runs (these and vale/metrics.py's)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -106,8 +107,10 @@ def _sentence_list(items: list[str]) -> str:
 
 
 def _same(expected: str, observed: str, ignorecase: bool) -> bool:
-    """The match already is the replacement (Vale's matchToken): no alert."""
-    if any(c.isspace() for c in expected) or not _valid(expected):
+    """The match already is the replacement (Vale's matchToken): no alert. A plain phrase
+    (letters, digits, spaces, hyphens) must match exactly, case included, even under
+    `ignorecase`: that is how Vale.Terms catches "Oxidex" for "OxiDex"."""
+    if all(c.isalnum() or c in " -" for c in expected) or not _valid(expected):
         return expected == observed
     flags = regex.IGNORECASE if ignorecase else 0
     return regex.fullmatch(f"(?:{expected})", observed, flags) is not None
@@ -290,9 +293,14 @@ WHY_NOT = {
 }
 
 
-def load_rule(path: Path, style: str | None = None) -> Rule:
+# The kinds whose exceptions take a vocabulary's accepted terms, as Vale's do.
+TAKES_VOCAB = ("existence", "substitution", "capitalization", "conditional")
+
+
+def load_rule(path: Path, style: str | None = None, accepted: Sequence[str] = ()) -> Rule:
     """Read and compile `<Style>/<Rule>.yml`; ContentloopError names the file and field,
-    Unsupported says which kind was skipped."""
+    Unsupported says which kind was skipped. `accepted` (a vocabulary's terms) become
+    exceptions, unless the rule says `vocab: false`."""
     name = f"{style or path.parent.name}.{path.stem}"
     text = read_text(path, "Vale rule")
     data, lines = parse_yaml(text, path)
@@ -301,6 +309,8 @@ def load_rule(path: Path, style: str | None = None) -> Rule:
     kind = data.get("extends")
     if kind in UNSUPPORTED:
         raise Unsupported(f"`extends: {kind}` is not run here: {WHY_NOT[kind]}")
+    if accepted and kind in TAKES_VOCAB and data.get("vocab", True) is not False:
+        data = {**data, "exceptions": [*(data.get("exceptions") or []), *accepted]}
     try:
         spec = RuleSpec.model_validate(data)
     except ValidationError as exc:

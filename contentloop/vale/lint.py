@@ -47,6 +47,22 @@ def nearest_config(start: Path | None = None, given: Path | None = None) -> Path
     return None
 
 
+MARKDOWN_FORMATS = ("md", "mdx", "markdown")
+
+
+def suffixes(config: Path | None) -> tuple[str, ...]:
+    """The file endings a folder is searched for: Markdown's, and those `[formats]` maps to
+    Markdown (`mdoc = md`)."""
+    from ..scoring import MARKDOWN_SUFFIXES
+    from .ini import read_ini
+
+    if config is None:
+        return MARKDOWN_SUFFIXES
+    mapped = read_ini(config).formats
+    extra = tuple(f".{ext.lower()}" for ext, fmt in mapped.items() if fmt in MARKDOWN_FORMATS)
+    return MARKDOWN_SUFFIXES + tuple(e for e in extra if e not in MARKDOWN_SUFFIXES)
+
+
 def add_vale(rubric: Rubric, config: Path) -> None:
     """Apply `config`'s rules on top of `rubric`'s own checks, as `score` does in a repository
     with a .vale.ini: each enabled rule becomes a check at the default points per level."""
@@ -98,4 +114,11 @@ def vale_rubric(config: Path) -> Rubric:
     return rubric
 
 
-__all__ = ["CONFIG_NAMES", "add_vale", "find_config", "nearest_config", "vale_rubric"]
+__all__ = [
+    "CONFIG_NAMES",
+    "add_vale",
+    "find_config",
+    "nearest_config",
+    "suffixes",
+    "vale_rubric",
+]

@@ -21,6 +21,7 @@ class ValeExpansion:
     added: list[ValeCheck]
     skipped: dict[str, str]
     fingerprint: str
+    notes: dict[str, str]  # .vale.ini settings not honoured -> why
 
 
 def check_id(rule: str) -> str:
@@ -91,4 +92,4 @@ def expand_vale(
     for check in [*checks, *added]:
         if isinstance(check, ValeCheck):
             check._ruleset = ruleset
-    return ValeExpansion(added, dict(ruleset.skipped), ruleset.fingerprint())
+    return ValeExpansion(added, dict(ruleset.skipped), ruleset.fingerprint(), dict(ruleset.notes))

@@ -14,9 +14,11 @@ from pathlib import Path
 
 from ..checks.prose import Draft
 from ..errors import ContentloopError
+from .builtin import builtin_rules, read_vocab
 from .ini import LEVELS, ValeIni, read_ini
 from .kinds import load_rule
 from .rules import Alert, Rule, Unsupported
+from .view import ALWAYS_SKIPPED, BLOCK_SCOPES, INLINE_SCOPES, Ignores, use_ignores
 
 
 @dataclass
@@ -24,6 +26,8 @@ class RuleSet:
     ini: ValeIni
     rules: dict[str, Rule] = field(default_factory=dict)  # every rule of every named style
     skipped: dict[str, str] = field(default_factory=dict)  # name -> why
+    notes: dict[str, str] = field(default_factory=dict)  # a .vale.ini setting not honoured -> why
+    files: list[Path] = field(default_factory=list)  # vocabularies: part of the fingerprint
     _by_path: dict[str, list[tuple[Rule, str]]] = field(default_factory=dict, repr=False)
 
     def for_path(self, path: str) -> list[tuple[Rule, str]]:
@@ -51,7 +55,21 @@ class RuleSet:
 
     def alerts(self, rule: str, draft: Draft) -> list[Alert]:
         """`rule`'s alerts on `draft`, in document order."""
+        self._read_as_configured(draft)
         return self.rules[rule].run(draft)
+
+    def ignores(self, path: str) -> Ignores:
+        """What the configuration leaves unread in `path`."""
+        blocks, tokens = self.ini.ignores(path)
+        return Ignores(
+            blocks,
+            tokens,
+            frozenset(INLINE_SCOPES[s] for s in self.ini.ignored_scopes if s in INLINE_SCOPES),
+            frozenset(s for s in self.ini.skipped_scopes if s in BLOCK_SCOPES),
+        )
+
+    def _read_as_configured(self, draft: Draft) -> None:
+        use_ignores(draft, self.ignores(draft.path or "draft.md"))
 
     def levels(self, entries: dict[str, str | None]) -> dict[str, str]:
         """Rule -> level for .vale.ini lines (ValeIni.enabled, Section.entries): a style stands
@@ -71,6 +89,7 @@ class RuleSet:
     def lint(self, draft: Draft, path: str | None = None) -> list[Alert]:
         """Every alert for one draft, sorted by line and column, at the configured levels."""
         alerts = []
+        self._read_as_configured(draft)
         for rule, level in self.for_path(path or draft.path or "draft.md"):
             alerts += [replace(a, level=level) for a in rule.run(draft)]
         return sorted(alerts, key=lambda a: (a.line, a.column, a.rule))
@@ -80,6 +99,8 @@ class RuleSet:
         digest = hashlib.sha256(self.ini.path.read_bytes())
         for name in sorted(self.rules):
             digest.update(name.encode() + b"\0" + self.rules[name].path.read_bytes())
+        for path in self.files:
+            digest.update(str(path).encode() + b"\0" + path.read_bytes())
         return digest.hexdigest()
 
 
@@ -92,18 +113,31 @@ def load_ruleset(ini_path: Path) -> RuleSet:
             path=ini_path,
             fix="set StylesPath to the folder that holds your style folders (e.g. styles).",
         )
-    ruleset = RuleSet(ini)
+    ruleset = RuleSet(ini, notes=dict(ini.notes))
+    accepted, rejected = read_vocab(ini, ruleset.files, ruleset.notes)
+    _check_scopes(ini, ruleset.notes)
+    for ext, fmt in ini.formats.items():
+        if fmt not in ("md", "mdx", "markdown"):
+            ruleset.notes[f"[formats] {ext} = {fmt}"] = "only Markdown formats are read"
+    for package in ini.packages:
+        if not (ini.styles_path / package).is_dir():
+            ruleset.notes[f"Packages: {package}"] = (
+                f"not in {ini.styles_path}; contentloop downloads nothing (run `vale sync` once)"
+            )
     wanted = {name for s in ini.sections for name in [*s.styles, *s.rules]}
     styles = sorted({name.split(".", 1)[0] for name in wanted})
     for style in styles:
         folder = ini.styles_path / style
+        if style == "Vale" and not folder.is_dir():
+            built, ruleset.skipped["Vale.Spelling"] = builtin_rules(ini, accepted, rejected)
+            ruleset.rules.update((rule.name, rule) for rule in built)
+            continue
         if not folder.is_dir():
-            if style != "Vale":  # Vale's built-in style: its spelling rule is not run here
-                ruleset.skipped[style] = f"no style folder {folder}"
+            ruleset.skipped[style] = f"no style folder {folder}"
             continue
         for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
             try:
-                rule = load_rule(path, style)
+                rule = load_rule(path, style, accepted)
             except Unsupported as why:
                 ruleset.skipped[f"{style}.{path.stem}"] = str(why)
                 continue
@@ -117,3 +151,12 @@ def load_ruleset(ini_path: Path) -> RuleSet:
         if "." in name and name not in ruleset.rules and name not in ruleset.skipped:
             ruleset.skipped[name] = "no such rule in its style folder"
     return ruleset
+
+
+def _check_scopes(ini: ValeIni, notes: dict[str, str]) -> None:
+    for scope in ini.ignored_scopes:
+        if scope not in INLINE_SCOPES and scope not in ("code", "tt"):
+            notes[f"IgnoredScopes: {scope}"] = "not an inline element contentloop can leave out"
+    for scope in ini.skipped_scopes:
+        if scope not in BLOCK_SCOPES and scope not in ALWAYS_SKIPPED:
+            notes[f"SkippedScopes: {scope}"] = "not a block element contentloop can leave out"

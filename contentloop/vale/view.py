@@ -27,6 +27,42 @@ _LINE_PREFIX = re.compile(r"^[ \t>]*", re.M)
 _LIST_MARKER = re.compile(r"^[ \t>]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 
 
+# IgnoredScopes beyond code and tt (always ignored): inline markup whose text is not read.
+_INLINE_SCOPES = {
+    "strong": r"\*\*[^*\n]+?\*\*|__[^_\n]+?__|<(?:strong|b)>.*?</(?:strong|b)>",
+    "em": r"(?<![*\w])\*(?!\*)[^*\n]+?(?<!\*)\*(?![*\w])|(?<![_\w])_(?!_)[^_\n]+?(?<!_)_(?![_\w])"
+    r"|<(?:em|i)>.*?</(?:em|i)>",
+    "a": r"(?<!!)\[[^\]\n]*\]\([^)\n]*\)|<a\b[^>]*>.*?</a>",
+}
+INLINE_SCOPES = {"strong": "strong", "b": "strong", "em": "em", "i": "em", "a": "a"}
+# SkippedScopes: whole blocks not read. Code blocks, HTML blocks (script, style, figure) and
+# tables are never read, so those names need nothing.
+BLOCK_SCOPES = {"blockquote", "li", "ul", "ol", *(f"h{i}" for i in range(1, 7))}
+ALWAYS_SKIPPED = {"script", "style", "pre", "figure", "code", "tt", "table", "svg"}
+
+
+@dataclass(frozen=True)
+class Ignores:
+    """What a .vale.ini leaves unread in one file: BlockIgnores and TokenIgnores regexes, and
+    the inline (IgnoredScopes) and block (SkippedScopes) elements beyond Vale's defaults."""
+
+    blocks: tuple[str, ...] = ()
+    tokens: tuple[str, ...] = ()
+    inline: frozenset[str] = frozenset()  # "strong", "em", "a"
+    skipped: frozenset[str] = frozenset()  # "blockquote", "li", "h2"...
+
+
+NO_IGNORES = Ignores()
+
+
+def use_ignores(draft: Draft, ignores: Ignores) -> None:
+    """Read `draft` with `ignores` from now on: what its rules see is recomputed once."""
+    if draft.__dict__.get("_vale_ignores", NO_IGNORES) != ignores:
+        draft.__dict__["_vale_ignores"] = ignores
+        for key in ("_vale_segments", "_vale_joined", "_vale_metrics"):
+            draft.__dict__.pop(key, None)
+
+
 @dataclass(frozen=True)
 class Segment:
     """One block's rendered text; `offsets[i]` is the source offset of `text[i]`."""
@@ -49,21 +85,81 @@ class Segment:
 
 
 def segments(draft: Draft) -> list[Segment]:
-    """The draft's blocks as Vale reads them, computed once per draft."""
+    """The draft's blocks as Vale reads them, computed once per draft (and its Ignores)."""
     cached = draft.__dict__.get("_vale_segments")
     if cached is None:
-        cached = [_segment(draft, b.kind, b.container, b.start, b.end) for b in draft.blocks]
+        ignores: Ignores = draft.__dict__.get("_vale_ignores", NO_IGNORES)
+        blocked, masked = _ignored_spans(draft, ignores)
+        cached = [
+            _segment(draft, b.kind, b.container, b.start, b.end, blocked, masked)
+            for b in draft.blocks
+            if not _skipped(draft, b.kind, b.container, b.start, ignores.skipped)
+        ]
         draft.__dict__["_vale_segments"] = cached
     return cached
 
 
-def _segment(draft: Draft, kind: str, container: str, start: int, end: int) -> Segment:
+def _skipped(draft: Draft, kind: str, container: str, start: int, scopes: frozenset[str]) -> bool:
+    if not scopes:
+        return False
+    if container == "blockquote" and "blockquote" in scopes:
+        return True
+    if container == "list" and scopes & {"li", "ul", "ol"}:
+        return True
+    if kind == "heading":
+        m = _HEADING_OPEN.match(draft.source[start : start + 16])
+        level = len(m.group(0).strip()) if m else 1  # a setext heading: level 1 or 2
+        return f"h{level}" in scopes
+    return False
+
+
+def _ignored_spans(
+    draft: Draft, ignores: Ignores
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Source spans not read at all (BlockIgnores) and read as an opaque word (TokenIgnores,
+    ignored inline scopes), as Vale masks them."""
+    import regex
+
+    from ..checks.base import finditer
+
+    blocked = [
+        (m.start(), m.end())
+        for p in ignores.blocks
+        for m in finditer(regex.compile(p), draft.source)
+    ]
+    patterns = [*ignores.tokens, *(_INLINE_SCOPES[s] for s in sorted(ignores.inline))]
+    masked = [
+        (m.start(), m.end())
+        for p in patterns
+        for m in finditer(regex.compile(p, regex.S), draft.source)
+        if m.end() > m.start()
+    ]
+    return blocked, masked
+
+
+def _segment(
+    draft: Draft,
+    kind: str,
+    container: str,
+    start: int,
+    end: int,
+    blocked: list[tuple[int, int]] = (),  # type: ignore[assignment]
+    masked: list[tuple[int, int]] = (),  # type: ignore[assignment]
+) -> Segment:
     source, prose = draft.source[start:end], draft.prose[start:end]
     drop = bytearray(len(source))  # 1 = markup, left out of the text
     code = bytearray(len(source))  # 1 = inside a code span, read as "_"
 
     def mark(buf: bytearray, a: int, b: int) -> None:
         buf[a:b] = b"\x01" * (b - a)
+
+    gone = bytearray(len(source))  # 1 = in a BlockIgnores match: not read at all
+    for a, b in blocked:
+        if a < end and b > start:
+            mark(gone, max(a, start) - start, min(b, end) - start)
+    for a, b in masked:
+        if a < end and b > start:
+            mark(code, max(a, start) - start, min(b, end) - start)
 
     for m in _LINE_PREFIX.finditer(source):
         mark(drop, m.start(), m.end())
@@ -87,6 +183,8 @@ def _segment(draft: Draft, kind: str, container: str, start: int, end: int) -> S
     chars: list[str] = []
     offsets: list[int] = []
     for i, (src, seen) in enumerate(zip(source, prose, strict=True)):
+        if gone[i]:
+            continue
         if code[i]:
             if src != "\n":
                 chars.append("_")

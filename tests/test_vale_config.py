@@ -1,0 +1,147 @@
+"""Issue 35, item 4: the rest of a real repository's .vale.ini (Vocab and the built-in Vale
+style, BlockIgnores, TokenIgnores, IgnoredScopes, SkippedScopes, [formats], Packages,
+Transform), through `contentloop lint` as a Vale user runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from contentloop.cli import app
+from contentloop.errors import ContentloopError
+from contentloop.vale.ini import read_ini
+
+WEASEL = "extends: existence\nmessage: \"Avoid '%s'.\"\nlevel: warning\ntokens: [very, simply]\n"
+
+
+def _repo(tmp_path: Path, ini: str, **files: str) -> Path:
+    """A repository with the style `Docs` (one rule, Weasel), the .vale.ini and files."""
+    style = tmp_path / "styles" / "Docs"
+    style.mkdir(parents=True)
+    (style / "Weasel.yml").write_text(WEASEL)
+    (tmp_path / ".vale.ini").write_text("StylesPath = styles\n" + ini)
+    for name, text in files.items():
+        path = tmp_path / name.replace("__", "/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+def _lint(repo: Path, monkeypatch, *args: str) -> tuple[list[str], str]:
+    monkeypatch.chdir(repo)
+    monkeypatch.delenv("VALE_CONFIG_PATH", raising=False)
+    r = CliRunner().invoke(app, ["lint", *args, "--output", "line", "--no-cache"])
+    assert r.exit_code in (0, 1), r.output
+    return r.stdout.splitlines(), r.stderr
+
+
+def _vocab(repo: Path, name: str, accept: str = "", reject: str = "") -> None:
+    folder = repo / "styles" / "config" / "vocabularies" / name
+    folder.mkdir(parents=True)
+    (folder / "accept.txt").write_text(accept)
+    (folder / "reject.txt").write_text(reject)
+
+
+def test_vocab_teaches_terms_avoid_and_every_rules_exceptions(tmp_path, monkeypatch):
+    repo = _repo(
+        tmp_path,
+        "Vocab = Product\n[*.md]\nBasedOnStyles = Vale, Docs\n",
+        **{"a.md": "Try OxiDex. Oxidex is simply fast. Never say kubernets.\n\nIt is very odd.\n"},
+    )
+    _vocab(repo, "Product", accept="# our names\nOxiDex\nsimply\n", reject="kubernets\n")
+    lines, stderr = _lint(repo, monkeypatch, "a.md")
+    assert lines == [
+        "a.md:1:13:Vale.Terms:Use 'OxiDex' instead of 'Oxidex'.",
+        "a.md:1:46:Vale.Avoid:Avoid using 'kubernets'.",
+        "a.md:3:7:Docs.Weasel:Avoid 'very'.",
+    ], "accepted 'simply' is an exception of Docs.Weasel; 'very' is not"
+    assert "Vale rule not run: Vale.Spelling" in stderr
+    # A rule can opt out of the vocabulary, as in Vale.
+    (repo / "styles" / "Docs" / "Weasel.yml").write_text(WEASEL + "vocab: false\n")
+    lines, _ = _lint(repo, monkeypatch, "a.md")
+    assert "a.md:1:23:Docs.Weasel:Avoid 'simply'." in lines
+
+
+def test_the_builtin_vale_style_runs_repetition(tmp_path, monkeypatch):
+    repo = _repo(tmp_path, "[*.md]\nBasedOnStyles = Vale\n", **{"a.md": "This is is it.\n"})
+    lines, _ = _lint(repo, monkeypatch, "a.md")
+    assert lines == ["a.md:1:6:Vale.Repetition:'is' is repeated!"]
+
+
+def test_a_missing_vocabulary_and_package_and_transform_are_said(tmp_path, monkeypatch):
+    repo = _repo(
+        tmp_path,
+        "Vocab = Nowhere\nPackages = Google, https://example.org/Docs.zip\nWordTemplate = x\n"
+        "[*.xml]\nTransform = docbook.xsl\n[*.md]\nBasedOnStyles = Docs\n",
+        **{"a.md": "It is very odd.\n"},
+    )
+    lines, stderr = _lint(repo, monkeypatch, "a.md")
+    assert lines == ["a.md:1:7:Docs.Weasel:Avoid 'very'."]
+    said = " ".join(stderr.split())
+    assert "Vale setting not read: Vocab: Nowhere (no folder" in said
+    assert "Vale setting not read: Packages: Google (not in" in said and "vale sync" in said
+    assert "Packages: Docs" not in said, "the Docs package is in StylesPath"
+    assert "Vale setting not read: Transform" in said
+    assert "Vale setting not read: WordTemplate" in said
+
+
+def test_token_and_block_ignores_leave_text_unread_in_their_sections(tmp_path, monkeypatch):
+    doc = (
+        "A very {{< ref very-page >}} link.\n\n"
+        "{{< note >}}\nvery hidden\n\nvery hidden too\n{{< /note >}}\n\n"
+        "It is very odd.\n"
+    )
+    repo = _repo(
+        tmp_path,
+        "[*.md]\nBasedOnStyles = Docs\nTokenIgnores = ({{<[^>]*>}})\n"
+        "BlockIgnores = (?s)({{< note >}}.*?{{< /note >}})\n",
+        **{"a.md": doc, "b.txt": doc},
+    )
+    lines, _ = _lint(repo, monkeypatch, "a.md")
+    assert lines == ["a.md:1:3:Docs.Weasel:Avoid 'very'.", "a.md:9:7:Docs.Weasel:Avoid 'very'."]
+
+
+def test_ignored_and_skipped_scopes(tmp_path, monkeypatch):
+    doc = (
+        "# A very title\n\n## Very sub\n\nSo **very** bold and [very](x) linked.\n\n> very quoted\n"
+    )
+    repo = _repo(
+        tmp_path,
+        "IgnoredScopes = code, tt, strong\nSkippedScopes = script, blockquote, h2, marquee\n"
+        "[*.md]\nBasedOnStyles = Docs\n",
+        **{"a.md": doc},
+    )
+    (repo / "styles" / "Docs" / "Weasel.yml").write_text(WEASEL + "ignorecase: true\n")
+    lines, stderr = _lint(repo, monkeypatch, "a.md")
+    assert lines == ["a.md:1:5:Docs.Weasel:Avoid 'very'.", "a.md:5:23:Docs.Weasel:Avoid 'very'."]
+    assert "SkippedScopes: marquee" in stderr
+
+
+def test_formats_maps_other_endings_to_markdown_in_a_folder(tmp_path, monkeypatch):
+    repo = _repo(
+        tmp_path,
+        "[formats]\nmdoc = md\nrst = rst\n\n[*.{md,mdoc}]\nBasedOnStyles = Docs\n",
+        **{"docs__a.mdoc": "It is very odd.\n", "docs__b.md": "Very.\n", "docs__c.rst": "very\n"},
+    )
+    lines, stderr = _lint(repo, monkeypatch, "docs")
+    assert sorted(lines) == [
+        "docs/a.mdoc:1:7:Docs.Weasel:Avoid 'very'.",
+    ], "b.md's 'Very' is another case; c.rst is not a Markdown format"
+    assert "[formats] rst = rst (only Markdown formats are read)" in " ".join(stderr.split())
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("StylesPath = s\n[*.md]\nTokenIgnores = (unclosed\n", "TokenIgnores"),
+        ("StylesPath = s\n[*.md]\nBlockIgnores = [x\n", "line 3"),
+    ],
+)
+def test_a_bad_ignore_pattern_names_the_line_and_the_key(tmp_path, text, needle):
+    path = tmp_path / ".vale.ini"
+    path.write_text(text)
+    with pytest.raises(ContentloopError) as err:
+        read_ini(path)
+    assert str(path) in str(err.value) and needle in str(err.value) and "Fix:" in str(err.value)
