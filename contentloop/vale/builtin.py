@@ -44,8 +44,8 @@ def _terms(path: Path) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
-def builtin_rules(ini: ValeIni, accepted: list[str], rejected: list[str]) -> tuple[list[Rule], str]:
-    """The rules of `BasedOnStyles = Vale` contentloop runs, and why Vale.Spelling is not one."""
+def builtin_rules(ini: ValeIni, accepted: list[str], rejected: list[str]) -> list[Rule]:
+    """The rules of `BasedOnStyles = Vale`, with Vale's own definitions."""
     from .kinds import KINDS
 
     specs = {
@@ -55,7 +55,13 @@ def builtin_rules(ini: ValeIni, accepted: list[str], rejected: list[str]) -> tup
             "level": "error",
             "alpha": True,
             "tokens": [r"[^\s]+"],
-        }
+        },
+        "Vale.Spelling": {
+            "extends": "spelling",
+            "message": "Did you really mean '%s'?",
+            "level": "error",
+            "exceptions": accepted,
+        },
     }
     if accepted:
         specs["Vale.Terms"] = {
@@ -77,4 +83,4 @@ def builtin_rules(ini: ValeIni, accepted: list[str], rejected: list[str]) -> tup
     for name, data in specs.items():
         spec = RuleSpec.model_validate(data)
         rules.append(KINDS[spec.extends](name, spec, ini.path))
-    return rules, "spelling is not built yet"
+    return rules

@@ -26,6 +26,7 @@ from .rules import (
     matches_in_blocks,
     rule_regex,
 )
+from .spelling import Spelling
 
 
 class Existence(Rule):
@@ -282,19 +283,19 @@ KINDS: dict[str, type[Rule]] = {
     "capitalization": Capitalization,
     "metric": Metric,
     "readability": Readability,
+    "spelling": Spelling,
 }
 
 
 WHY_NOT = {
     "script": "it is a program in Tengo, Vale's embedded scripting language, and no Tengo "
     "interpreter exists for Python; an existence, occurrence or metric rule can often say the same",
-    "spelling": "spelling is not built yet",
     "sequence": "sequences of part-of-speech tags are not built yet",
 }
 
 
 # The kinds whose exceptions take a vocabulary's accepted terms, as Vale's do.
-TAKES_VOCAB = ("existence", "substitution", "capitalization", "conditional")
+TAKES_VOCAB = ("existence", "substitution", "capitalization", "conditional", "spelling")
 
 
 def load_rule(path: Path, style: str | None = None, accepted: Sequence[str] = ()) -> Rule:

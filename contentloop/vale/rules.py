@@ -2,9 +2,9 @@
 (its regex as Vale builds it, its scope, its alerts). The kinds are in vale/kinds.py.
 
 Supported `extends`: existence, substitution, occurrence, repetition, consistency,
-conditional, capitalization (vale/kinds.py), metric and readability (vale/metrics.py). Not
-supported (a rule of these kinds is listed as skipped, never silently half-run): spelling,
-sequence, script. The semantics follow
+conditional, capitalization (vale/kinds.py), metric and readability (vale/metrics.py),
+spelling (vale/spelling.py). Not supported (a rule of these kinds is listed as skipped, never
+silently half-run): sequence, script. The semantics follow
 Vale's documentation and its published test fixtures: a rule's regex is built the way Vale
 builds it (word boundaries unless `nonword`, `raw` before `tokens` unless `append`), matched
 per block of rendered text, and messages fill `%s` as Vale does.
@@ -39,8 +39,9 @@ SUPPORTED = (
     "capitalization",
     "metric",
     "readability",
+    "spelling",
 )
-UNSUPPORTED = ("spelling", "sequence", "script")
+UNSUPPORTED = ("sequence", "script")
 Level = Literal["suggestion", "warning", "error"]
 
 
@@ -75,15 +76,34 @@ class RuleSpec(BaseModel):
     condition: str = ""
     metrics: list[str] = Field(default_factory=list)
     grade: float = 0.0
+    custom: bool = False
+    filters: list[str] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list)
+    dicpath: str = ""
+    dictionaries: list[str] = Field(default_factory=list)
+    aff: str = ""
+    dic: str = ""
 
     @field_validator("scope", mode="before")
     @classmethod
     def _scope_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
-    @field_validator("tokens", "raw", "exceptions", "indicators", "metrics", mode="before")
+    @field_validator(
+        "tokens",
+        "raw",
+        "exceptions",
+        "indicators",
+        "metrics",
+        "filters",
+        "ignore",
+        "dictionaries",
+        mode="before",
+    )
     @classmethod
     def _strings(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [value]  # Vale takes `ignore: words.txt` as a list of one
         return [str(v) for v in value] if isinstance(value, list) else value
 
     @field_validator("swap", "either", mode="before")

@@ -129,8 +129,7 @@ def load_ruleset(ini_path: Path) -> RuleSet:
     for style in styles:
         folder = ini.styles_path / style
         if style == "Vale" and not folder.is_dir():
-            built, ruleset.skipped["Vale.Spelling"] = builtin_rules(ini, accepted, rejected)
-            ruleset.rules.update((rule.name, rule) for rule in built)
+            ruleset.rules.update((r.name, r) for r in builtin_rules(ini, accepted, rejected))
             continue
         if not folder.is_dir():
             ruleset.skipped[style] = f"no style folder {folder}"
