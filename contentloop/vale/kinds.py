@@ -26,6 +26,7 @@ from .rules import (
     matches_in_blocks,
     rule_regex,
 )
+from .sequence import Sequence as SequenceRule
 from .spelling import Spelling
 
 
@@ -284,13 +285,13 @@ KINDS: dict[str, type[Rule]] = {
     "metric": Metric,
     "readability": Readability,
     "spelling": Spelling,
+    "sequence": SequenceRule,
 }
 
 
 WHY_NOT = {
     "script": "it is a program in Tengo, Vale's embedded scripting language, and no Tengo "
     "interpreter exists for Python; an existence, occurrence or metric rule can often say the same",
-    "sequence": "sequences of part-of-speech tags are not built yet",
 }
 
 
@@ -310,6 +311,8 @@ def load_rule(path: Path, style: str | None = None, accepted: Sequence[str] = ()
     kind = data.get("extends")
     if kind in UNSUPPORTED:
         raise Unsupported(f"`extends: {kind}` is not run here: {WHY_NOT[kind]}")
+    if kind == "sequence":  # its tokens are mappings (pattern, tag, skip), not strings
+        data = {**data, "sequence": data.get("tokens") or [], "tokens": []}
     if accepted and kind in TAKES_VOCAB and data.get("vocab", True) is not False:
         data = {**data, "exceptions": [*(data.get("exceptions") or []), *accepted]}
     try:

@@ -3,8 +3,8 @@
 
 Supported `extends`: existence, substitution, occurrence, repetition, consistency,
 conditional, capitalization (vale/kinds.py), metric and readability (vale/metrics.py),
-spelling (vale/spelling.py). Not supported (a rule of these kinds is listed as skipped, never
-silently half-run): sequence, script. The semantics follow
+spelling (vale/spelling.py), sequence (vale/sequence.py). Not supported (listed as skipped,
+never silently half-run): script. The semantics follow
 Vale's documentation and its published test fixtures: a rule's regex is built the way Vale
 builds it (word boundaries unless `nonword`, `raw` before `tokens` unless `append`), matched
 per block of rendered text, and messages fill `%s` as Vale does.
@@ -40,8 +40,9 @@ SUPPORTED = (
     "metric",
     "readability",
     "spelling",
+    "sequence",
 )
-UNSUPPORTED = ("sequence", "script")
+UNSUPPORTED = ("script",)
 Level = Literal["suggestion", "warning", "error"]
 
 
@@ -83,6 +84,7 @@ class RuleSpec(BaseModel):
     dictionaries: list[str] = Field(default_factory=list)
     aff: str = ""
     dic: str = ""
+    sequence: list[Any] = Field(default_factory=list)  # a sequence rule's `tokens` (mappings)
 
     @field_validator("scope", mode="before")
     @classmethod
