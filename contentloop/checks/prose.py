@@ -13,17 +13,15 @@ import functools
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from ..yamlio import newlines
 from . import dialects
+from .blocks import Block, BlockKind, Container
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from spacy.tokens import Doc
-
-BlockKind = Literal["heading", "paragraph"]
-Container = Literal["root", "blockquote", "list"]
 
 
 @functools.cache
@@ -53,8 +51,6 @@ _INLINE_NOT_PROSE = [
     re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"),  # inline HTML tags
     re.compile(r"!(?=\[)"),  # the bang of image syntax is markup, not an exclamation
 ]
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]")
-_EMPTY_LINK = re.compile(r"\[\s*\](?:\([^)]*\)|\[[^\]]*\])")
 # A byline or a dateline is short and says who, when or how long: not the lead.
 _BYLINE = re.compile(
     r"""^[*_\s]*(?:(?:written\s+|posted\s+|published\s+)?by\s+(?-i:[A-Z])
@@ -67,24 +63,6 @@ _BYLINE = re.compile(
 
 
 _blank = dialects.blank
-
-
-@dataclass(frozen=True)
-class Block:
-    """One heading or paragraph of the draft, as Markdown parsed it."""
-
-    kind: BlockKind
-    container: Container
-    start: int  # char offsets into the source (and into Draft.prose)
-    end: int
-    line: int  # 1-based first line
-    content: str  # the inline Markdown source of the block, container markers removed
-
-    @property
-    def is_image_only(self) -> bool:
-        """Only images, or images that are links (a row of badges)."""
-        rest = _EMPTY_LINK.sub("", _IMAGE.sub("", self.content))
-        return not re.search(r"[A-Za-z0-9]", rest)
 
 
 _CHUNK = re.compile(r"\S(?:.*\S)?(?:\n[^\S\n]*\S.*)*")  # lines with text, up to a blank line
@@ -124,7 +102,18 @@ class Draft:
     @cached_property
     def _analysed(self) -> tuple[str, list[Block], list[tuple[int, int]]]:
         # On first use, not in __init__: a draft whose checks come from the cache is never parsed.
+        if self.format != "markdown":
+            from .markup import ANALYSERS
+
+            return ANALYSERS[self.format](self.source)
         return _analyse(self.source, (self.path or "").lower().endswith(".mdx"))
+
+    @cached_property
+    def format(self) -> str:
+        """ "markdown", or "rst", "asciidoc" or "text" for a file with one of their endings."""
+        from .markup import format_of
+
+        return format_of(self.path)
 
     @property
     def prose(self) -> str:

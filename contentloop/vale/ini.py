@@ -51,7 +51,7 @@ class Section:
         name = path.replace("\\", "/")
         return any(
             fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(name.rsplit("/", 1)[-1], g)
-            for g in _braces(self.glob)
+            for g in braces(self.glob)
         )
 
 
@@ -88,7 +88,7 @@ class ValeIni:
         return chosen
 
 
-def _braces(glob: str) -> list[str]:
+def braces(glob: str) -> list[str]:
     """`*.{md,rst}` -> `*.md`, `*.rst` (fnmatch has no braces)."""
     m = re.search(r"\{([^{}]*)\}", glob)
     if not m:
@@ -96,7 +96,7 @@ def _braces(glob: str) -> list[str]:
     return [
         expanded
         for option in m.group(1).split(",")
-        for expanded in _braces(glob[: m.start()] + option.strip() + glob[m.end() :])
+        for expanded in braces(glob[: m.start()] + option.strip() + glob[m.end() :])
     ]
 
 

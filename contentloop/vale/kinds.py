@@ -77,7 +77,11 @@ class Substitution(Rule):
                 # Vale's fixtures show "Use 'Aren't' instead of 'Are not'".
                 options = [o[:1].upper() + o[1:] for o in options]
             message = self.spec.message
-            if len(options) > 1:
+            first = message.find("%s")
+            bare = first >= 0 and message[first - 1 : first] not in ("'", '"')
+            # A replace action quotes a lone suggestion too (Vale's lint.feature), unless the
+            # message already quotes it (proselint's fixtures).
+            if len(options) > 1 or (self.spec.replace_action and bare):
                 # Vale quotes each option itself: "Use 'a' or 'b' instead of 'c'".
                 for quoted in ("'%s'", '"%s"'):
                     if message.count(quoted) == 2:

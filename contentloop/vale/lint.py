@@ -51,16 +51,24 @@ MARKDOWN_FORMATS = ("md", "mdx", "markdown")
 
 
 def suffixes(config: Path | None) -> tuple[str, ...]:
-    """The file endings a folder is searched for: Markdown's, and those `[formats]` maps to
-    Markdown (`mdoc = md`)."""
+    """The file endings a folder is searched for: Markdown's; with a .vale.ini, those
+    `[formats]` maps to Markdown (`mdoc = md`) and the other formats read here
+    (reStructuredText, AsciiDoc, plain text) that one of its sections names."""
+    import fnmatch
+
+    from ..checks.markup import FORMATS
     from ..scoring import MARKDOWN_SUFFIXES
-    from .ini import read_ini
+    from .ini import braces, read_ini
 
     if config is None:
         return MARKDOWN_SUFFIXES
-    mapped = read_ini(config).formats
-    extra = tuple(f".{ext.lower()}" for ext, fmt in mapped.items() if fmt in MARKDOWN_FORMATS)
-    return MARKDOWN_SUFFIXES + tuple(e for e in extra if e not in MARKDOWN_SUFFIXES)
+    ini = read_ini(config)
+    mapped = [f".{ext.lower()}" for ext, fmt in ini.formats.items() if fmt in MARKDOWN_FORMATS]
+    globs = [
+        g.rsplit("/", 1)[-1] for s in ini.sections if s.styles or s.rules for g in braces(s.glob)
+    ]
+    named = [ext for ext in FORMATS if any(fnmatch.fnmatch(f"x{ext}", g) for g in globs)]
+    return tuple(dict.fromkeys([*MARKDOWN_SUFFIXES, *mapped, *named]))
 
 
 def add_vale(rubric: Rubric, config: Path) -> None:

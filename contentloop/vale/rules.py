@@ -85,6 +85,12 @@ class RuleSpec(BaseModel):
     aff: str = ""
     dic: str = ""
     sequence: list[Any] = Field(default_factory=list)  # a sequence rule's `tokens` (mappings)
+    action: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def replace_action(self) -> bool:
+        """`action: {name: replace}` with no params: Vale then quotes the suggestions itself."""
+        return self.action.get("name") == "replace" and not self.action.get("params")
 
     @field_validator("scope", mode="before")
     @classmethod

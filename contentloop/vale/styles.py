@@ -117,8 +117,11 @@ def load_ruleset(ini_path: Path) -> RuleSet:
     accepted, rejected = read_vocab(ini, ruleset.files, ruleset.notes)
     _check_scopes(ini, ruleset.notes)
     for ext, fmt in ini.formats.items():
-        if fmt not in ("md", "mdx", "markdown"):
-            ruleset.notes[f"[formats] {ext} = {fmt}"] = "only Markdown formats are read"
+        if fmt not in ("md", "mdx", "markdown") and fmt != ext:
+            ruleset.notes[f"[formats] {ext} = {fmt}"] = (
+                "a file is read by its own ending (.rst, .adoc, .txt); only a mapping to "
+                "Markdown is honoured"
+            )
     for package in ini.packages:
         if not (ini.styles_path / package).is_dir():
             ruleset.notes[f"Packages: {package}"] = (

@@ -19,11 +19,20 @@ from ..checks.prose import Draft
 # "the `the` the" is not a repeated word either, and `\b` still sees a word there.
 _CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 # Emphasis delimiters: a run of * or _ on one side of a word, not inside one (snake_case).
+# Inline code by format: reStructuredText's literals are double backticks (a single pair is
+# interpreted text, a link or a role), AsciiDoc's are single backticks or + passthroughs.
+_CODE_SPANS = {
+    "markdown": _CODE,
+    "rst": re.compile(r"``.+?``"),
+    "asciidoc": re.compile(r"(?<![\w`])`[^`\n]+`(?![\w`])|(?<![\w+])\+[^+\n]+\+(?![\w+])"),
+    "text": _CODE,
+}
 _EMPHASIS = re.compile(r"(?<![\w\\*_])[*_]{1,3}(?=[^\s*_])|(?<=[^\s*_])[*_]{1,3}(?![\w*_])")
 _LINK = re.compile(r"!?\[(?=[^\]\n]*\](?:\(|\[))|\](?:\([^)\n]*\)|\[[^\]\n]*\])")
 _HEADING_OPEN = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+|$)")
 _HEADING_CLOSE = re.compile(r"[ \t]+#+[ \t]*$|^[ \t]*(?:=+|-+)[ \t]*$", re.M)
 _LINE_PREFIX = re.compile(r"^[ \t>]*", re.M)
+_INDENT = re.compile(r"^[ \t]*", re.M)
 _LIST_MARKER = re.compile(r"^[ \t>]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 
 
@@ -37,8 +46,8 @@ _INLINE_SCOPES = {
 INLINE_SCOPES = {"strong": "strong", "b": "strong", "em": "em", "i": "em", "a": "a"}
 # SkippedScopes: whole blocks not read. Code blocks, HTML blocks (script, style, figure) and
 # tables are never read, so those names need nothing.
-BLOCK_SCOPES = {"blockquote", "li", "ul", "ol", *(f"h{i}" for i in range(1, 7))}
-ALWAYS_SKIPPED = {"script", "style", "pre", "figure", "code", "tt", "table", "svg"}
+BLOCK_SCOPES = {"blockquote", "li", "ul", "ol", "table", *(f"h{i}" for i in range(1, 7))}
+ALWAYS_SKIPPED = {"script", "style", "pre", "figure", "code", "tt", "svg"}
 
 
 @dataclass(frozen=True)
@@ -95,8 +104,41 @@ def segments(draft: Draft) -> list[Segment]:
             for b in draft.blocks
             if not _skipped(draft, b.kind, b.container, b.start, ignores.skipped)
         ]
+        if "table" not in ignores.skipped:
+            cells = [
+                _segment(draft, "paragraph", "table", *c, blocked, masked) for c in _cells(draft)
+            ]
+            cached = sorted([*cached, *cells], key=lambda seg: seg.source_offset(0))
         draft.__dict__["_vale_segments"] = cached
     return cached
+
+
+def _cells(draft: Draft) -> list[tuple[int, int]]:
+    """Source spans of a Markdown draft's table cells, which Vale reads as text (the prose
+    blocks contentloop's own checks read leave tables out)."""
+    if draft.format != "markdown" or "|" not in draft.source:
+        return []
+    from ..checks.prose import markdown_parser
+
+    found: list[tuple[int, int]] = []
+    in_cell, row, cursor = False, -1, 0
+    for tok in markdown_parser().parse(draft.source):
+        if tok.type in ("th_open", "td_open"):
+            in_cell = True
+        elif tok.type == "inline" and in_cell and tok.map:
+            in_cell = False
+            if tok.map[0] != row:
+                row, cursor = tok.map[0], draft.line_start(tok.map[0] + 1)
+            if not tok.content.strip():
+                continue
+            end_of_row = cursor + len(draft.line_text(tok.map[0] + 1))
+            for text in (tok.content, tok.content.replace("|", "\\|")):
+                at = draft.source.find(text, cursor, end_of_row + 1)
+                if at >= 0:
+                    found.append((at, at + len(text)))
+                    cursor = at + len(text)
+                    break
+    return found
 
 
 def _skipped(draft: Draft, kind: str, container: str, start: int, scopes: frozenset[str]) -> bool:
@@ -105,6 +147,8 @@ def _skipped(draft: Draft, kind: str, container: str, start: int, scopes: frozen
     if container == "blockquote" and "blockquote" in scopes:
         return True
     if container == "list" and scopes & {"li", "ul", "ol"}:
+        return True
+    if container == "table" and "table" in scopes:
         return True
     if kind == "heading":
         m = _HEADING_OPEN.match(draft.source[start : start + 16])
@@ -161,21 +205,24 @@ def _segment(
         if a < end and b > start:
             mark(code, max(a, start) - start, min(b, end) - start)
 
-    for m in _LINE_PREFIX.finditer(source):
+    markdown = draft.format == "markdown"
+    # Other formats' readers blank their markup in the prose view (checks/markup.py), which
+    # the loop below drops; Markdown's is found here.
+    for m in (_LINE_PREFIX if markdown else _INDENT).finditer(source):
         mark(drop, m.start(), m.end())
-    if container in ("list", "blockquote"):
+    if markdown and container in ("list", "blockquote"):
         m = _LIST_MARKER.match(source)
         if m:
             mark(drop, m.start(), m.end())
-    if kind == "heading":
+    if kind == "heading" and markdown:
         m = _HEADING_OPEN.match(source)
         if m:
             mark(drop, m.start(), m.end())
         for m in _HEADING_CLOSE.finditer(source):
             mark(drop, m.start(), m.end())
-    for m in _CODE.finditer(source):
+    for m in _CODE_SPANS[draft.format].finditer(source) if draft.format != "text" else ():
         mark(code, m.start(), m.end())
-    for pattern in (_EMPHASIS, _LINK):
+    for pattern in (_EMPHASIS, _LINK) if markdown else ():
         for m in pattern.finditer(source):
             if not code[m.start()]:
                 mark(drop, m.start(), m.end())
@@ -197,6 +244,8 @@ def _segment(
         chars.append(seen)
         offsets.append(start + i)
     joined = "".join(chars)
-    text = joined.strip("\n")
-    lead = len(joined) - len(joined.lstrip("\n"))
+    # Markdown's markers take the spaces after them; other formats leave spaces at the edges.
+    edges = "\n" if markdown else None
+    text = joined.strip(edges)
+    lead = len(joined) - len(joined.lstrip(edges))
     return Segment(kind, container, text, tuple(offsets[lead : lead + len(text)]))
