@@ -30,3 +30,8 @@ class Block:
         """Only images, or images that are links (a row of badges)."""
         rest = _EMPTY_LINK.sub("", _IMAGE.sub("", self.content))
         return not re.search(r"[A-Za-z0-9]", rest)
+
+
+# What a format's reader gives: the prose view, the blocks, the code blocks' spans, and the
+# spans of table cells kept out of the blocks (Markdown's).
+Analysis = tuple[str, list[Block], list[tuple[int, int]], list[tuple[int, int]]]

@@ -15,9 +15,7 @@ import re
 from collections.abc import Callable
 
 from . import dialects
-from .blocks import Block, BlockKind, Container
-
-Analysis = tuple[str, list[Block], list[tuple[int, int]]]
+from .blocks import Analysis, Block, BlockKind, Container
 
 FORMATS = {
     ".rst": "rst",
@@ -89,7 +87,7 @@ class _Reader:
     def result(self) -> Analysis:
         self.blocks.sort(key=lambda b: b.start)
         dialects.decode_and_fold(self.chars)
-        return "".join(self.chars), self.blocks, self.code
+        return "".join(self.chars), self.blocks, self.code, []
 
     def indent(self, i: int) -> int:
         line = self.lines[i]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..yamlio import newlines
 from . import dialects
-from .blocks import Block, BlockKind, Container
+from .blocks import Analysis, Block, BlockKind, Container
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -100,7 +100,7 @@ class Draft:
         self.source = newlines(self.source)
 
     @cached_property
-    def _analysed(self) -> tuple[str, list[Block], list[tuple[int, int]]]:
+    def _analysed(self) -> Analysis:
         # On first use, not in __init__: a draft whose checks come from the cache is never parsed.
         if self.format != "markdown":
             from .markup import ANALYSERS
@@ -129,6 +129,12 @@ class Draft:
     def code_blocks(self) -> list[tuple[int, int]]:
         """(start, end) offsets of fenced and indented code blocks, in order."""
         return self._analysed[2]
+
+    @property
+    def table_cells(self) -> list[tuple[int, int]]:
+        """(start, end) of each Markdown table cell's text. Vale reads them; the blocks, which
+        contentloop's own checks read, leave tables out. Other formats' cells are blocks."""
+        return self._analysed[3]
 
     @cached_property
     def chunks(self) -> list[tuple[int, int]]:
@@ -204,7 +210,7 @@ class Draft:
         return len(re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", self.prose))
 
 
-def _analyse(source: str, mdx: bool = False) -> tuple[str, list[Block], list[tuple[int, int]]]:
+def _analyse(source: str, mdx: bool = False) -> Analysis:
     chars = list(source)
     fm = _FRONT_MATTER.match(source)
     if fm:
@@ -226,6 +232,8 @@ def _analyse(source: str, mdx: bool = False) -> tuple[str, list[Block], list[tup
     code: list[tuple[int, int]] = []
     containers: list[Container] = []
     pending: BlockKind | None = None
+    cells: list[tuple[int, int]] = []
+    in_cell = False
     for tok in markdown_parser().parse(dialects.parser_view(text)):
         if tok.type in ("fence", "code_block") and tok.map:
             code.append(span(tok.map))
@@ -240,6 +248,11 @@ def _analyse(source: str, mdx: bool = False) -> tuple[str, list[Block], list[tup
             containers.pop()
         elif tok.type in ("heading_open", "paragraph_open"):
             pending = "heading" if tok.type == "heading_open" else "paragraph"
+        elif tok.type in ("th_open", "td_open"):
+            in_cell = True
+        elif tok.type == "inline" and in_cell and tok.map:
+            in_cell = False
+            _cell(text, line_starts, tok.map[0], tok.content, cells)
         elif tok.type == "inline" and pending and tok.map:
             start, end = span(tok.map)
             # Any enclosing quote makes it a quote: labelled boxes often hold lists.
@@ -259,4 +272,19 @@ def _analyse(source: str, mdx: bool = False) -> tuple[str, list[Block], list[tup
         for m in pattern.finditer(text):
             _blank(chars, m.start(), m.end())
     dialects.decode_and_fold(chars)
-    return "".join(chars), blocks, code
+    return "".join(chars), blocks, code, cells
+
+
+def _cell(
+    text: str, line_starts: list[int], line: int, content: str, cells: list[tuple[int, int]]
+) -> None:
+    """Find one cell's content in its row, after the cells found there already."""
+    if not content.strip():
+        return
+    row_start, row_end = line_starts[line], line_starts[line + 1]
+    cursor = max([row_start] + [e for s, e in cells if s >= row_start])
+    for needle in (content, content.replace("|", "\\|")):  # markdown-it unescapes \|
+        at = text.find(needle, cursor, row_end)
+        if at >= 0:
+            cells.append((at, at + len(needle)))
+            return

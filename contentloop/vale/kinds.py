@@ -14,7 +14,9 @@ from ..checks.base import finditer, search
 from ..checks.prose import Draft
 from ..errors import ContentloopError
 from ..yamlio import parse_yaml, read_text, validation_error
+from . import prefilter
 from .metrics import Metric, Readability
+from .prefilter import MIN_ENTRIES, WordList, lead, words_of
 from .rules import (
     UNSUPPORTED,
     Alert,
@@ -37,10 +39,22 @@ class Existence(Rule):
         self.rx = compile_pattern(
             rule_regex(self.spec, body, "".join(self.spec.raw), word), self.path, "tokens/raw"
         )
+        self.words: WordList[regex.Pattern[str]] | None = None
+        if word and not self.spec.raw and len(self.spec.tokens) >= MIN_ENTRIES:
+            tokens = self.spec.tokens
+            self.words = WordList(
+                tokens,
+                lambda idx: compile_pattern(
+                    rule_regex(self.spec, "|".join(tokens[i] for i in idx)), self.path, "tokens"
+                ),
+            )
 
     def run(self, draft: Draft) -> list[Alert]:
         alerts: list[Alert] = []
-        for seg, m, start in matches_in_blocks(self, self.rx, draft):
+        rx = self.rx if self.words is None else self.words.for_draft(draft)
+        if rx is None:
+            return alerts
+        for seg, m, start in matches_in_blocks(self, rx, draft):
             if m.end() > m.start() and not self._is_exception(m.group(0)):
                 alerts.append(self.alert(draft, seg, start, m.group(0)))
         return sorted(alerts, key=lambda a: a.offset)
@@ -59,17 +73,32 @@ class Substitution(Rule):
                     fix="use (?:...) instead of (...) in swap keys.",
                 )
         self.repl = [self.spec.swap[k] for k in keys]
-        body = "|".join(f"({k})" for k in keys)
-        self.rx = compile_pattern(rule_regex(self.spec, body), self.path, "swap")
+        self.matcher = self._matcher(tuple(range(len(keys))), keys)
+        self.words: WordList[tuple[regex.Pattern[str], list[str]]] | None = None
+        if not self.spec.nonword and len(keys) >= MIN_ENTRIES:
+            self.words = WordList(keys, lambda idx: self._matcher(idx, keys))
+
+    def _matcher(
+        self, idx: tuple[int, ...], keys: list[str]
+    ) -> tuple[regex.Pattern[str], list[str]]:
+        """The regex of some keys, each one capture group, and their replacements in order."""
+        body = "|".join(f"({keys[i]})" for i in idx)
+        return compile_pattern(rule_regex(self.spec, body), self.path, "swap"), [
+            self.repl[i] for i in idx
+        ]
 
     def run(self, draft: Draft) -> list[Alert]:
-        alerts = []
-        for seg, m, at in matches_in_blocks(self, self.rx, draft):
-            group = next((i for i in range(1, len(self.repl) + 1) if m.group(i)), None)
+        alerts: list[Alert] = []
+        found = self.matcher if self.words is None else self.words.for_draft(draft)
+        if found is None:
+            return alerts
+        rx, repl = found
+        for seg, m, at in matches_in_blocks(self, rx, draft):
+            group = next((i for i in range(1, len(repl) + 1) if m.group(i)), None)
             if group is None:
                 continue
             observed = m.group(group).strip()
-            expected = self.repl[group - 1]
+            expected = repl[group - 1]
             if _same(expected, observed, self.spec.ignorecase) or self._is_exception(observed):
                 continue
             options = expected.split("|")
@@ -172,12 +201,27 @@ class Consistency(Rule):
             compile_pattern(rule_regex(self.spec, f"(?P<a>{a})|(?P<b>{b})"), self.path, "either")
             for a, b in self.spec.either.items()
         ]
+        # A pair alerts only where both spellings occur: a document must hold both leads.
+        word = not self.spec.nonword
+        self.leads = [
+            (lead(a) if word else None, lead(b) if word else None)
+            for a, b in self.spec.either.items()
+        ]
 
     def run(self, draft: Draft) -> list[Alert]:
-        alerts = []
+        alerts: list[Alert] = []
+        words = words_of(draft)
+        live = [
+            i
+            for i, (a, b) in enumerate(self.leads)
+            if not prefilter.ENABLED or ((a is None or a in words) and (b is None or b in words))
+        ]
+        if not live:
+            return alerts
         seen: list[set[str]] = [set() for _ in self.steps]
         for seg in self._scoped(draft):
-            for i, rx in enumerate(self.steps):
+            for i in live:
+                rx = self.steps[i]
                 found = list(finditer(rx, seg.text))
                 for m in found:
                     seen[i].add("a" if m.group("a") is not None else "b")

@@ -12,6 +12,7 @@ per block of rendered text, and messages fill `%s` as Vale does.
 
 from __future__ import annotations
 
+import functools
 import re as stdre
 from abc import ABC, abstractmethod
 from bisect import bisect_right
@@ -27,6 +28,7 @@ from ..checks.base import finditer, search
 from ..checks.chunks import sentences_in
 from ..checks.prose import Draft
 from ..errors import ContentloopError
+from . import prefilter
 from .view import Segment, segments
 
 SUPPORTED = (
@@ -198,7 +200,7 @@ class Rule(ABC):
             if not seg.text:
                 continue
             if "sentence" in scopes:
-                yield from _sentences(draft, seg)
+                yield from sentences_of(draft, seg)
             elif "heading" in scopes or any(s.startswith("heading.") for s in scopes):
                 if seg.kind == "heading":
                     yield seg
@@ -249,6 +251,8 @@ def matches_in_blocks(
     of the time. A match that runs across two blocks is not one Vale makes; those two blocks
     are then searched one by one."""
     if set(rule.spec.scope) - {"text", "summary", "raw"}:
+        if prefilter.ENABLED and _anywhere(rx) and search(rx, _joined(draft)[0]) is None:
+            return  # no match in the whole text: none in a part of it either
         for seg in rule._scoped(draft):
             for m in finditer(rx, seg.text):
                 yield seg, m, m.start()
@@ -269,14 +273,33 @@ def matches_in_blocks(
                 yield segs[i], m, m.start()
 
 
-def _sentences(draft: Draft, seg: Segment) -> Iterator[Segment]:
-    lo, hi = seg.offsets[0], seg.offsets[-1] + 1
-    for start, end in sentences_in(draft, lo, hi):
-        if end <= lo or start >= hi:
-            continue
-        part = seg.slice(start, end)
-        if part.text.strip():
-            yield part
+# A pattern with anchors or lookbehinds can match in a sentence, read alone, where it does
+# not match in the text around it; any other pattern that matches in a part matches in the
+# whole, so a search of the whole can rule a document out.
+_EDGES = stdre.compile(r"[\^$]|\\[AZzG]|\(\?<[=!]")
+
+
+@functools.lru_cache(maxsize=1024)
+def _anywhere(rx: regex.Pattern[str]) -> bool:
+    return _EDGES.search(rx.pattern) is None
+
+
+def sentences_of(draft: Draft, seg: Segment) -> list[Segment]:
+    """The sentences of one block, as segments, computed once per draft for every rule."""
+    cache: dict[tuple[int, int], list[Segment]] = draft.__dict__.setdefault("_vale_sentences", {})
+    key = (seg.offsets[0], len(seg.offsets))
+    found = cache.get(key)
+    if found is None:
+        lo, hi = seg.offsets[0], seg.offsets[-1] + 1
+        found = []
+        for start, end in sentences_in(draft, lo, hi):
+            if end <= lo or start >= hi:
+                continue
+            part = seg.slice(start, end)
+            if part.text.strip():
+                found.append(part)
+        cache[key] = found
+    return found
 
 
 class Unsupported(Exception):

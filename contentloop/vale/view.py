@@ -68,7 +68,13 @@ def use_ignores(draft: Draft, ignores: Ignores) -> None:
     """Read `draft` with `ignores` from now on: what its rules see is recomputed once."""
     if draft.__dict__.get("_vale_ignores", NO_IGNORES) != ignores:
         draft.__dict__["_vale_ignores"] = ignores
-        for key in ("_vale_segments", "_vale_joined", "_vale_metrics"):
+        for key in (
+            "_vale_segments",
+            "_vale_joined",
+            "_vale_metrics",
+            "_vale_words",
+            "_vale_sentences",
+        ):
             draft.__dict__.pop(key, None)
 
 
@@ -106,39 +112,12 @@ def segments(draft: Draft) -> list[Segment]:
         ]
         if "table" not in ignores.skipped:
             cells = [
-                _segment(draft, "paragraph", "table", *c, blocked, masked) for c in _cells(draft)
+                _segment(draft, "paragraph", "table", *c, blocked, masked)
+                for c in draft.table_cells
             ]
             cached = sorted([*cached, *cells], key=lambda seg: seg.source_offset(0))
         draft.__dict__["_vale_segments"] = cached
     return cached
-
-
-def _cells(draft: Draft) -> list[tuple[int, int]]:
-    """Source spans of a Markdown draft's table cells, which Vale reads as text (the prose
-    blocks contentloop's own checks read leave tables out)."""
-    if draft.format != "markdown" or "|" not in draft.source:
-        return []
-    from ..checks.prose import markdown_parser
-
-    found: list[tuple[int, int]] = []
-    in_cell, row, cursor = False, -1, 0
-    for tok in markdown_parser().parse(draft.source):
-        if tok.type in ("th_open", "td_open"):
-            in_cell = True
-        elif tok.type == "inline" and in_cell and tok.map:
-            in_cell = False
-            if tok.map[0] != row:
-                row, cursor = tok.map[0], draft.line_start(tok.map[0] + 1)
-            if not tok.content.strip():
-                continue
-            end_of_row = cursor + len(draft.line_text(tok.map[0] + 1))
-            for text in (tok.content, tok.content.replace("|", "\\|")):
-                at = draft.source.find(text, cursor, end_of_row + 1)
-                if at >= 0:
-                    found.append((at, at + len(text)))
-                    cursor = at + len(text)
-                    break
-    return found
 
 
 def _skipped(draft: Draft, kind: str, container: str, start: int, scopes: frozenset[str]) -> bool:
