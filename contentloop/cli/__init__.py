@@ -3,7 +3,19 @@
 import sys
 
 # Importing a command module registers its commands on `app`, in the order --help lists them.
-from . import agent, authoring, calibrate, compare, daemon, lint, optimize, review, score, write  # noqa: F401, I001
+from . import (  # noqa: F401, I001
+    agent,
+    authoring,
+    calibrate,
+    compare,
+    daemon,
+    lint,
+    optimize,
+    rescore,
+    review,
+    score,
+    write,
+)
 from .common import app
 
 

@@ -16,6 +16,7 @@ from .common import (
     err,
     make_judge,
     out,
+    progress_bar,
     user_errors,
 )
 
@@ -113,25 +114,14 @@ def calibrate(
             f"{len(cset.drafts)} drafts, {calls(planned, samples, retest)} judge calls",
             highlight=False,
         )
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err.console,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as bar:
-            task = bar.add_task("judging", total=len(planned.jobs))
+        with progress_bar("judging", len(planned.jobs)) as moved:
             card = asyncio.run(
                 acalibrate(
                     cset,
                     loaded,
                     judge,
                     concurrency=concurrency,
-                    progress=lambda done, total: bar.update(task, completed=done),
+                    progress=moved,
                     retest=retest,
                     planned=planned,
                 )

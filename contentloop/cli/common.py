@@ -6,7 +6,7 @@ import contextlib
 import functools
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -331,3 +331,42 @@ def judge_calibration(
             f"--judge-model {judge.model}` and use a judge that passes, or drop --require-calibrated.",
         )
     return status
+
+
+def role_models(role: str, flags: dict, writer_flags: dict | None = None) -> list[tuple[str, str]]:
+    """(backend, model) for a role, or for each member of a judge panel, resolved from flags,
+    environment and contentloop.toml without building a backend."""
+    from ..llm import RoleConfig, resolve
+
+    plain = {k: v for k, v in flags.items() if k != "panel"}
+    configs = (
+        [
+            RoleConfig(backend=b, model=m, base_url=u, timeout=plain["timeout"])
+            for b, m, u in split_models(flags["panel"], "--judge-panel")
+        ]
+        if flags.get("panel")
+        else [RoleConfig(**plain)]
+    )
+    writer = RoleConfig(**writer_flags) if writer_flags else None
+    return [
+        (choice.backend, choice.model)
+        for choice in (resolve(role, c, writer) for c in configs)  # type: ignore[arg-type]
+    ]
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, total: int) -> Iterator[Callable[[int, int], None]]:
+    """A bar on stderr (terminals only) and the callback that moves it: (done, total)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err.console,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done, _total: bar.update(task, completed=done)

@@ -15,7 +15,9 @@ from .common import app, emit_json, err, out, user_errors
 @app.command()
 def report(
     path: Path = typer.Argument(
-        ..., help="A write run folder (drafts/<topic>/<run-id>) or an optimize run (runs/<tag>)."
+        ...,
+        help="A write run folder (drafts/<topic>/<run-id>), an optimize run (runs/<tag>) or a "
+        "rescore folder (<source>.rescore-...).",
     ),
     html: Path | None = typer.Option(
         None, "--html", help="Also write a self-contained HTML report (inline SVG charts) here."
@@ -38,7 +40,18 @@ def report(
     """
     from ..report import build_report
     from ..report.tables import render_draft_report, render_optimize_report
+    from ..rescore import read_record
 
+    with user_errors():
+        judged_again = read_record(path)
+    if judged_again is not None:  # a rescore folder: the two judgments, side by side
+        from ..report.rescore import render_rescore
+
+        if as_json:
+            emit_json(judged_again.model_dump(mode="json"))
+        else:
+            render_rescore(out.console, judged_again, path)
+        return
     with user_errors():
         views, page = build_report(path)
         target = html or (path / "report.html" if open_ else None)

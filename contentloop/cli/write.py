@@ -17,8 +17,8 @@ from .common import (
     err,
     judge_calibration,
     out,
+    role_models,
     skill_setup,
-    split_models,
     user_errors,
 )
 
@@ -115,8 +115,8 @@ def write(
 
             plain_skill = load_skill(skill)
             writer_model, judge_models = (
-                _role_models("writer", wflags)[0],
-                _role_models("judge", jflags, wflags),
+                role_models("writer", wflags)[0],
+                role_models("judge", jflags, wflags),
             )
             if batch and {b for b, _ in [writer_model, *judge_models]} != {"anthropic"}:
                 raise ContentloopError(
@@ -214,24 +214,3 @@ def _print_plan(plan: dict) -> None:
         soft_wrap=True,
         highlight=False,
     )
-
-
-def _role_models(role: str, flags: dict, writer_flags: dict | None = None) -> list[tuple[str, str]]:
-    """(backend, model) for a role, or for each member of a judge panel, resolved from flags,
-    environment and contentloop.toml without building a backend."""
-    from ..llm import RoleConfig, resolve
-
-    plain = {k: v for k, v in flags.items() if k != "panel"}
-    configs = (
-        [
-            RoleConfig(backend=b, model=m, base_url=u, timeout=plain["timeout"])
-            for b, m, u in split_models(flags["panel"], "--judge-panel")
-        ]
-        if flags.get("panel")
-        else [RoleConfig(**plain)]
-    )
-    writer = RoleConfig(**writer_flags) if writer_flags else None
-    return [
-        (choice.backend, choice.model)
-        for choice in (resolve(role, c, writer) for c in configs)  # type: ignore[arg-type]
-    ]

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..atomic import append_line
+from ..atomic import append_line, write_text
 from ..checks import Draft
 from ..judge import Judge, JudgeReplyError
 from ..llm import Client
@@ -219,6 +219,10 @@ class SampleBank:
         append_line(self.path, sample.model_dump_json() + "\n")
         self._add(sample)
 
+    def keep_text(self, skill: str, topic: str, sample: int, text: str) -> None:
+        """The draft itself, beside its record: `rescore` and `view` read it back."""
+        write_text(self.path.parent / "samples" / skill / topic / f"{sample}.md", text)
+
     def record_failure(self, skill: str, topic: str, sample: int, **about: Any) -> None:
         line = json.dumps({"skill": skill, "topic": topic, "sample": sample, **about})
         append_line(self.failures_path, line + "\n")
@@ -318,6 +322,7 @@ async def _draw_jobs(
         record.writer_output_tokens = reply.usage.output_tokens
         record.writer_cost_usd = cost_usd(reply)
         record.writer_seconds = round(reply.seconds, 3)
+        bank.keep_text(digest, topic.slug, sample, draft.source)
         if audit is not None:
             verdict = await audit.with_offset(judges).ajudge(draft.source, label=draft.path or "")
             record.audit_total = round(card.binary.score + verdict.score, 2)
