@@ -188,22 +188,24 @@ def rescore(
     if progress:
         progress(done, len(items))
 
+    # The rule checks of every draft first, together (one spaCy stream), so that nothing
+    # blocks the event loop while judge calls are in flight.
+    drafts = [read_draft(i.path) for i in todo]
+    cards = score_drafts(drafts, rubric)
+
     async def run() -> None:
-        nonlocal done
         gate = asyncio.Semaphore(concurrency)
 
-        async def one(item: Item) -> None:
-            draft = read_draft(item.path)
+        async def one(item: Item, card: ScoreCard, draft: Any) -> None:
+            nonlocal done
             async with gate:
-                (card,) = score_drafts([draft], rubric)
                 await judge_cards([card], [draft], judge, concurrency=1)
             write_text(out / f"{item.key}.score.json", json.dumps(card.to_json(), indent=2) + "\n")
-            nonlocal done
             done += 1
             if progress:
                 progress(done, len(items))
 
-        await asyncio.gather(*(one(i) for i in todo))
+        await asyncio.gather(*(one(*job) for job in zip(todo, cards, drafts, strict=True)))
 
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / RECORD, record.model_dump_json(indent=2) + "\n")  # "running", before a call
