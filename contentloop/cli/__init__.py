@@ -14,6 +14,7 @@ from . import (  # noqa: F401, I001
     rescore,
     review,
     score,
+    view,
     write,
 )
 from .common import app

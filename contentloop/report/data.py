@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from ..errors import ContentloopError
 from ..llm import CostLedger
 from ..optimize.records import Record, read_records
@@ -171,13 +173,33 @@ def _read_json(path: Path) -> Any:
         ) from None
 
 
+def _typed(path: Path, model: type[BaseModel], raw: dict[str, Any]) -> dict[str, Any]:
+    """`raw` read through the model the run wrote it with (one reader for the report, `runs`
+    and `view`); an error names the file, the field and what it holds."""
+    try:
+        return model.model_validate(raw).model_dump(mode="json")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise ContentloopError(
+            f"is not a record this version reads: {where}: {first['msg']}.",
+            path=path,
+            fix="restore it from the run folder, or report it with the contentloop that wrote it.",
+        ) from None
+
+
 def _load_draft(folder: Path) -> WriteRunFiles:
-    meta = _read_json(folder / "run.json")
-    if "versions" not in meta:
+    from ..write_record import WriteRecord
+
+    raw = _read_json(folder / "run.json")
+    if "versions" not in raw:
         raise ContentloopError(
             "is an optimize run's settings, but experiments.jsonl is missing.",
             path=folder / "run.json",
         )
+    meta = _typed(folder / "run.json", WriteRecord, raw)
+    if meta["judge"].get("not_measured") is None:
+        meta["judge"].pop("not_measured", None)
     versions = []
     for entry in meta["versions"]:
         n = entry["version"]
@@ -194,7 +216,7 @@ def _load_optimize(folder: Path) -> OptimizeRunFiles:
     path = folder / "experiments.jsonl"
     records = read_records(RunLedger.read_records(path), str(path))
     meta = _read_json(folder / "run.json") if (folder / "run.json").exists() else {}
-    summary = _read_json(folder / "summary.json") if (folder / "summary.json").exists() else None
+    summary = _summary(folder)
     # Read as a resumed run reads it, and counted as the run's own summary counts.
     ledger = CostLedger(folder / "calls.jsonl")
     ledger.load()
@@ -218,7 +240,7 @@ def _load_lanes(folder: Path, meta: dict[str, Any]) -> OptimizeRunFiles:
             path=folder,
             fix="wait for it, or --resume it if it was stopped.",
         )
-    summary = _read_json(folder / "summary.json") if (folder / "summary.json").exists() else None
+    summary = _summary(folder)
 
     def best_of(lane: OptimizeRunFiles) -> float:
         progress = lane.best_so_far()
@@ -240,6 +262,17 @@ def _load_lanes(folder: Path, meta: dict[str, Any]) -> OptimizeRunFiles:
         lanes=lanes,
         merges=merges,
     )
+
+
+def _summary(folder: Path) -> dict[str, Any] | None:
+    """summary.json, typed (optimize/summary.py); one of an older schema is read as written."""
+    from ..optimize.summary import Summary
+
+    path = folder / "summary.json"
+    if not path.exists():
+        return None
+    raw = _read_json(path)
+    return _typed(path, Summary, raw) if raw.get("schema_version") == 2 else raw
 
 
 def _folder_time(folder: Path) -> datetime:
