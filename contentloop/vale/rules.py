@@ -250,7 +250,8 @@ def matches_in_blocks(
     block: most rules find nothing in most documents, and a call per block per rule was most
     of the time. A match that runs across two blocks is not one Vale makes; those two blocks
     are then searched one by one."""
-    if set(rule.spec.scope) - {"text", "summary", "raw"}:
+    scopes = set(rule.spec.scope)
+    if scopes - {"text", "summary", "raw"}:
         if prefilter.ENABLED and _anywhere(rx) and search(rx, _joined(draft)[0]) is None:
             return  # no match in the whole text: none in a part of it either
         for seg in rule._scoped(draft):
@@ -273,10 +274,10 @@ def matches_in_blocks(
                 yield segs[i], m, m.start()
 
 
-# A pattern with anchors or lookbehinds can match in a sentence, read alone, where it does
+# A pattern with anchors or lookarounds can match in a sentence, read alone, where it does
 # not match in the text around it; any other pattern that matches in a part matches in the
 # whole, so a search of the whole can rule a document out.
-_EDGES = stdre.compile(r"[\^$]|\\[AZzG]|\(\?<[=!]")
+_EDGES = stdre.compile(r"[\^$]|\\[AZzGB]|\(\?<?[=!]")
 
 
 @functools.lru_cache(maxsize=1024)
