@@ -171,3 +171,33 @@ def test_the_command_serves_on_loopback_on_a_free_port(draft_run, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_calibration_card_is_listed_and_shown(tmp_path, imagine):
+    from contentloop.calibrate.card import Card, card_path, save_card
+    from contentloop.calibrate.measures import Measure
+
+    cards = tmp_path / "calibration" / "cards"
+    measures = [
+        Measure(
+            name="retest_sd.total", value=1.2, threshold=2.0, direction="max", passed=True, n=8
+        ),
+        Measure(name="length_bias", value=3.1, threshold=1.5, direction="max", passed=False, n=8),
+    ]
+    card = Card(
+        passed=False, judge={"backend": "openai", "model": "qwen2.5:7b", "samples": 1},
+        rubric={"name": "imagine", "sha256": imagine.sha256}, judge_prompt_sha256="x",
+        calibration_set={"path": "calibration/imagine", "sha256": "y", "drafts": 8},
+        measures=measures, noise={"total": 1.2}, calls={"calls": 256, "cost_usd": None},
+        created="2026-12-04T11:00:00+00:00",
+    )  # fmt: skip
+    path = card_path(cards, imagine, "openai", "qwen2.5:7b")
+    save_card(card, path)
+    (cards / "notes.json").write_text("{}")  # not a card: left out
+    client = TestClient(make_app([cards]))
+    home = client.get("/")
+    assert "openai:qwen2.5:7b on imagine" in home.text and home.text.count('href="/card?') == 1
+    (link,) = [x for x in _links(home.text) if x.startswith("/card?")]
+    page = client.get(link)
+    assert page.status_code == 200 and "length_bias" in page.text and "FAIL" in page.text
+    assert client.get(f"/card?path={quote(str(cards / 'notes.json'))}").status_code == 404

@@ -15,13 +15,17 @@ from .common import app, err, user_errors
 def view(
     drafts: Path = typer.Option(Path("drafts"), "--drafts", help="Where write put its runs."),
     runs_root: Path = typer.Option(Path("runs"), "--runs", help="Where optimize-skill runs are."),
+    cards: Path = typer.Option(
+        Path("calibration") / "cards", "--cards", help="Where calibrate keeps its cards."
+    ),
     extra: list[Path] = typer.Option(
         [], "--also", help="Another folder of runs to show (calibration sets' rescores...)."
     ),
     port: int = typer.Option(0, "--port", min=0, max=65535, help="0: a free port, chosen now."),
     open_: bool = typer.Option(False, "--open", help="Open the runs page in a browser."),
 ) -> None:
-    """Browse every write, optimize and rescore run: scores, decisions, drafts side by side.
+    """Browse every write, optimize and rescore run and calibration card: scores, decisions,
+    drafts side by side.
 
     Read-only, on 127.0.0.1 only: it never changes a run folder, and serves nothing outside
     the folders it shows. A page of a live run reloads itself. Ctrl-C stops it.
@@ -39,7 +43,7 @@ def view(
     with user_errors():
         from ..errors import ContentloopError
 
-        roots = [p for p in (drafts, runs_root, *extra) if p.is_dir()]
+        roots = [p for p in (drafts, runs_root, cards, *extra) if p.is_dir()]
         if not roots:
             raise ContentloopError(
                 f"neither {drafts}/ nor {runs_root}/ is here, so there is no run to show.",

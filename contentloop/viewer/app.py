@@ -53,6 +53,10 @@ class Site:
         vs = self.inside(other, suffix=".md") if other else None
         return HTMLResponse(pages.draft_page(path, vs))
 
+    async def card(self, request: Request) -> HTMLResponse:
+        path = self.inside(request.query_params.get("path"), suffix=".json")
+        return HTMLResponse(pages.card_page(path))
+
     async def rescore(self, request: Request) -> HTMLResponse:
         folder = self.inside(request.query_params.get("path"))
         return HTMLResponse(pages.rescore_page(folder, self.refresh))
@@ -68,6 +72,7 @@ def make_app(roots: Sequence[Path], refresh: int = pages.REFRESH_S) -> Starlette
             Route("/run", site.run),
             Route("/draft", site.draft),
             Route("/rescore", site.rescore),
+            Route("/card", site.card),
         ],
         exception_handlers={HTTPException: pages.error_page},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ def rows(roots: list[Path]) -> list[dict[str, Any]]:
         if row["kind"] == "write" and row["subject"].endswith((".yaml", ".yml")):
             row["subject"] = Path(row["subject"]).stem
     found += [_rescore_row(f) for f in _rescore_folders(roots)]
+    found += [row for c in _card_files(roots) if (row := _card_row(c))]
     return sorted(found, key=lambda r: r["started"], reverse=True)
 
 
@@ -103,6 +105,51 @@ def _rescore_row(folder: Path) -> dict[str, Any]:
         "cost_usd": record.cost_usd,
         "folder": str(folder),
     }
+
+
+_CARD_FOLDER = re.compile(r".+-[0-9a-f]{12}")  # calibration/cards/<rubric>-<sha256[:12]>/
+
+
+def _card_files(roots: list[Path]) -> list[Path]:
+    """Calibration cards (calibrate/card.py's card_path layout) under the roots."""
+    return [
+        p
+        for root in roots
+        for p in sorted(root.rglob("*.json"))
+        if _CARD_FOLDER.fullmatch(p.parent.name) and "--" in p.stem
+    ]
+
+
+def _card_row(path: Path) -> dict[str, Any] | None:
+    from ..calibrate.card import load_card
+
+    try:
+        card = load_card(path)
+    except ContentloopError:
+        return None  # a JSON file that is not a card
+    return {
+        "started": card.created,
+        "kind": "calibrate",
+        "subject": f"{card.judge.get('backend')}:{card.judge.get('model')} on {card.rubric['name']}",
+        "status": "passed" if card.passed else "failed",
+        "first": None,
+        "best": None,
+        "confirmed": None,
+        "cost_usd": card.calls.get("cost_usd"),
+        "folder": str(path),
+    }
+
+
+def card_page(path: Path) -> str:
+    from ..calibrate.card import load_card
+
+    try:
+        card = load_card(path)
+    except ContentloopError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return _env.get_template("view_card.html.jinja").render(
+        title=f"calibration card {path.stem}", card=card, path=path
+    )
 
 
 def runs_page(roots: list[Path], q: str, kind: str, refresh: int = REFRESH_S) -> str:
