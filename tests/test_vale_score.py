@@ -94,3 +94,13 @@ def test_conflicting_vale_flags_and_a_rubric_with_its_own_vale_are_refused(repo)
     assert own.exit_code == 0, own.output
     (card,) = [json.loads(line) for line in own.stdout.splitlines()]
     assert [v["rule"] for v in card["binary"]["violations"]] == ["Microsoft.AMPM"]
+
+
+def test_rubric_check_lists_the_vale_rules_score_would_add(repo):
+    r = CliRunner().invoke(app, ["rubric", "check", "imagine"])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.stdout.split())
+    assert "Microsoft.AMPM" in text and "vale_microsoft_a" in text and "em_dash" in text
+    assert "Vale rule not run: Microsoft.Nonesuch (no such rule" in text
+    plain = CliRunner().invoke(app, ["rubric", "check", "imagine", "--no-vale"])
+    assert plain.exit_code == 0 and "Microsoft.AMPM" not in plain.stdout

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from .common import (
+    VALE_CONFIG_HELP,
     emit_json,
     out,
     rubric_app,
@@ -62,8 +63,16 @@ def rubric_check(
         None, "--sample", "-s", help="Also run the rules on this draft and show what each catches."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the validated rubric as JSON."),
+    config: Path | None = typer.Option(None, "--config", help=VALE_CONFIG_HELP),
+    no_vale: bool = typer.Option(
+        False, "--no-vale", help="Leave out the rules of a .vale.ini found here or above."
+    ),
 ) -> None:
     """Validate a rubric and show what it will check; with --sample, what it catches.
+
+    In a repository with a .vale.ini (here or in a folder above), the Vale rules `score`
+    would add are listed with the rubric's own checks, as are the rules it names that do not
+    run, and why.
 
     Examples:
 
@@ -74,11 +83,11 @@ def rubric_check(
     from rich.text import Text
 
     from ..report.terminal import render_card, render_rubric
-    from ..rubric import load_rubric
     from ..scoring import read_draft, score_drafts
+    from .score import rubric_with_vale
 
     with user_errors():
-        loaded = load_rubric(file)
+        loaded, _ = rubric_with_vale(file, config, no_vale, vale_only=False)
         card = score_drafts([read_draft(sample)], loaded)[0] if sample else None
     if as_json:
         data = loaded.model_dump(mode="json", by_alias=True)

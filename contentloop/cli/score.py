@@ -138,7 +138,7 @@ def score(
 
     with user_errors():
         require_paths(paths)  # before the rubric, the judge and its notes
-        loaded, ini = _rubric_with_vale(rubric, config, no_vale, vale_only)
+        loaded, ini = rubric_with_vale(rubric, config, no_vale, vale_only)
         judge = None
         if not (no_judge or vale_only):
             from ..llm import CostLedger  # --no-judge never imports the model clients
@@ -196,7 +196,7 @@ def score(
         raise typer.Exit(1)
 
 
-def _rubric_with_vale(
+def rubric_with_vale(
     ref: str, config: Path | None, no_vale: bool, vale_only: bool
 ) -> tuple[Rubric, Path | None]:
     """The rubric `score` runs, and the .vale.ini applied with it (None: no Vale rules)."""
