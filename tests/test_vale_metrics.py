@@ -63,6 +63,11 @@ def test_element_counts_read_the_markdown_and_leave_front_matter_out():
     assert found["words"] == 6  # quote, a, b, and the last paragraph; no heading, no code
 
 
+def test_plain_text_has_no_headings_to_count():
+    found = variables(Draft("# not a heading\n\nSome words here.\n", path="a.txt"))
+    assert found["heading_h1"] == 0 and found["words"] == 6  # both lines are prose here
+
+
 def test_heading_variable_and_condition(tmp_path):
     rules = _ruleset(tmp_path, H2=H2)
     (alert,) = rules.lint(Draft(HARD, path="a.md"))

@@ -3,7 +3,8 @@ at line 1, column 1 when it crosses the rule's bound (as Vale reports them).
 
 The counts come from textstat on the document's summary text (its paragraphs and list items,
 rendered as Vale reads them; headings and code left out), and the element counts (headings by
-level, code blocks, lists, quotes) from the Markdown parse. A formula is read as Vale's Tengo
+level, code blocks, lists, quotes) from the Markdown parse; in other formats only code blocks
+are counted. A formula is read as Vale's Tengo
 expression: numbers, the variables, `+ - * / %`, parentheses, comparisons, `&&`, `||` and
 `math.<function>`. It is evaluated over a whitelisted syntax tree, never by eval().
 """
@@ -174,8 +175,10 @@ def variables(draft: Draft) -> dict[str, float]:
         return cached
     found: dict[str, float] = dict.fromkeys(ELEMENTS, 0.0)
     found["pre"] = float(len(draft.code_blocks))
-    # The prose view keeps block markup and blanks front matter, which is not a heading.
-    for tok in markdown_parser().parse(draft.prose):
+    # The prose view keeps block markup and blanks front matter, which is not a heading. Other
+    # formats' elements are not counted (a "# line" of plain text is not a heading).
+    tokens = markdown_parser().parse(draft.prose) if draft.format == "markdown" else []
+    for tok in tokens:
         if tok.type == "heading_open":
             found[f"heading_{tok.tag}"] += 1
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
