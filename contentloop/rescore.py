@@ -348,7 +348,6 @@ __all__ = [
     "Item",
     "Judged",
     "RescoreRecord",
-    "ScoreCard",
     "compare",
     "find_items",
     "new_record",

@@ -287,15 +287,17 @@ def _folder_time(folder: Path) -> datetime:
 OWNED = {"worktree", "best-skill", "kept", ".git"}
 
 
-def run_folders(root: Path) -> list[Path]:
-    """The run folders under `root`: a folder with experiments.jsonl or run.json is a run, and
+def run_folders(
+    root: Path, markers: tuple[str, ...] = ("experiments.jsonl", "run.json")
+) -> list[Path]:
+    """The run folders under `root`: a folder with one of the `markers` files is a run, and
     nothing inside it is searched further (a --lanes run's lanes are part of it; its worktree is
     a checkout whose test fixtures look like runs). Symlinks are not followed."""
     found: list[Path] = []
     stack = [root]
     while stack:
         folder = stack.pop()
-        if (folder / "experiments.jsonl").is_file() or (folder / "run.json").is_file():
+        if any((folder / name).is_file() for name in markers):
             found.append(folder)
             continue
         try:

@@ -17,14 +17,15 @@ _env = jinja2.Environment(
 )
 
 
-def _num(v: float | None, digits: int = 2) -> str:
+def num(v: float | None, digits: int = 2) -> str:
+    """A number as the pages show it: trailing zeros dropped, "–" for none."""
     if v is None:
         return "–"
     text = f"{v + 0.0:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{v:.0f}"
     return "0" if text in ("-0", "") else text
 
 
-_env.filters["num"] = _num
+_env.filters["num"] = num
 
 
 def draft_html(views: dict[str, Any]) -> str:

@@ -8,10 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..rescore import RescoreRecord
-
-
-def _n(v: float | None) -> str:
-    return "–" if v is None else f"{v:.2f}"
+from .tables import _n
 
 
 def render_rescore(console: Console, record: RescoreRecord, folder: Path) -> None:

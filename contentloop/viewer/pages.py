@@ -4,7 +4,6 @@ and CSS, no script, so no build step and nothing to download."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from ..errors import ContentloopError
+from ..report.html import num
 
 REFRESH_S = 5  # how often a page of a live run reloads itself
 
@@ -28,11 +28,7 @@ _env = jinja2.Environment(
 )
 
 
-def _num(v: float | None, digits: int = 2) -> str:
-    return "–" if v is None else f"{v:.{digits}f}".rstrip("0").rstrip(".")
-
-
-_env.filters["num"] = _num
+_env.filters["num"] = num
 
 
 def quote(path: Path) -> str:
@@ -50,6 +46,9 @@ _env.filters["q"] = lambda p: quote(Path(p).resolve())
 def _live(status: Any) -> bool:
     text = str(status or "")
     return text == "running" or text.startswith("unfinished")
+
+
+_env.tests["live"] = _live
 
 
 # --- the runs page -------------------------------------------------------------------------
@@ -70,16 +69,9 @@ def rows(roots: list[Path]) -> list[dict[str, Any]]:
 
 
 def _rescore_folders(roots: list[Path]) -> list[Path]:
-    from ..report.data import OWNED
+    from ..report.data import run_folders
 
-    found = []
-    for root in roots:
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = [d for d in dirs if d not in OWNED and not d.startswith(".")]
-            if "rescore.json" in files:
-                found.append(Path(folder))
-                dirs[:] = []
-    return found
+    return [f for root in roots for f in run_folders(root, markers=("rescore.json",))]
 
 
 def _rescore_row(folder: Path) -> dict[str, Any]:
