@@ -232,3 +232,15 @@ judge:
       description: Clear.
       anchors: {"1": a, "4": b, "7": c, "10": d}
 """
+
+
+def vale_ruleset(tmp_path: Path, style: str = "Docs", **rules: str):
+    """A .vale.ini in `tmp_path` whose one style holds `rules` (name -> YAML), loaded."""
+    from contentloop.vale.styles import load_ruleset
+
+    folder = tmp_path / "styles" / style
+    folder.mkdir(parents=True)
+    for name, text in rules.items():
+        (folder / f"{name}.yml").write_text(text)
+    (tmp_path / ".vale.ini").write_text(f"StylesPath = styles\n[*.md]\nBasedOnStyles = {style}\n")
+    return load_ruleset(tmp_path / ".vale.ini")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import vale_ruleset
 
 from contentloop.checks.nlp import textstat_ready
 from contentloop.checks.prose import Draft
-from contentloop.vale import load_ruleset
 from contentloop.vale.metrics import summary, variables
 
 FK = (
@@ -32,20 +30,11 @@ HARD = (
 EASY = "# Guide\n\n## Setup\n\nThe cat sat on the mat. It was warm. We had tea.\n"
 
 
-def _ruleset(tmp_path: Path, **rules: str):
-    folder = tmp_path / "styles" / "Docs"
-    folder.mkdir(parents=True)
-    for name, text in rules.items():
-        (folder / f"{name}.yml").write_text(text)
-    (tmp_path / ".vale.ini").write_text("StylesPath = styles\n[*.md]\nBasedOnStyles = Docs\n")
-    return load_ruleset(tmp_path / ".vale.ini")
-
-
 def test_a_metric_formula_agrees_with_textstats_own_grade(tmp_path):
     import textstat
 
     textstat_ready()
-    rules = _ruleset(tmp_path, FK=FK)
+    rules = vale_ruleset(tmp_path, FK=FK)
     draft = Draft(HARD, path="a.md")
     (alert,) = rules.lint(draft)
     want = textstat.flesch_kincaid_grade(summary(draft))
@@ -69,7 +58,7 @@ def test_plain_text_has_no_headings_to_count():
 
 
 def test_heading_variable_and_condition(tmp_path):
-    rules = _ruleset(tmp_path, H2=H2)
+    rules = vale_ruleset(tmp_path, H2=H2)
     (alert,) = rules.lint(Draft(HARD, path="a.md"))
     assert alert.message == "This topic has 2.00 H2s in it."
     assert rules.lint(Draft(EASY, path="a.md")) == []
@@ -79,7 +68,7 @@ def test_readability_averages_its_metrics_against_the_grade(tmp_path):
     import textstat
 
     textstat_ready()
-    rules = _ruleset(tmp_path, Read=READ)
+    rules = vale_ruleset(tmp_path, Read=READ)
     draft = Draft(HARD, path="a.md")
     (alert,) = rules.lint(draft)
     text = summary(draft)
@@ -101,7 +90,7 @@ def test_readability_averages_its_metrics_against_the_grade(tmp_path):
     ],
 )
 def test_a_broken_metric_rule_turns_off_only_itself_and_says_why(tmp_path, rule, needle):
-    rules = _ruleset(tmp_path, Bad=rule, H2=H2)
+    rules = vale_ruleset(tmp_path, Bad=rule, H2=H2)
     why = rules.skipped["Docs.Bad"]
     assert needle in why and "Bad.yml" in why and "Fix:" in why
     assert "Docs.H2" in rules.rules
@@ -109,7 +98,7 @@ def test_a_broken_metric_rule_turns_off_only_itself_and_says_why(tmp_path, rule,
 
 def test_tengo_math_functions_and_logic(tmp_path):
     smog = "1.0430 * math.sqrt((polysyllabic_words * 30.0) / sentences) + 3.1291"
-    rules = _ruleset(
+    rules = vale_ruleset(
         tmp_path,
         Smog=f"extends: metric\nmessage: SMOG %s\nformula: {smog}\ncondition: '> 10 && 1 < 2'\n",
     )
@@ -120,7 +109,7 @@ def test_tengo_math_functions_and_logic(tmp_path):
 
 
 def test_a_formula_that_divides_by_zero_gives_no_alert(tmp_path):
-    rules = _ruleset(
+    rules = vale_ruleset(
         tmp_path, Z="extends: metric\nmessage: m %s\nformula: words / pre\ncondition: '> 1'\n"
     )
     assert rules.lint(Draft(EASY, path="a.md")) == []

@@ -164,9 +164,14 @@ def _time_left() -> float:
     return min(left, CHECK_BUDGET_S)
 
 
-def search(rx: regex.Pattern[str], text: str) -> regex.Match[str] | None:
-    """`rx.search(text)` within what is left of the running check's time budget."""
-    return rx.search(text, timeout=_time_left())
+def search(rx: regex.Pattern[str], text: str, pos: int = 0) -> regex.Match[str] | None:
+    """`rx.search(text, pos)` within what is left of the running check's time budget."""
+    return rx.search(text, pos, timeout=_time_left())
+
+
+def findall(rx: regex.Pattern[str], text: str) -> list[Any]:
+    """`rx.findall(text)` within what is left of the running check's time budget."""
+    return rx.findall(text, timeout=_time_left())
 
 
 def finditer(rx: regex.Pattern[str], text: str) -> Iterator[regex.Match[str]]:

@@ -3,6 +3,8 @@ one of the kinds contentloop runs (these and vale/metrics.py's)."""
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -10,21 +12,24 @@ from pathlib import Path
 import regex
 from pydantic import ValidationError
 
-from ..checks.base import finditer, search
+from ..checks.base import findall, finditer, search
 from ..checks.prose import Draft
 from ..errors import ContentloopError
 from ..yamlio import parse_yaml, read_text, validation_error
 from . import prefilter
+from .capitalization import Capitalization
 from .metrics import Metric, Readability
-from .prefilter import MIN_ENTRIES, WordList, lead, words_of
+from .prefilter import MIN_ENTRIES, WordList, required_words, words_of
 from .rules import (
     UNSUPPORTED,
     Alert,
     Rule,
     RuleSpec,
     Unsupported,
+    block_matches,
     compile_pattern,
     format_message,
+    joined_text,
     matches_in_blocks,
     rule_regex,
 )
@@ -38,6 +43,13 @@ class Existence(Rule):
         word = bool(self.spec.tokens) and not self.spec.nonword
         self.rx = compile_pattern(
             rule_regex(self.spec, body, "".join(self.spec.raw), word), self.path, "tokens/raw"
+        )
+        # With `raw` beside the tokens, every match holds a match of the tokens alone: a
+        # document with none of those is not searched with the whole (often slower) pattern.
+        self.tokens_alone = (
+            compile_pattern(rule_regex(self.spec, body, "", word), self.path, "tokens")
+            if self.spec.raw and self.spec.tokens
+            else None
         )
         self.words: WordList[regex.Pattern[str]] | None = None
         if word and not self.spec.raw and len(self.spec.tokens) >= MIN_ENTRIES:
@@ -54,6 +66,9 @@ class Existence(Rule):
         rx = self.rx if self.words is None else self.words.for_draft(draft)
         if rx is None:
             return alerts
+        if self.tokens_alone is not None and prefilter.ENABLED:
+            if search(self.tokens_alone, joined_text(draft)) is None:
+                return alerts
         for seg, m, start in matches_in_blocks(self, rx, draft):
             if m.end() > m.start() and not self._is_exception(m.group(0)):
                 alerts.append(self.alert(draft, seg, start, m.group(0)))
@@ -148,7 +163,12 @@ def _same(expected: str, observed: str, ignorecase: bool) -> bool:
     if all(c.isalnum() or c in " -" for c in expected) or not _valid(expected):
         return expected == observed
     flags = regex.IGNORECASE if ignorecase else 0
-    return regex.fullmatch(f"(?:{expected})", observed, flags) is not None
+    return _compiled(f"(?:{expected})", flags).fullmatch(observed) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(pattern: str, flags: int) -> regex.Pattern[str]:
+    return regex.compile(pattern, flags)
 
 
 class Occurrence(Rule):
@@ -158,13 +178,14 @@ class Occurrence(Rule):
 
     def run(self, draft: Draft) -> list[Alert]:
         alerts = []
+        most, least = self.spec.max, self.spec.min
         for seg in self._scoped(draft):
-            found = list(finditer(self.rx, seg.text))
-            n, most, least = len(found), self.spec.max, self.spec.min
+            # Counted in C: only a part that alerts needs its first match as an object.
+            n = len(findall(self.rx, seg.text))
             if (most > 0 and n > most) or (least > 0 and n < least):
-                start = found[0].start() if found else 0
-                a = self.alert(draft, seg, start, found[0].group(0) if found else "")
-                alerts.append(a)
+                first = search(self.rx, seg.text) if n else None
+                text = first.group(0) if first else ""
+                alerts.append(self.alert(draft, seg, first.start() if first else 0, text))
         return alerts
 
 
@@ -176,6 +197,8 @@ class Repetition(Rule):
     def run(self, draft: Draft) -> list[Alert]:
         alerts = []
         for seg in self._scoped(draft):
+            if prefilter.ENABLED and not self._may_repeat(seg.text):
+                continue
             prev: regex.Match[str] | None = None
             count = 0
             for m in finditer(self.rx, seg.text):
@@ -194,6 +217,19 @@ class Repetition(Rule):
                 prev = m
         return alerts
 
+    def _may_repeat(self, text: str) -> bool:
+        """Whether two matches in a row have the same text: most blocks have none, and their
+        matches (every word, for a `[^\\s]+` token) are found in C without a Python loop."""
+        if self.rx.groups:  # findall would give the groups, not the matches
+            return True
+        if "\0" in text:
+            return True
+        # One string lower-cased and split in C; an empty pair only sends the block to the
+        # exact loop above.
+        found = "\0".join(findall(self.rx, text))
+        words = list(map(str.strip, (found.lower() if self.spec.ignorecase else found).split("\0")))
+        return any(map(operator.eq, words, words[1:]))
+
 
 class Consistency(Rule):
     def _setup(self) -> None:
@@ -201,21 +237,16 @@ class Consistency(Rule):
             compile_pattern(rule_regex(self.spec, f"(?P<a>{a})|(?P<b>{b})"), self.path, "either")
             for a, b in self.spec.either.items()
         ]
-        # A pair alerts only where both spellings occur: a document must hold both leads.
+        # A pair alerts only where both spellings occur: a document must hold both's words.
         word = not self.spec.nonword
-        self.leads = [
-            (lead(a) if word else None, lead(b) if word else None)
-            for a, b in self.spec.either.items()
+        self.needs = [
+            required_words(a, word) | required_words(b, word) for a, b in self.spec.either.items()
         ]
 
     def run(self, draft: Draft) -> list[Alert]:
         alerts: list[Alert] = []
         words = words_of(draft)
-        live = [
-            i
-            for i, (a, b) in enumerate(self.leads)
-            if not prefilter.ENABLED or ((a is None or a in words) and (b is None or b in words))
-        ]
+        live = [i for i, need in enumerate(self.needs) if not prefilter.ENABLED or need <= words]
         if not live:
             return alerts
         seen: list[set[str]] = [set() for _ in self.steps]
@@ -241,6 +272,27 @@ class Conditional(Rule):
         self.consequent = compile_pattern(case + self.spec.second, self.path, "second")
 
     def run(self, draft: Draft) -> list[Alert]:
+        if (
+            not prefilter.ENABLED
+            or set(self.spec.scope) - {"text", "summary", "raw"}
+            or _ANCHORED.search(self.spec.first + self.spec.second)
+        ):
+            return self._run_by_block(draft)
+        # One search of the joined blocks for each pattern; a term defined in a block counts
+        # from that block on, as when the blocks are read one by one.
+        defined_in: dict[int, set[str]] = {}
+        for i, _, m, _ in block_matches(self.consequent, draft):
+            defined_in.setdefault(i, set()).update(g for g in m.groups() if g)
+        alerts, defined, upto = [], set(), -1
+        for i, seg, m, start in block_matches(self.antecedent, draft):
+            while upto < i:
+                upto += 1
+                defined |= defined_in.get(upto, set())
+            if m.group(0) not in defined and not self._is_exception(m.group(0)):
+                alerts.append(self.alert(draft, seg, start, m.group(0)))
+        return alerts
+
+    def _run_by_block(self, draft: Draft) -> list[Alert]:
         alerts = []
         defined: set[str] = set()
         for seg in self._scoped(draft):
@@ -252,74 +304,9 @@ class Conditional(Rule):
         return alerts
 
 
-class Capitalization(Rule):
-    def _setup(self) -> None:
-        self.threshold = self.spec.threshold or 0.8
-        if self.spec.match not in ("$sentence", "$title", "$lower", "$upper"):
-            self.pattern = compile_pattern(self.spec.match, self.path, "match")
-
-    def _ok(self, text: str) -> bool:
-        match = self.spec.match
-        if match == "$lower":
-            return text == text.lower() or self._is_exception(text)
-        if match == "$upper":
-            return text == text.upper() or self._is_exception(text)
-        if match == "$sentence":
-            return self._sentence(text)
-        if match == "$title":
-            return self._title(text)
-        return search(self.pattern, text) is not None or self._is_exception(text)
-
-    def _words(self, text: str) -> list[str]:
-        return regex.findall(r"\p{L}[\p{L}\p{N}*]*[^\s]*", text.rstrip("?!.:"))
-
-    def _sentence(self, text: str) -> bool:
-        # Sentence case as Vale's own fixtures grade it: the first word and any word after
-        # an indicator (a colon) start upper case; the rest are lower case unless excepted.
-        words = self._words(text)
-        if not words:
-            return True
-        good = 0
-        for i, token in enumerate(words):
-            w = regex.split(r"[-'’]", token)[0] or token
-            after_indicator = i > 0 and any(words[i - 1].endswith(s) for s in self.spec.indicators)
-            if self._is_exception(token) or self._is_exception(w):
-                good += 1
-            elif i == 0:
-                if w != w[:1].upper() + w[1:].lower():
-                    return False
-                good += 1
-            elif after_indicator:
-                good += w[:1].isupper()
-            elif w == w.lower():
-                good += 1
-        return good / len(words) > self.threshold
-
-    _SMALL = frozenset(
-        "a an and as at but by for if in nor of on or so the to up via vs yet".split()
-    )
-
-    def _title(self, text: str) -> bool:
-        words = self._words(text)
-        if not words:
-            return True
-        good = 0
-        for i, w in enumerate(words):
-            small = w.lower() in self._SMALL and 0 < i < len(words) - 1
-            if self._is_exception(w) or w == w.upper():
-                good += 1
-            elif small:
-                good += w == w.lower()
-            else:
-                good += w[:1].isupper()
-        return good / len(words) >= self.threshold
-
-    def run(self, draft: Draft) -> list[Alert]:
-        return [
-            self.alert(draft, seg, 0, seg.text)
-            for seg in self._scoped(draft)
-            if not self._ok(seg.text)
-        ]
+# Patterns read differently in the blocks joined than in each block alone: `^` and `$`
+# without (?m), and the text's own edges.
+_ANCHORED = regex.compile(r"[\^$]|\\[AZzG]")
 
 
 KINDS: dict[str, type[Rule]] = {

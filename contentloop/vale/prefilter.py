@@ -1,13 +1,13 @@
 """Long word lists (a style's clichés, wordy phrases, adverbs: hundreds of alternatives in
 one regex) searched only for the entries a document can hold.
 
-Most entries are plain phrases ("a kettle of fish", "very") or start with a plain word. Under
-word boundaries, every word of a plain phrase, and the first word of the others, can match
-only where it stands as a whole run of letters, so a document whose words do not include
-the phrase's longest word (or the entry's first) cannot match the entry. Each document is searched with a regex
-of the entries whose first word it has, plus every entry that does not start with a plain
-word; the few distinct subsets are compiled once. The alternatives keep their order, so a
-match is the one the whole list would give.
+Most entries name whole words: "a kettle of fish", "cool, calm, and collected", "(?:bunch|pack)
+of crows" (the last needs "of" and "crows"). Under word boundaries, a word that the entry
+spells out, between non-letters or the entry's edges, matches only where it stands as a whole
+run of letters. A document whose runs of letters do not include every such word of an entry
+cannot match the entry. Each document is searched with a regex of the entries whose words it
+has, plus every entry that names no whole word; the few distinct subsets are compiled once.
+The alternatives keep their order, so a match is the one the whole list would give.
 """
 
 from __future__ import annotations
@@ -16,32 +16,80 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from ..checks.prose import Draft, letter_runs
+try:  # the stdlib's own regex parser; `regex` has none it exposes
+    from re import _constants as sre_c
+    from re import _parser as sre_parse
+except ImportError:  # pragma: no cover - Python before 3.11 named them sre_*
+    import sre_constants as sre_c  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
+
+from ..checks.prose import Draft
 from .view import segments
 
 T = TypeVar("T")
 
 MIN_ENTRIES = 1  # a rule with fewer entries is searched whole
-# Off, every rule searches every document in full (tests compare the two).
+# Off, every rule searches every document in full, part by part (tests compare the two): no
+# word lists, no search of the whole text first, no repetition or definition found in C.
 ENABLED = True
-_LEAD = re.compile(r"([A-Za-z]+)(?: (?![*?{+])|$)")
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_ASCII_WORD = re.compile(r"[a-z]+")
+# The only characters that `regex`'s case-insensitive matching takes for an ASCII letter
+# (found by trying every code point; tests/test_vale_config.py checks it). Lower-casing
+# alone would turn "İ" into "i" and a combining dot, which is not a letter.
+_FOLD_TO_ASCII = str.maketrans({"\u0130": "i", "\u017f": "s", "\u212a": "k"})
+_ZERO_WIDTH = {sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT}
 
 
-_LITERAL = re.compile(r"[A-Za-z' -]+")
-_RUN = re.compile(r"[A-Za-z]+")
+def required_words(entry: str, bounded: bool = True) -> frozenset[str]:
+    """Lower-case ASCII words that every match of `entry` holds as whole runs of letters:
+    each spelled out in the entry's top-level sequence, between non-letter characters or
+    (when `bounded`, as under Vale's word boundaries) the entry's edges. Empty when there is
+    none, or when the stdlib cannot read the pattern (it is then searched in every document).
+    """
+    try:
+        parsed = sre_parse.parse(entry)
+    except Exception:  # noqa: BLE001 - syntax only `regex` reads: no filtering, never wrong
+        return frozenset()
+    edge = "" if bounded else None  # "" a non-letter, None anything
+    atoms: list[str | None] = [edge, *_atoms(list(parsed)), edge]
+    words, run, ok_before = set(), "", False
+    for prev, atom in zip(atoms, atoms[1:], strict=False):
+        if atom is not None and _is_letter(atom):
+            if not run:
+                ok_before = prev is not None and not _is_letter(prev)
+            run += atom
+            continue
+        if run and ok_before and atom is not None and _ASCII_WORD.fullmatch(run.lower()):
+            words.add(run.lower())
+        run = ""
+    return frozenset(words)
 
 
-def lead(entry: str) -> str | None:
-    """A word every match of the entry holds as a whole run of letters: in a plain phrase its
-    longest word (the rarest, most likely); otherwise its first word, when that is plain."""
-    if _LITERAL.fullmatch(entry):
-        return max(_RUN.findall(entry), key=len, default="").lower() or None
-    if "|" in entry:
-        return None  # a top-level alternative need not begin with it
-    m = _LEAD.match(entry)
-    return m.group(1).lower() if m else None
+def _is_letter(c: str) -> bool:
+    return _LETTERS.fullmatch(c) is not None  # as the document's runs are read
+
+
+def _atoms(items: list[tuple[Any, Any]]) -> list[str | None]:
+    """A pattern's top-level sequence as characters: a literal as itself, anything else that
+    takes characters as None. Zero-width assertions are left out: without them a pattern
+    matches more, never less."""
+    out: list[str | None] = []
+    for op, av in items:
+        if op is sre_c.LITERAL:
+            out.append(chr(av))
+        elif op in _ZERO_WIDTH:
+            continue
+        elif op is sre_c.SUBPATTERN and not any(o is sre_c.BRANCH for o, _ in av[-1]):
+            out += _atoms(list(av[-1]))
+        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and av[0] == av[1] == 1:
+            out += _atoms(list(av[2]))
+        else:
+            out.append(None)
+    return out
 
 
 class WordList(Generic[T]):
@@ -49,21 +97,25 @@ class WordList(Generic[T]):
     entries a draft can hold (None when it can hold none)."""
 
     def __init__(self, entries: list[str], build: Callable[[tuple[int, ...]], T]) -> None:
-        leads = [lead(e) for e in entries]
-        self.always = {i for i, word in enumerate(leads) if word is None}
-        self.by_word: dict[str, list[int]] = defaultdict(list)
-        for i, word in enumerate(leads):
-            if word is not None:
-                self.by_word[word].append(i)
+        self.n = len(entries)
+        self.always: set[int] = set()
+        # Indexed by an entry's longest word (the rarest, most likely), checked for all.
+        self.by_word: dict[str, list[tuple[int, frozenset[str]]]] = defaultdict(list)
+        for i, entry in enumerate(entries):
+            words = required_words(entry)
+            if not words:
+                self.always.add(i)
+            else:
+                self.by_word[max(sorted(words), key=len)].append((i, words))
         self.build = functools.lru_cache(maxsize=128)(build)
 
     def for_draft(self, draft: Draft) -> T | None:
         if not ENABLED:
-            return self.build(tuple(range(len(self.always) + sum(map(len, self.by_word.values())))))
+            return self.build(tuple(range(self.n)))
         words = words_of(draft)
         chosen = set(self.always)
         for word in words & self.by_word.keys():
-            chosen.update(self.by_word[word])
+            chosen.update(i for i, need in self.by_word[word] if need <= words)
         return self.build(tuple(sorted(chosen))) if chosen else None
 
 
@@ -72,5 +124,6 @@ def words_of(draft: Draft) -> set[str]:
     found = draft.__dict__.get("_vale_words")
     if found is None:
         text = "\n\n".join(seg.text for seg in segments(draft))
-        found = draft.__dict__["_vale_words"] = letter_runs(text)
+        found = set(_LETTERS.findall(text.translate(_FOLD_TO_ASCII).lower()))
+        draft.__dict__["_vale_words"] = found
     return found

@@ -135,10 +135,13 @@ class Alert:
     column: int  # 1-based, in characters
 
 
+_SPACES = regex.compile(r"(?<=\S)\s{2,}(?=\S)|\n")
+
+
 def format_message(message: str, *subs: str) -> str:
     """Vale's FormatMessage: the first n substitutions for the message's n `%s`. A run of
     spaces or a line break inside a match is shown as one space, as Vale prints it."""
-    subs = tuple(regex.sub(r"(?<=\S)\s{2,}(?=\S)|\n", " ", s) for s in subs)
+    subs = tuple(_SPACES.sub(" ", s) for s in subs)
     out, i = [], 0
     for piece in stdre.split(r"(%s|%%)", message):
         if piece == "%s":
@@ -194,9 +197,10 @@ class Rule(ABC):
     @abstractmethod
     def run(self, draft: Draft) -> list[Alert]: ...
 
-    def _scoped(self, draft: Draft) -> Iterator[Segment]:
+    def _scoped(self, draft: Draft, only: list[Segment] | None = None) -> Iterator[Segment]:
+        """The parts of the draft this rule reads, in order; of the blocks `only`, if given."""
         scopes = set(self.spec.scope)
-        for seg in segments(draft):
+        for seg in segments(draft) if only is None else only:
             if not seg.text:
                 continue
             if "sentence" in scopes:
@@ -241,6 +245,11 @@ def _joined(draft: Draft) -> tuple[str, list[int], list[Segment]]:
     return cached
 
 
+def joined_text(draft: Draft) -> str:
+    """Every block's text, as the rules read it, joined by blank lines."""
+    return _joined(draft)[0]
+
+
 def matches_in_blocks(
     rule: Rule, rx: regex.Pattern[str], draft: Draft
 ) -> Iterator[tuple[Segment, regex.Match[str], int]]:
@@ -248,30 +257,59 @@ def matches_in_blocks(
 
     A rule read on every block (scope text) is run once over all blocks joined, not once per
     block: most rules find nothing in most documents, and a call per block per rule was most
-    of the time. A match that runs across two blocks is not one Vale makes; those two blocks
-    are then searched one by one."""
+    of the time."""
     scopes = set(rule.spec.scope)
     if scopes - {"text", "summary", "raw"}:
-        if prefilter.ENABLED and _anywhere(rx) and search(rx, _joined(draft)[0]) is None:
-            return  # no match in the whole text: none in a part of it either
-        for seg in rule._scoped(draft):
+        only = None
+        if prefilter.ENABLED and _anywhere(rx):
+            # A part (a sentence, a heading) with a match is in a block with one.
+            only = _blocks_matching(rx, draft)
+        for seg in rule._scoped(draft, only):
             for m in finditer(rx, seg.text):
                 yield seg, m, m.start()
         return
+    for _, seg, m, start in block_matches(rx, draft):
+        yield seg, m, start
+
+
+def block_matches(
+    rx: regex.Pattern[str], draft: Draft
+) -> list[tuple[int, Segment, regex.Match[str], int]]:
+    """(block index, block, match, match start in the block) for every match of `rx` in the
+    blocks, in block order, from one search of the blocks joined. A match that runs across
+    two blocks is not one Vale makes; those two blocks are then searched one by one."""
     text, starts, segs = _joined(draft)
     found, redo = [], set()
     for m in finditer(rx, text):
         i = bisect_right(starts, m.start()) - 1
-        found.append((i, m))
+        found.append((i, segs[i], m, m.start() - starts[i]))
         if m.end() > starts[i] + len(segs[i].text):
             redo |= {i, i + 1}
-    for i, m in found:
-        if i not in redo:
-            yield segs[i], m, m.start() - starts[i]
+    if not redo:
+        return found
+    found = [f for f in found if f[0] not in redo]
     for i in sorted(redo):
         if i < len(segs):
-            for m in finditer(rx, segs[i].text):
-                yield segs[i], m, m.start()
+            found += [(i, segs[i], m, m.start()) for m in finditer(rx, segs[i].text)]
+    return sorted(found, key=lambda f: (f[0], f[3]))
+
+
+def _blocks_matching(rx: regex.Pattern[str], draft: Draft) -> list[Segment]:
+    """The blocks in which `rx` can match, in order: a search per block that has a match
+    instead of one per sentence. A block holding a match holds the leftmost match from its
+    start, or a match from an earlier block runs into it; either way it is listed."""
+    text, starts, segs = _joined(draft)
+    live: list[Segment] = []
+    i = 0
+    while i < len(segs):
+        m = search(rx, text, starts[i])
+        if m is None:
+            break
+        first = bisect_right(starts, m.start()) - 1
+        last = max(first, bisect_right(starts, max(m.end() - 1, m.start())) - 1)
+        live += segs[first : last + 1]
+        i = last + 1
+    return live
 
 
 # A pattern with anchors or lookarounds can match in a sentence, read alone, where it does

@@ -91,7 +91,7 @@ class RuleSet:
         alerts = []
         self._read_as_configured(draft)
         for rule, level in self.for_path(path or draft.path or "draft.md"):
-            alerts += [replace(a, level=level) for a in rule.run(draft)]
+            alerts += [a if a.level == level else replace(a, level=level) for a in rule.run(draft)]
         return sorted(alerts, key=lambda a: (a.line, a.column, a.rule))
 
     def fingerprint(self) -> str:
