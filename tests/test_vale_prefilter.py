@@ -11,7 +11,7 @@ from helpers import vale_ruleset
 
 from contentloop.checks.prose import Draft
 from contentloop.vale import prefilter
-from contentloop.vale.prefilter import _FOLD_TO_ASCII, required_words, words_of
+from contentloop.vale.prefilter import _FOLD_TO_ASCII, edgeless, needs, required_words, words_of
 
 
 @pytest.mark.parametrize(
@@ -34,6 +34,37 @@ from contentloop.vale.prefilter import _FOLD_TO_ASCII, required_words, words_of
 )
 def test_required_words(entry, bounded, words):
     assert required_words(entry, bounded) == words
+
+
+@pytest.mark.parametrize(
+    ("entry", "text"),
+    [
+        ("garbage(?:m[ae]n|wom[ae]n)", "garbage"),
+        ("\\.\\.\\.", "..."),
+        ("(?:leopard|panther)-like", "-like"),
+        ("Caf\u00e9 au lait", " au lait"),  # a non-ASCII letter may fold unlike lower()
+        ("[0-9]+ ?x ?[0-9]+", "x"),
+    ],
+)
+def test_the_run_of_characters_every_match_holds(entry, text):
+    assert needs(entry, bounded=False).text == text
+
+
+@pytest.mark.parametrize(
+    ("pattern", "found"),
+    [
+        ("(?m)\\b(?:[^\\s]+)\\b", True),  # a ^ in a class is no anchor
+        ("(?i)\\bwhet (?:the|your)\\b", True),
+        ("(?m)^But", False),
+        ("(?:a|b$)+", False),
+        ("foo(?=\\.)", False),
+        ("(?<!x)foo", False),
+        ("\\Bx", False),
+        ("\\p{L}+", None),  # `regex` syntax: the caller decides by eye
+    ],
+)
+def test_edgeless_patterns_match_in_a_part_only_where_they_match_in_the_whole(pattern, found):
+    assert edgeless(pattern) is found
 
 
 def test_every_character_regex_takes_for_an_ascii_letter_is_folded_to_it():

@@ -153,9 +153,17 @@ class Draft:
 
     def chunks_in(self, start: int, end: int) -> range:
         """Indexes of the chunks that overlap prose[start:end]."""
-        lo = bisect.bisect_right([e for _, e in self.chunks], start)
-        hi = bisect.bisect_left([s for s, _ in self.chunks], end)
+        lo = bisect.bisect_right(self._chunk_ends, start)
+        hi = bisect.bisect_left(self._chunk_starts, end)
         return range(lo, max(lo, hi))
+
+    @cached_property
+    def _chunk_starts(self) -> list[int]:
+        return [s for s, _ in self.chunks]
+
+    @cached_property
+    def _chunk_ends(self) -> list[int]:
+        return [e for _, e in self.chunks]
 
     @cached_property
     def _line_starts(self) -> list[int]:

@@ -4,6 +4,7 @@ one of the kinds contentloop runs (these and vale/metrics.py's)."""
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 from collections.abc import Sequence
 from dataclasses import replace
@@ -26,6 +27,7 @@ from .rules import (
     Rule,
     RuleSpec,
     Unsupported,
+    anywhere,
     block_matches,
     compile_pattern,
     format_message,
@@ -52,13 +54,14 @@ class Existence(Rule):
             else None
         )
         self.words: WordList[regex.Pattern[str]] | None = None
-        if word and not self.spec.raw and len(self.spec.tokens) >= MIN_ENTRIES:
+        if not self.spec.raw and len(self.spec.tokens) >= MIN_ENTRIES:
             tokens = self.spec.tokens
             self.words = WordList(
                 tokens,
                 lambda idx: compile_pattern(
                     rule_regex(self.spec, "|".join(tokens[i] for i in idx)), self.path, "tokens"
                 ),
+                bounded=word,
             )
 
     def run(self, draft: Draft) -> list[Alert]:
@@ -90,8 +93,9 @@ class Substitution(Rule):
         self.repl = [self.spec.swap[k] for k in keys]
         self.matcher = self._matcher(tuple(range(len(keys))), keys)
         self.words: WordList[tuple[regex.Pattern[str], list[str]]] | None = None
-        if not self.spec.nonword and len(keys) >= MIN_ENTRIES:
-            self.words = WordList(keys, lambda idx: self._matcher(idx, keys))
+        if len(keys) >= MIN_ENTRIES:
+            bounded = not self.spec.nonword
+            self.words = WordList(keys, lambda idx: self._matcher(idx, keys), bounded)
 
     def _matcher(
         self, idx: tuple[int, ...], keys: list[str]
@@ -195,10 +199,15 @@ class Repetition(Rule):
         self.rx = compile_pattern(rule_regex(self.spec, body), self.path, "tokens")
 
     def run(self, draft: Draft) -> list[Alert]:
-        alerts = []
+        alerts: list[Alert] = []
+        repeated = self._repeated(draft) if prefilter.ENABLED else None
+        if repeated is not None and not repeated:
+            return alerts
         for seg in self._scoped(draft):
-            if prefilter.ENABLED and not self._may_repeat(seg.text):
-                continue
+            if repeated is not None:
+                text = seg.text.lower() if self.spec.ignorecase else seg.text
+                if not any(text.count(w) >= 2 for w in repeated):
+                    continue
             prev: regex.Match[str] | None = None
             count = 0
             for m in finditer(self.rx, seg.text):
@@ -217,18 +226,25 @@ class Repetition(Rule):
                 prev = m
         return alerts
 
-    def _may_repeat(self, text: str) -> bool:
-        """Whether two matches in a row have the same text: most blocks have none, and their
-        matches (every word, for a `[^\\s]+` token) are found in C without a Python loop."""
-        if self.rx.groups:  # findall would give the groups, not the matches
-            return True
-        if "\0" in text:
-            return True
-        # One string lower-cased and split in C; an empty pair only sends the block to the
-        # exact loop above.
+    def _repeated(self, draft: Draft) -> set[str] | None:
+        """What follows itself somewhere in the blocks joined, as compared: a block that
+        does not hold one of these twice cannot alert. One search in C instead of one per
+        block (for a `[^\\s]+` token, every word). None when the blocks must be read one by
+        one: a match in the joined text is then not surely one its block would give."""
+        if set(self.spec.scope) - {"text", "summary", "raw"} or self.rx.groups:
+            return None
+        text = joined_text(draft)
+        if not anywhere(self.rx) or "\0" in text:
+            return None
         found = "\0".join(findall(self.rx, text))
-        words = list(map(str.strip, (found.lower() if self.spec.ignorecase else found).split("\0")))
-        return any(map(operator.eq, words, words[1:]))
+        if "\n" in found:  # a match may run into the blank line after its block
+            return None
+        raw = found.split("\0")
+        keys = (found.lower() if self.spec.ignorecase else found).split("\0")
+        keys = list(map(str.strip, keys))
+        at = itertools.compress(range(1, len(keys)), map(operator.eq, keys, keys[1:]))
+        alpha = self.spec.alpha
+        return {keys[i] for i in at if keys[i] and (not alpha or raw[i].strip().isalpha())}
 
 
 class Consistency(Rule):

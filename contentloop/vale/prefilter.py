@@ -16,6 +16,7 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 try:  # the stdlib's own regex parser; `regex` has none it exposes
@@ -44,16 +45,30 @@ _FOLD_TO_ASCII = str.maketrans({"\u0130": "i", "\u017f": "s", "\u212a": "k"})
 _ZERO_WIDTH = {sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT}
 
 
-def required_words(entry: str, bounded: bool = True) -> frozenset[str]:
-    """Lower-case ASCII words that every match of `entry` holds as whole runs of letters:
-    each spelled out in the entry's top-level sequence, between non-letter characters or
-    (when `bounded`, as under Vale's word boundaries) the entry's edges. Empty when there is
-    none, or when the stdlib cannot read the pattern (it is then searched in every document).
+@dataclass(frozen=True)
+class Needs:
+    """What every match of one entry holds: whole words, and a run of characters."""
+
+    words: frozenset[str] = frozenset()  # lower-case ASCII runs of letters
+    text: str = ""  # lower-case ASCII characters, in a row
+
+    def met(self, words: set[str], folded: str) -> bool:
+        return self.words <= words and self.text in folded
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.text)
+
+
+def needs(entry: str, bounded: bool = True) -> Needs:
+    """What every match of `entry` holds, read from its top-level sequence: each word it
+    spells out between non-letter characters or (when `bounded`, as under Vale's word
+    boundaries) the entry's edges, and its longest run of ASCII characters spelled out.
+    Nothing when the stdlib cannot read the pattern (it is then searched in every document).
     """
     try:
         parsed = sre_parse.parse(entry)
     except Exception:  # noqa: BLE001 - syntax only `regex` reads: no filtering, never wrong
-        return frozenset()
+        return Needs()
     edge = "" if bounded else None  # "" a non-letter, None anything
     atoms: list[str | None] = [edge, *_atoms(list(parsed)), edge]
     words, run, ok_before = set(), "", False
@@ -66,7 +81,46 @@ def required_words(entry: str, bounded: bool = True) -> frozenset[str]:
         if run and ok_before and atom is not None and _ASCII_WORD.fullmatch(run.lower()):
             words.add(run.lower())
         run = ""
-    return frozenset(words)
+    runs = "".join(a if a and a.isascii() else "\n" for a in atoms).lower().split("\n")
+    return Needs(frozenset(words), max(runs, key=len))
+
+
+def required_words(entry: str, bounded: bool = True) -> frozenset[str]:
+    """The whole words every match of `entry` holds (see `needs`)."""
+    return needs(entry, bounded).words
+
+
+_EDGE_CODES = {
+    sre_c.AT_BEGINNING,
+    sre_c.AT_BEGINNING_LINE,
+    sre_c.AT_BEGINNING_STRING,
+    sre_c.AT_END,
+    sre_c.AT_END_LINE,
+    sre_c.AT_END_STRING,
+    sre_c.AT_NON_BOUNDARY,
+}
+
+
+def edgeless(pattern: str) -> bool | None:
+    """Whether `pattern` has no anchor (but `\\b`) and no lookaround anywhere in it; None
+    when the stdlib cannot read it."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except Exception:  # noqa: BLE001 - syntax only `regex` reads
+        return None
+    return not _has_edge(parsed)
+
+
+def _has_edge(value: Any) -> bool:
+    if isinstance(value, sre_parse.SubPattern):
+        for op, av in value:
+            if op in (sre_c.ASSERT, sre_c.ASSERT_NOT) or (op is sre_c.AT and av in _EDGE_CODES):
+                return True
+            if _has_edge(av):
+                return True
+    elif isinstance(value, (list, tuple)):
+        return any(_has_edge(v) for v in value)
+    return False
 
 
 def _is_letter(c: str) -> bool:
@@ -81,6 +135,8 @@ def _atoms(items: list[tuple[Any, Any]]) -> list[str | None]:
     for op, av in items:
         if op is sre_c.LITERAL:
             out.append(chr(av))
+        elif op is sre_c.AT and av is sre_c.AT_BOUNDARY:
+            out.append("")  # \\b beside a letter: a non-letter (or nothing) on its other side
         elif op in _ZERO_WIDTH:
             continue
         elif op is sre_c.SUBPATTERN and not any(o is sre_c.BRANCH for o, _ in av[-1]):
@@ -94,36 +150,52 @@ def _atoms(items: list[tuple[Any, Any]]) -> list[str | None]:
 
 class WordList(Generic[T]):
     """`build(indexes)` makes the matcher for some entries; `for_draft` gives the one for the
-    entries a draft can hold (None when it can hold none)."""
+    entries a draft can hold (None when it can hold none). `bounded`: the entries are read
+    between word boundaries."""
 
-    def __init__(self, entries: list[str], build: Callable[[tuple[int, ...]], T]) -> None:
+    def __init__(
+        self, entries: list[str], build: Callable[[tuple[int, ...]], T], bounded: bool = True
+    ) -> None:
         self.n = len(entries)
         self.always: set[int] = set()
-        # Indexed by an entry's longest word (the rarest, most likely), checked for all.
-        self.by_word: dict[str, list[tuple[int, frozenset[str]]]] = defaultdict(list)
+        # Indexed by an entry's longest word (the rarest, most likely), or else by its run of
+        # characters; checked in full.
+        self.by_word: dict[str, list[tuple[int, Needs]]] = defaultdict(list)
+        self.by_text: list[tuple[int, Needs]] = []
         for i, entry in enumerate(entries):
-            words = required_words(entry)
-            if not words:
-                self.always.add(i)
+            need = needs(entry, bounded)
+            if need.words:
+                self.by_word[max(sorted(need.words), key=len)].append((i, need))
+            elif len(need.text) >= 2:
+                self.by_text.append((i, need))
             else:
-                self.by_word[max(sorted(words), key=len)].append((i, words))
+                self.always.add(i)
         self.build = functools.lru_cache(maxsize=128)(build)
 
     def for_draft(self, draft: Draft) -> T | None:
         if not ENABLED:
             return self.build(tuple(range(self.n)))
-        words = words_of(draft)
+        words, folded = words_of(draft), folded_text(draft)
         chosen = set(self.always)
         for word in words & self.by_word.keys():
-            chosen.update(i for i, need in self.by_word[word] if need <= words)
+            chosen.update(i for i, need in self.by_word[word] if need.met(words, folded))
+        chosen.update(i for i, need in self.by_text if need.text in folded)
         return self.build(tuple(sorted(chosen))) if chosen else None
+
+
+def folded_text(draft: Draft) -> str:
+    """The text Vale's rules read in `draft`, lower-cased as case-insensitive matching reads
+    it (with the three letters `regex` takes for ASCII ones)."""
+    found = draft.__dict__.get("_vale_folded")
+    if found is None:
+        text = "\n\n".join(seg.text for seg in segments(draft))
+        found = draft.__dict__["_vale_folded"] = text.translate(_FOLD_TO_ASCII).lower()
+    return found
 
 
 def words_of(draft: Draft) -> set[str]:
     """The lower-cased runs of letters of the text Vale's rules read in `draft`."""
     found = draft.__dict__.get("_vale_words")
     if found is None:
-        text = "\n\n".join(seg.text for seg in segments(draft))
-        found = set(_LETTERS.findall(text.translate(_FOLD_TO_ASCII).lower()))
-        draft.__dict__["_vale_words"] = found
+        found = draft.__dict__["_vale_words"] = set(_LETTERS.findall(folded_text(draft)))
     return found

@@ -261,7 +261,7 @@ def matches_in_blocks(
     scopes = set(rule.spec.scope)
     if scopes - {"text", "summary", "raw"}:
         only = None
-        if prefilter.ENABLED and _anywhere(rx):
+        if prefilter.ENABLED and anywhere(rx):
             # A part (a sentence, a heading) with a match is in a block with one.
             only = _blocks_matching(rx, draft)
         for seg in rule._scoped(draft, only):
@@ -319,8 +319,11 @@ _EDGES = stdre.compile(r"[\^$]|\\[AZzGB]|\(\?<?[=!]")
 
 
 @functools.lru_cache(maxsize=1024)
-def _anywhere(rx: regex.Pattern[str]) -> bool:
-    return _EDGES.search(rx.pattern) is None
+def anywhere(rx: regex.Pattern[str]) -> bool:
+    """Whether a match of `rx` in a part of a text is one in the whole (no anchors, no
+    lookarounds): read with the stdlib's parser, so `[^\\s]` is no anchor, or else by eye."""
+    found = prefilter.edgeless(rx.pattern)
+    return _EDGES.search(rx.pattern) is None if found is None else found
 
 
 def sentences_of(draft: Draft, seg: Segment) -> list[Segment]:

@@ -29,6 +29,7 @@ class RuleSet:
     notes: dict[str, str] = field(default_factory=dict)  # a .vale.ini setting not honoured -> why
     files: list[Path] = field(default_factory=list)  # vocabularies: part of the fingerprint
     _by_path: dict[str, list[tuple[Rule, str]]] = field(default_factory=dict, repr=False)
+    _levels: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def for_path(self, path: str) -> list[tuple[Rule, str]]:
         """(rule, level) for each rule that runs on `path`, in name order."""
@@ -38,7 +39,9 @@ class RuleSet:
 
     def level_of(self, rule: str, path: str) -> str | None:
         """The level `rule` runs at on `path`, or None when it does not run there."""
-        return next((lv for r, lv in self.for_path(path) if r.name == rule), None)
+        if path not in self._levels:
+            self._levels[path] = {r.name: lv for r, lv in self.for_path(path)}
+        return self._levels[path].get(rule)
 
     def _for_path(self, path: str) -> list[tuple[Rule, str]]:
         floor = LEVELS.index(self.ini.min_level)
