@@ -98,6 +98,7 @@ class Rubric(BaseModel):
     _fingerprint: str = PrivateAttr(default="")
     _vale_skipped: dict[str, str] = PrivateAttr(default_factory=dict)
     _vale_notes: dict[str, str] = PrivateAttr(default_factory=dict)
+    _vale_formats: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
     def path(self) -> Path | None:
@@ -121,6 +122,11 @@ class Rubric(BaseModel):
     def vale_notes(self) -> dict[str, str]:
         """.vale.ini settings contentloop does not honour, and why."""
         return self._vale_notes
+
+    @property
+    def vale_formats(self) -> dict[str, str]:
+        """A .vale.ini's `[formats]`: a file ending -> the format its files are read as."""
+        return self._vale_formats
 
     @property
     def max_points(self) -> float:
@@ -167,4 +173,5 @@ def attach_vale(rubric: Rubric, found: ValeExpansion) -> None:
     rubric.binary.checks.extend(found.added)
     rubric._vale_skipped = found.skipped
     rubric._vale_notes = found.notes
+    rubric._vale_formats = found.formats
     rubric._fingerprint = hashlib.sha256((rubric.sha256 + found.fingerprint).encode()).hexdigest()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -157,14 +157,15 @@ def score_text(
     return score_drafts([Draft(text, path=path)], rubric, judge)[0]
 
 
-def read_draft(path: Path) -> Draft:
-    """Read a Markdown draft, refusing what cannot be a draft (missing, binary, empty, huge)."""
+def read_draft(path: Path, formats: Mapping[str, str] | None = None) -> Draft:
+    """Read a draft, refusing what cannot be a draft (missing, binary, empty, huge). Its
+    format is its ending's, or what `formats` (a .vale.ini's `[formats]`) maps that to."""
     text = read_text(path, "draft", MAX_DRAFT_BYTES)
     if not text.strip():
         raise ContentloopError(
             "is empty; there is nothing to score.", path=path, fix="write the draft first."
         )
-    return Draft(text, path=str(path))
+    return Draft(text, path=str(path), formats=formats or None)
 
 
 MARKDOWN_SUFFIXES = (".md", ".mdx", ".markdown")
@@ -230,7 +231,7 @@ def score_files(
     drafts = []
     for path in files:
         try:
-            drafts.append(read_draft(path))
+            drafts.append(read_draft(path, rubric.vale_formats))
         except ContentloopError as exc:
             if failed is None or len(files) == 1:
                 raise

@@ -121,17 +121,58 @@ def test_ignored_and_skipped_scopes(tmp_path, monkeypatch):
     assert "SkippedScopes: marquee" in stderr
 
 
-def test_formats_maps_other_endings_to_markdown_in_a_folder(tmp_path, monkeypatch):
+def test_formats_maps_other_endings_to_the_formats_read_here(tmp_path, monkeypatch):
+    comment_then_text = ".. a very old comment\n\nIt is very odd.\n"
     repo = _repo(
         tmp_path,
-        "[formats]\nmdoc = md\nfoo = rst\n\n[*.{md,mdoc}]\nBasedOnStyles = Docs\n",
-        **{"docs__a.mdoc": "It is very odd.\n", "docs__b.md": "Very.\n", "docs__c.rst": "very\n"},
+        "[formats]\nmdoc = md\ninc = rst\nhtm = html\n\n[*.{md,mdoc,inc,htm}]\nBasedOnStyles = Docs\n",
+        **{
+            "docs__a.mdoc": "It is very odd.\n",
+            "docs__b.md": "Very.\n",
+            "docs__c.rst": "very\n",
+            "docs__d.inc": comment_then_text,  # read as reStructuredText: line 1 is a comment
+            "docs__e.md": comment_then_text,  # read as Markdown: line 1 is a paragraph
+            "docs__f.htm": "<p>very</p>\n",
+        },
     )
     lines, stderr = _lint(repo, monkeypatch, "docs")
     assert sorted(lines) == [
         "docs/a.mdoc:1:7:Docs.Weasel:Avoid 'very'.",
-    ], "b.md's 'Very' is another case; no section names .rst files"
-    assert "[formats] foo = rst (a file is read by its own ending" in " ".join(stderr.split())
+        "docs/d.inc:3:7:Docs.Weasel:Avoid 'very'.",
+        "docs/e.md:1:6:Docs.Weasel:Avoid 'very'.",
+        "docs/e.md:3:7:Docs.Weasel:Avoid 'very'.",
+    ], "b.md's 'Very' is another case; no section names .rst files; HTML is not read"
+    assert "[formats] htm = html (contentloop reads Markdown" in " ".join(stderr.split())
+
+
+@pytest.mark.parametrize(
+    ("ini", "said", "fix"),
+    [
+        (
+            "StylesPath = styles\n[*.md]\nVocab = Docs\nBasedOnStyles = Docs\n",
+            "line 3: 'Vocab' is a core option",
+            "above the first",
+        ),
+        ("StylesPath = styles\n[*]\nMinAlertLevel = error\n", "line 3: 'MinAlertLevel'", "above"),
+        (
+            "StylesPath = styles\nBasedOnStyles = Docs\n[*.md]\n",
+            "line 2: 'BasedOnStyles' is a section option",
+            "under a section",
+        ),
+    ],
+)
+def test_a_key_in_the_wrong_part_of_the_file_is_refused_as_vale_refuses_it(
+    tmp_path, monkeypatch, ini, said, fix
+):
+    (tmp_path / "styles" / "Docs").mkdir(parents=True)
+    (tmp_path / ".vale.ini").write_text(ini)
+    (tmp_path / "a.md").write_text("Very.\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VALE_CONFIG_PATH", raising=False)
+    r = CliRunner().invoke(app, ["lint", "a.md", "--no-cache"])
+    assert r.exit_code == 2
+    error = " ".join(r.stderr.split())
+    assert ".vale.ini, " + said in error and fix in error
 
 
 @pytest.mark.parametrize(

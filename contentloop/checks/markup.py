@@ -12,7 +12,7 @@ literals and roles' markers, link targets, emphasis markers, substitutions.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from . import dialects
 from .blocks import Analysis, Block, BlockKind, Container
@@ -30,9 +30,27 @@ FORMATS = {
 _URL = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]`]+[^\s<>()\[\]`.,;:!?'\"]")
 
 
-def format_of(path: str | None) -> str:
-    """ "markdown", "rst", "asciidoc" or "text", by the file's ending."""
+# Vale's names for the formats read here, as a `.vale.ini`'s `[formats]` gives them.
+VALE_FORMATS = {
+    "md": "markdown",
+    "mdx": "markdown",
+    "markdown": "markdown",
+    "rst": "rst",
+    "adoc": "asciidoc",
+    "asciidoc": "asciidoc",
+    "txt": "text",
+    "text": "text",
+}
+
+
+def format_of(path: str | None, formats: Mapping[str, str] | None = None) -> str:
+    """ "markdown", "rst", "asciidoc" or "text", by the file's ending, or by what `formats` (a
+    `[formats]` section: ending -> Vale's format name) maps the ending to."""
     name = (path or "").lower()
+    ending = name.rsplit(".", 1)[-1] if "." in name.rsplit("/", 1)[-1] else ""
+    mapped = VALE_FORMATS.get((formats or {}).get(ending, ""))
+    if mapped is not None:
+        return mapped
     return next((f for ext, f in FORMATS.items() if name.endswith(ext)), "markdown")
 
 

@@ -20,6 +20,8 @@ from . import dialects
 from .blocks import Analysis, Block, BlockKind, Container
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from markdown_it import MarkdownIt
     from spacy.tokens import Doc
 
@@ -90,6 +92,8 @@ class Draft:
 
     source: str
     path: str | None = None
+    # A `[formats]` section's mappings (ending -> Vale's format name), read before the ending.
+    formats: Mapping[str, str] | None = field(default=None, repr=False)
     _docs: dict[int, Doc] = field(default_factory=dict, init=False, repr=False)
     # What checks derive from the draft and would otherwise derive twice: once to name the
     # chunks to parse (chunks.prepare), once when they run.
@@ -113,7 +117,7 @@ class Draft:
         """ "markdown", or "rst", "asciidoc" or "text" for a file with one of their endings."""
         from .markup import format_of
 
-        return format_of(self.path)
+        return format_of(self.path, self.formats)
 
     @property
     def prose(self) -> str:

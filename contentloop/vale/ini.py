@@ -6,8 +6,9 @@ every section whose glob matches it; later sections win.
 
 Global keys read: StylesPath, MinAlertLevel, Vocab, Packages (already in StylesPath; nothing
 is downloaded), IgnoredScopes, SkippedScopes. Section keys: BasedOnStyles, rules,
-BlockIgnores, TokenIgnores (and Vocab, read as global). `[formats]` maps extensions
-(`mdx = md`). Keys contentloop cannot honour (Transform, WordTemplate, Lang...) are listed in
+BlockIgnores, TokenIgnores. A global key under a section, or a section key above the first
+section, is refused as Vale refuses it. `[formats]` maps extensions (`mdx = md`,
+`inc = rst`). Keys contentloop cannot honour (Transform, WordTemplate, Lang...) are listed in
 `notes`, never silently dropped.
 """
 
@@ -26,6 +27,18 @@ LEVELS = ("suggestion", "warning", "error")
 # Keys Vale reads that change nothing here, because contentloop already behaves that way or
 # because they only matter to Vale's own tooling.
 QUIET_KEYS = {"NLPEndpoint", "Lang"}
+# Vale's core options, which it reads above the first section only, and its section options.
+CORE_KEYS = {
+    "StylesPath",
+    "MinAlertLevel",
+    "Vocab",
+    "IgnoredScopes",
+    "SkippedScopes",
+    "IgnoredClasses",
+    "WordTemplate",
+    "NLPEndpoint",
+}
+SECTION_KEYS = {"BasedOnStyles", "BlockIgnores", "TokenIgnores", "IgnorePatterns", "Transform"}
 
 
 @dataclass
@@ -132,6 +145,8 @@ def read_ini(path: Path) -> ValeIni:
                 fix="write settings as `Key = value` under a `[*.md]`-style section.",
             )
         key, value = key.strip(), value.strip()
+        if not in_formats:
+            _in_place(key, value, bool(sections), path, number)
         if in_formats:
             ini.formats[key.lstrip(".")] = value.lstrip(".")
         elif key == "Vocab":
@@ -161,6 +176,24 @@ def read_ini(path: Path) -> ValeIni:
         )
     ini.styles_path = (path.parent / styles_path).resolve()
     return ini
+
+
+def _in_place(key: str, value: str, in_section: bool, path: Path, number: int) -> None:
+    """Refuse, as Vale does, a core option under a section and a section option above them."""
+    if in_section and key in CORE_KEYS:
+        raise ContentloopError(
+            f"'{key}' is a core option, and it is under a [section].",
+            path=path,
+            line=number,
+            fix=f"move `{key} = {value}` above the first `[...]` section, as Vale requires.",
+        )
+    if not in_section and key in SECTION_KEYS:
+        raise ContentloopError(
+            f"'{key}' is a section option, and it is above every section.",
+            path=path,
+            line=number,
+            fix=f"put `{key} = {value}` under a section such as `[*]` or `[*.md]`.",
+        )
 
 
 def _section_key(section: Section, key: str, value: str, path: Path, number: int) -> bool:

@@ -47,23 +47,20 @@ def nearest_config(start: Path | None = None, given: Path | None = None) -> Path
     return None
 
 
-MARKDOWN_FORMATS = ("md", "mdx", "markdown")
-
-
 def suffixes(config: Path | None) -> tuple[str, ...]:
     """The file endings a folder is searched for: Markdown's; with a .vale.ini, those
-    `[formats]` maps to Markdown (`mdoc = md`) and the other formats read here
-    (reStructuredText, AsciiDoc, plain text) that one of its sections names."""
+    `[formats]` maps to a format read here (`mdoc = md`, `inc = rst`) and the other formats
+    read here (reStructuredText, AsciiDoc, plain text) that one of its sections names."""
     import fnmatch
 
-    from ..checks.markup import FORMATS
+    from ..checks.markup import FORMATS, VALE_FORMATS
     from ..scoring import MARKDOWN_SUFFIXES
     from .ini import braces, read_ini
 
     if config is None:
         return MARKDOWN_SUFFIXES
     ini = read_ini(config)
-    mapped = [f".{ext.lower()}" for ext, fmt in ini.formats.items() if fmt in MARKDOWN_FORMATS]
+    mapped = [f".{ext.lower()}" for ext, fmt in ini.formats.items() if fmt in VALE_FORMATS]
     globs = [
         g.rsplit("/", 1)[-1] for s in ini.sections if s.styles or s.rules for g in braces(s.glob)
     ]

@@ -22,6 +22,7 @@ class ValeExpansion:
     skipped: dict[str, str]
     fingerprint: str
     notes: dict[str, str]  # .vale.ini settings not honoured -> why
+    formats: dict[str, str]  # [formats]: a file ending -> Vale's name of the format it is read as
 
 
 def check_id(rule: str) -> str:
@@ -92,4 +93,10 @@ def expand_vale(
     for check in [*checks, *added]:
         if isinstance(check, ValeCheck):
             check._ruleset = ruleset
-    return ValeExpansion(added, dict(ruleset.skipped), ruleset.fingerprint(), dict(ruleset.notes))
+    return ValeExpansion(
+        added,
+        dict(ruleset.skipped),
+        ruleset.fingerprint(),
+        dict(ruleset.notes),
+        dict(ruleset.ini.formats),
+    )

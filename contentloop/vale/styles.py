@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..checks.markup import VALE_FORMATS
 from ..checks.prose import Draft
 from ..errors import ContentloopError
 from .builtin import builtin_rules, read_vocab
@@ -120,10 +121,10 @@ def load_ruleset(ini_path: Path) -> RuleSet:
     accepted, rejected = read_vocab(ini, ruleset.files, ruleset.notes)
     _check_scopes(ini, ruleset.notes)
     for ext, fmt in ini.formats.items():
-        if fmt not in ("md", "mdx", "markdown") and fmt != ext:
+        if fmt not in VALE_FORMATS:
             ruleset.notes[f"[formats] {ext} = {fmt}"] = (
-                "a file is read by its own ending (.rst, .adoc, .txt); only a mapping to "
-                "Markdown is honoured"
+                "contentloop reads Markdown, reStructuredText, AsciiDoc and plain text "
+                f"({', '.join(VALE_FORMATS)}); a .{ext} file is read by its own ending"
             )
     for package in ini.packages:
         if not (ini.styles_path / package).is_dir():
