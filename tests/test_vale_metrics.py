@@ -52,6 +52,49 @@ def test_element_counts_read_the_markdown_and_leave_front_matter_out():
     assert found["words"] == 6  # quote, a, b, and the last paragraph; no heading, no code
 
 
+RST = (
+    "=====\nTitle\n=====\n\nIntro.\n\nPart\n----\n\n- one\n- two\n\n  still item two.\n\n"
+    "Text.\n\n  A quote, not an item.\n\nSub\n~~~\n\nOther\n-----\n\n* a\n\n.. code-block:: sh\n\n   run\n"
+)
+ADOC = "= Doc\n\n== Part\n\nText.\n\n=== Sub\n\n* a\n* b\n\nMore.\n\n. one\n\n____\nQuoted.\n____\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "counts"),
+    [
+        # rST ranks a heading by the order its adornment first appears; a paragraph left of a
+        # list's text ends the list, so the indented one after it is a quote.
+        (
+            RST,
+            "x.rst",
+            {
+                "heading_h1": 1,
+                "heading_h2": 2,
+                "heading_h3": 1,
+                "list": 2,
+                "blockquote": 1,
+                "pre": 1,
+            },
+        ),
+        (
+            ADOC,
+            "x.adoc",
+            {
+                "heading_h1": 1,
+                "heading_h2": 1,
+                "heading_h3": 1,
+                "list": 2,
+                "blockquote": 1,
+                "pre": 0,
+            },
+        ),
+    ],
+)
+def test_element_counts_in_restructuredtext_and_asciidoc(text, path, counts):
+    found = variables(Draft(text, path=path))
+    assert {k: found[k] for k in counts} == counts
+
+
 def test_plain_text_has_no_headings_to_count():
     found = variables(Draft("# not a heading\n\nSome words here.\n", path="a.txt"))
     assert found["heading_h1"] == 0 and found["words"] == 6  # both lines are prose here

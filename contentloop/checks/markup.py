@@ -212,6 +212,8 @@ def _rst_lines(r: _Reader, i: int, stop: int, container: Container) -> None:
         if item:
             r.blank_at(r.starts[i] + item.start(2), r.starts[i] + item.end(2))
             list_indent = item.end()
+        elif indent < list_indent:  # text left of the items' text: the list has ended
+            list_indent = -1
         kind_of = "list" if item or (0 <= list_indent <= indent) else container
         if indent > 0 and kind_of == "root":
             kind_of = "blockquote"

@@ -3,8 +3,9 @@ at line 1, column 1 when it crosses the rule's bound (as Vale reports them).
 
 The counts come from textstat on the document's summary text (its paragraphs and list items,
 rendered as Vale reads them; headings and code left out), and the element counts (headings by
-level, code blocks, lists, quotes) from the Markdown parse; in other formats only code blocks
-are counted. A formula is read as Vale's Tengo
+level, code blocks, lists, quotes) from the Markdown parse, or in reStructuredText and
+AsciiDoc from their readers' blocks (a heading's level from its adornment or its `=`s; a
+list or a quote for each run of blocks inside one). A formula is read as Vale's Tengo
 expression: numbers, the variables, `+ - * / %`, parentheses, comparisons, `&&`, `||` and
 `math.<function>`. It is evaluated over a whitelisted syntax tree, never by eval().
 """
@@ -175,19 +176,46 @@ def variables(draft: Draft) -> dict[str, float]:
         return cached
     found: dict[str, float] = dict.fromkeys(ELEMENTS, 0.0)
     found["pre"] = float(len(draft.code_blocks))
-    # The prose view keeps block markup and blanks front matter, which is not a heading. Other
-    # formats' elements are not counted (a "# line" of plain text is not a heading).
-    tokens = markdown_parser().parse(draft.prose) if draft.format == "markdown" else []
-    for tok in tokens:
-        if tok.type == "heading_open":
-            found[f"heading_{tok.tag}"] += 1
-        elif tok.type in ("bullet_list_open", "ordered_list_open"):
-            found["list"] += 1
-        elif tok.type == "blockquote_open":
-            found["blockquote"] += 1
+    if draft.format == "markdown":
+        # The prose view keeps block markup and blanks front matter, which is not a heading.
+        for tok in markdown_parser().parse(draft.prose):
+            if tok.type == "heading_open":
+                found[f"heading_{tok.tag}"] += 1
+            elif tok.type in ("bullet_list_open", "ordered_list_open"):
+                found["list"] += 1
+            elif tok.type == "blockquote_open":
+                found["blockquote"] += 1
+    else:  # plain text has no elements: its blocks are all root paragraphs
+        for level in _heading_levels(draft):
+            found[f"heading_h{level}"] += 1
+        for container in ("list", "blockquote"):
+            inside = [b.container == container for b in draft.blocks]
+            found[container] += sum(
+                1 for i, x in enumerate(inside) if x and (i == 0 or not inside[i - 1])
+            )
     found.update(_text_counts(summary(draft)))
     draft.__dict__["_vale_metrics"] = found
     return found
+
+
+def _heading_levels(draft: Draft) -> list[int]:
+    """Each heading's level, 1 to 6. AsciiDoc: its `=`s (or `#`s). reStructuredText: as
+    docutils ranks them, by the order in which each adornment (its character, and whether it
+    is overlined too) first appears."""
+    lines = draft.source.split("\n")
+    levels, styles = [], []
+    for block in (b for b in draft.blocks if b.kind == "heading"):
+        i = block.line - 1
+        if draft.format == "asciidoc":
+            marks = len(lines[i].lstrip()) - len(lines[i].lstrip().lstrip("=#"))
+            levels.append(min(max(marks, 1), 6))
+            continue
+        under = lines[i + 1].strip()[:1] if i + 1 < len(lines) else ""
+        over = i > 0 and lines[i - 1].strip()[:1] == under and len(lines[i - 1].strip()) > 2
+        if (under, over) not in styles:
+            styles.append((under, over))
+        levels.append(min(styles.index((under, over)) + 1, 6))
+    return levels
 
 
 def _text_counts(text: str) -> dict[str, float]:
