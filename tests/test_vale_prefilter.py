@@ -44,6 +44,7 @@ def test_required_words(entry, bounded, words):
         ("(?:leopard|panther)-like", "-like"),
         ("Caf\u00e9 au lait", " au lait"),  # a non-ASCII letter may fold unlike lower()
         ("[0-9]+ ?x ?[0-9]+", "x"),
+        ("[[:alpha:]]xy", ""),  # a POSIX class to `regex`; to `re`, a set and then "]xy"
     ],
 )
 def test_the_run_of_characters_every_match_holds(entry, text):

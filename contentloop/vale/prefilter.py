@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,9 +66,8 @@ def needs(entry: str, bounded: bool = True) -> Needs:
     boundaries) the entry's edges, and its longest run of ASCII characters spelled out.
     Nothing when the stdlib cannot read the pattern (it is then searched in every document).
     """
-    try:
-        parsed = sre_parse.parse(entry)
-    except Exception:  # noqa: BLE001 - syntax only `regex` reads: no filtering, never wrong
+    parsed = _parse(entry)
+    if parsed is None:  # syntax only `regex` reads: no filtering, never wrong
         return Needs()
     edge = "" if bounded else None  # "" a non-letter, None anything
     atoms: list[str | None] = [edge, *_atoms(list(parsed)), edge]
@@ -104,11 +104,19 @@ _EDGE_CODES = {
 def edgeless(pattern: str) -> bool | None:
     """Whether `pattern` has no anchor (but `\\b`) and no lookaround anywhere in it; None
     when the stdlib cannot read it."""
-    try:
-        parsed = sre_parse.parse(pattern)
-    except Exception:  # noqa: BLE001 - syntax only `regex` reads
-        return None
-    return not _has_edge(parsed)
+    parsed = _parse(pattern)
+    return None if parsed is None else not _has_edge(parsed)
+
+
+def _parse(pattern: str) -> Any:
+    """The stdlib's parse of `pattern`, or None where it may not read it as `regex` does: an
+    error, or a warning (`[[:alpha:]]` is a POSIX class to `regex`, a nested set to it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            return sre_parse.parse(pattern)
+        except Exception:  # noqa: BLE001 - re.error, FutureWarning, RecursionError...
+            return None
 
 
 def _has_edge(value: Any) -> bool:
