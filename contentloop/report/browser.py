@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -63,14 +64,18 @@ def browse(url: str, seconds: float) -> None:
     (a page that reloads itself does so), then close it."""
     import tempfile
 
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helpers (renderer, crash handler) outlive the browser process by a moment and
+    # keep writing to the profile: they are stopped as one group, and a file they leave does
+    # not fail the cleanup.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             _browser("--remote-debugging-port=0", f"--user-data-dir={profile}", url),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             proc.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
-            proc.terminate()
+            os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
