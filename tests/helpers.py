@@ -244,3 +244,10 @@ def vale_ruleset(tmp_path: Path, style: str = "Docs", **rules: str):
         (folder / f"{name}.yml").write_text(text)
     (tmp_path / ".vale.ini").write_text(f"StylesPath = styles\n[*.md]\nBasedOnStyles = {style}\n")
     return load_ruleset(tmp_path / ".vale.ini")
+
+
+def vale_alerts(rules, text: str, path: str = "x.md") -> list[tuple[str, int, int, str]]:
+    """(rule, line, column, matched text) of each alert `rules` give on `text`."""
+    from contentloop.checks.prose import Draft
+
+    return [(a.rule, a.line, a.column, a.text) for a in rules.lint(Draft(text, path=path))]

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 import regex
-from helpers import vale_ruleset
+from helpers import vale_alerts, vale_ruleset
 
 from contentloop.checks.prose import Draft
 from contentloop.vale import prefilter
@@ -81,10 +81,6 @@ def test_every_character_regex_takes_for_an_ascii_letter_is_folded_to_it():
         assert regex.fullmatch(f"(?i){folded}", chr(cp))
 
 
-def _alerts(rules, text: str) -> list[tuple[str, int, int, str]]:
-    return [(a.rule, a.line, a.column, a.text) for a in rules.lint(Draft(text, path="x.md"))]
-
-
 def test_a_word_written_with_a_letter_regex_folds_is_still_found(tmp_path, monkeypatch):
     rules = vale_ruleset(
         tmp_path,
@@ -93,9 +89,9 @@ def test_a_word_written_with_a_letter_regex_folds_is_still_found(tmp_path, monke
     )
     text = "Why İS İt so?\n"  # U+0130: lower() would make it "i" and a combining dot
     assert "is" in words_of(Draft(text, path="x.md"))
-    on = _alerts(rules, text)
+    on = vale_alerts(rules, text)
     monkeypatch.setattr(prefilter, "ENABLED", False)
-    assert on == _alerts(rules, text) == [("T.Is", 1, 5, "İS İt")]
+    assert on == vale_alerts(rules, text) == [("T.Is", 1, 5, "İS İt")]
 
 
 ACRONYMS = (
@@ -118,7 +114,7 @@ def test_a_definition_counts_from_its_block_on_and_repeats_stay_in_their_block(
         "at the end of a block, and at its start\n\n"
         "start again, with no repeat across the blocks.\n"
     )
-    assert _alerts(rules, text) == [
+    assert vale_alerts(rules, text) == [
         ("T.Acronyms", 1, 5, "ABC"),
         ("T.Repeated", 5, 26, "is"),
     ]

@@ -231,7 +231,7 @@ class Repetition(Rule):
         does not hold one of these twice cannot alert. One search in C instead of one per
         block (for a `[^\\s]+` token, every word). None when the blocks must be read one by
         one: a match in the joined text is then not surely one its block would give."""
-        if set(self.spec.scope) - {"text", "summary", "raw"} or self.rx.groups:
+        if set(self.spec.scope) - {"text"} or self.rx.groups:
             return None
         text = joined_text(draft)
         if not anywhere(self.rx) or "\0" in text:
@@ -290,7 +290,7 @@ class Conditional(Rule):
     def run(self, draft: Draft) -> list[Alert]:
         if (
             not prefilter.ENABLED
-            or set(self.spec.scope) - {"text", "summary", "raw"}
+            or set(self.spec.scope) - {"text"}
             or _ANCHORED.search(self.spec.first + self.spec.second)
         ):
             return self._run_by_block(draft)

@@ -23,7 +23,7 @@ from ..checks.nlp import textstat_ready
 from ..checks.prose import Draft, markdown_parser
 from ..errors import ContentloopError
 from .rules import Alert, Rule, format_message
-from .view import segments
+from .view import heading_levels, summary_segment
 
 # Vale's variables; the element counts are 0 when a document has none.
 ELEMENTS = ("pre", "list", "blockquote", *(f"heading_h{i}" for i in range(1, 7)))
@@ -166,7 +166,7 @@ class Formula:
 
 def summary(draft: Draft) -> str:
     """The body text Vale's summary scope reads: paragraphs and list items, no headings."""
-    return "\n\n".join(s.text for s in segments(draft) if s.kind == "paragraph" and s.text)
+    return summary_segment(draft).text
 
 
 def variables(draft: Draft) -> dict[str, float]:
@@ -186,7 +186,7 @@ def variables(draft: Draft) -> dict[str, float]:
             elif tok.type == "blockquote_open":
                 found["blockquote"] += 1
     else:  # plain text has no elements: its blocks are all root paragraphs
-        for level in _heading_levels(draft):
+        for level in heading_levels(draft).values():
             found[f"heading_h{level}"] += 1
         for container in ("list", "blockquote"):
             inside = [b.container == container for b in draft.blocks]
@@ -196,26 +196,6 @@ def variables(draft: Draft) -> dict[str, float]:
     found.update(_text_counts(summary(draft)))
     draft.__dict__["_vale_metrics"] = found
     return found
-
-
-def _heading_levels(draft: Draft) -> list[int]:
-    """Each heading's level, 1 to 6. AsciiDoc: its `=`s (or `#`s). reStructuredText: as
-    docutils ranks them, by the order in which each adornment (its character, and whether it
-    is overlined too) first appears."""
-    lines = draft.source.split("\n")
-    levels, styles = [], []
-    for block in (b for b in draft.blocks if b.kind == "heading"):
-        i = block.line - 1
-        if draft.format == "asciidoc":
-            marks = len(lines[i].lstrip()) - len(lines[i].lstrip().lstrip("=#"))
-            levels.append(min(max(marks, 1), 6))
-            continue
-        under = lines[i + 1].strip()[:1] if i + 1 < len(lines) else ""
-        over = i > 0 and lines[i - 1].strip()[:1] == under and len(lines[i - 1].strip()) > 2
-        if (under, over) not in styles:
-            styles.append((under, over))
-        levels.append(min(styles.index((under, over)) + 1, 6))
-    return levels
 
 
 def _text_counts(text: str) -> dict[str, float]:

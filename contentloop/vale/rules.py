@@ -29,7 +29,7 @@ from ..checks.chunks import sentences_in
 from ..checks.prose import Draft
 from ..errors import ContentloopError
 from . import prefilter
-from .view import Segment, segments
+from .view import Segment, raw_segment, segments, summary_segment
 
 SUPPORTED = (
     "existence",
@@ -198,23 +198,22 @@ class Rule(ABC):
     def run(self, draft: Draft) -> list[Alert]: ...
 
     def _scoped(self, draft: Draft, only: list[Segment] | None = None) -> Iterator[Segment]:
-        """The parts of the draft this rule reads, in order; of the blocks `only`, if given."""
-        scopes = set(self.spec.scope)
+        """The parts of the draft this rule reads, in order; of the blocks `only`, if given.
+        As in Vale, `raw` is the whole file and `summary` the body text, each read once."""
+        scopes = self.spec.scope
+        if "raw" in scopes:
+            yield raw_segment(draft)
+            return
+        if "summary" in scopes:
+            yield summary_segment(draft)
+            return
+        sentences = "sentence" in scopes
         for seg in segments(draft) if only is None else only:
             if not seg.text:
                 continue
-            if "sentence" in scopes:
+            if sentences:
                 yield from sentences_of(draft, seg)
-            elif "heading" in scopes or any(s.startswith("heading.") for s in scopes):
-                if seg.kind == "heading":
-                    yield seg
-            elif "paragraph" in scopes:
-                if seg.kind == "paragraph":
-                    yield seg
-            elif "list" in scopes:
-                if seg.container == "list":
-                    yield seg
-            else:  # text, summary, raw and the rest read every block
+            elif any(selects(scope, seg) for scope in scopes):
                 yield seg
 
     def alert(self, draft: Draft, seg: Segment, start: int, text: str, *subs: str) -> Alert:
@@ -245,6 +244,30 @@ def _joined(draft: Draft) -> tuple[str, list[int], list[Segment]]:
     return cached
 
 
+# The names a block answers to in a scope, beyond its kind, its level and its container;
+# a name not known here (Vale's `alt`, `comment`, a class) selects every block, as before.
+_BLOCK_NAMES = {"text", "heading", "paragraph", "list", "blockquote", "table", "li"}
+
+
+def selects(scope: str, seg: Segment) -> bool:
+    """Whether one of a rule's scopes (`heading`, `heading.h2`, `heading & ~heading.h1`,
+    `paragraph & ~blockquote`) reads block `seg`, as Vale's selectors do: every part's names
+    are among the block's, and a negated part's are not all among them."""
+    names = {"text", seg.kind, seg.container}
+    if seg.container == "list":
+        names.add("li")
+    if seg.level:
+        names.add(f"h{seg.level}")
+    for part in scope.split("&"):
+        part = part.strip()
+        wanted = set(part.lstrip("~").split("."))
+        if not wanted <= _BLOCK_NAMES | {f"h{i}" for i in range(1, 7)}:
+            continue
+        if part.startswith("~") == (wanted <= names):
+            return False
+    return True
+
+
 def joined_text(draft: Draft) -> str:
     """Every block's text, as the rules read it, joined by blank lines."""
     return _joined(draft)[0]
@@ -259,9 +282,9 @@ def matches_in_blocks(
     block: most rules find nothing in most documents, and a call per block per rule was most
     of the time."""
     scopes = set(rule.spec.scope)
-    if scopes - {"text", "summary", "raw"}:
+    if scopes - {"text"}:
         only = None
-        if prefilter.ENABLED and anywhere(rx):
+        if prefilter.ENABLED and anywhere(rx) and not scopes & {"raw", "summary"}:
             # A part (a sentence, a heading) with a match is in a block with one.
             only = _blocks_matching(rx, draft)
         for seg in rule._scoped(draft, only):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..checks.prose import Draft
 
@@ -88,6 +88,7 @@ def use_ignores(draft: Draft, ignores: Ignores) -> None:
             "_vale_words",
             "_vale_folded",
             "_vale_sentences",
+            "_vale_summary",
         ):
             draft.__dict__.pop(key, None)
 
@@ -100,6 +101,7 @@ class Segment:
     container: str  # "root", "blockquote" or "list"
     text: str
     offsets: tuple[int, ...]
+    level: int = 0  # a heading's, 1 to 6
 
     def source_offset(self, i: int) -> int:
         if not self.offsets:
@@ -110,7 +112,7 @@ class Segment:
         """The part of this segment whose source offsets fall in [start, end)."""
         lo = bisect_left(self.offsets, start)
         hi = bisect_right(self.offsets, end - 1)
-        return Segment(self.kind, self.container, self.text[lo:hi], self.offsets[lo:hi])
+        return Segment(self.kind, self.container, self.text[lo:hi], self.offsets[lo:hi], self.level)
 
 
 def segments(draft: Draft) -> list[Segment]:
@@ -119,10 +121,14 @@ def segments(draft: Draft) -> list[Segment]:
     if cached is None:
         ignores: Ignores = draft.__dict__.get("_vale_ignores", NO_IGNORES)
         blocked, masked = _ignored_spans(draft, ignores)
+        levels = heading_levels(draft)
         cached = [
-            _segment(draft, b.kind, b.container, b.start, b.end, blocked, masked)
+            replace(
+                _segment(draft, b.kind, b.container, b.start, b.end, blocked, masked),
+                level=levels.get(b.start, 0),
+            )
             for b in draft.blocks
-            if not _skipped(draft, b.kind, b.container, b.start, ignores.skipped)
+            if not _skipped(b.container, levels.get(b.start, 0), ignores.skipped)
         ]
         if "table" not in ignores.skipped:
             cells = [
@@ -134,7 +140,7 @@ def segments(draft: Draft) -> list[Segment]:
     return cached
 
 
-def _skipped(draft: Draft, kind: str, container: str, start: int, scopes: frozenset[str]) -> bool:
+def _skipped(container: str, level: int, scopes: frozenset[str]) -> bool:
     if not scopes:
         return False
     if container == "blockquote" and "blockquote" in scopes:
@@ -143,11 +149,64 @@ def _skipped(draft: Draft, kind: str, container: str, start: int, scopes: frozen
         return True
     if container == "table" and "table" in scopes:
         return True
-    if kind == "heading":
-        m = _HEADING_OPEN.match(draft.source[start : start + 16])
-        level = len(m.group(0).strip()) if m else 1  # a setext heading: level 1 or 2
-        return f"h{level}" in scopes
-    return False
+    return level > 0 and f"h{level}" in scopes
+
+
+def heading_levels(draft: Draft) -> dict[int, int]:
+    """Each heading block's level, 1 to 6, by its start. Markdown: its `#`s, or its setext
+    underline (`=` 1, `-` 2). AsciiDoc: its `=`s (or `#`s). reStructuredText: as docutils
+    ranks them, by the order in which each adornment (its character, and whether it is
+    overlined too) first appears."""
+    cached = draft.__dict__.get("_vale_levels")
+    if cached is not None:
+        return cached
+    lines = draft.source.split("\n")
+    levels: dict[int, int] = {}
+    styles: list[tuple[str, bool]] = []
+    for block in (b for b in draft.blocks if b.kind == "heading"):
+        i = block.line - 1
+        if draft.format == "markdown":
+            m = _HEADING_OPEN.match(draft.source[block.start : block.start + 16])
+            if m:
+                level = len(m.group(0).strip())
+            else:  # setext: the underline is the block's last line
+                last = draft.source[block.start : block.end].rstrip("\n").rsplit("\n", 1)[-1]
+                level = 1 if last.strip().startswith("=") else 2
+        elif draft.format == "asciidoc":
+            level = len(lines[i].lstrip()) - len(lines[i].lstrip().lstrip("=#"))
+        else:
+            under = lines[i + 1].strip()[:1] if i + 1 < len(lines) else ""
+            over = i > 0 and lines[i - 1].strip()[:1] == under and len(lines[i - 1].strip()) > 2
+            if (under, over) not in styles:
+                styles.append((under, over))
+            level = styles.index((under, over)) + 1
+        levels[block.start] = min(max(level, 1), 6)
+    draft.__dict__["_vale_levels"] = levels
+    return levels
+
+
+def raw_segment(draft: Draft) -> Segment:
+    """Vale's `raw` scope: the whole file, markup and all, read once."""
+    return Segment("paragraph", "root", draft.source, tuple(range(len(draft.source))))
+
+
+def summary_segment(draft: Draft) -> Segment:
+    """Vale's `summary` scope: the body text (paragraphs and list items, no headings), read
+    once, the blocks joined by a blank line; a blank line's offsets are the end of the block
+    before it."""
+    cached = draft.__dict__.get("_vale_summary")
+    if cached is None:
+        parts = [s for s in segments(draft) if s.kind == "paragraph" and s.text]
+        offsets: list[int] = []
+        for k, seg in enumerate(parts):
+            if k:
+                offsets += [offsets[-1]] * 2
+            offsets += seg.offsets
+        text = "\n\n".join(s.text for s in parts)
+        cached = draft.__dict__["_vale_summary"] = Segment(
+            "paragraph", "root", text, tuple(offsets)
+        )
+    return cached
 
 
 def _ignored_spans(
