@@ -1,4 +1,5 @@
-"""Which parts of a document a Vale rule reads: its `scope`, as Vale's selectors read it."""
+"""Which parts of a document a Vale rule reads (its `scope`, as Vale's selectors read it), and
+what a substitution suggests: cases found by running Vale's own checks.feature by hand."""
 
 from __future__ import annotations
 
@@ -48,3 +49,36 @@ def test_scope_selectors_pick_blocks_by_kind_level_and_container(tmp_path, scope
         "A paragraph of five words.\n\n- An item of five words\n"
     )
     assert [line for _, line, _, _ in vale_alerts(rules, text)] == lines
+
+
+def test_a_swap_key_with_groups_fills_its_replacement_and_raw_keeps_the_markup(tmp_path):
+    rule = (
+        "extends: substitution\nmessage: \"Use '%s' instead of '%s'.\"\nscope: raw\n"
+        "ignorecase: true\ncapitalize: true\naction:\n  name: replace\n"
+        "swap:\n  'log in(?: )?to the (.*) page': sign in to the $1 page\n"
+    )
+    rules = vale_ruleset(tmp_path, "T", SignIn=rule)
+    text = "# Admin\n\nLog into the `admin` page.\n\nThen log in to the help page.\n"
+    assert [(a.line, a.column, a.message) for a in rules.lint(_draft(text))] == [
+        (3, 1, "Use 'Sign in to the `admin` page' instead of 'Log into the `admin` page'."),
+        (5, 6, "Use 'sign in to the help page' instead of 'log in to the help page'."),
+    ]
+
+
+def test_a_suggestion_takes_the_capital_only_when_it_is_all_lower_case(tmp_path):
+    rule = (
+        "extends: substitution\nmessage: \"Use '%s' instead of '%s'.\"\nignorecase: true\n"
+        "swap:\n  ios: iOS\n  are not: aren't\n"
+    )
+    rules = vale_ruleset(tmp_path, "T", Terms=rule)
+    text = "IOS runs apps.\n\nAre not apps fun?\n"
+    assert [a.message for a in rules.lint(_draft(text))] == [
+        "Use 'iOS' instead of 'IOS'.",
+        "Use 'Aren't' instead of 'Are not'.",
+    ]
+
+
+def _draft(text: str):
+    from contentloop.checks.prose import Draft
+
+    return Draft(text, path="x.md")

@@ -80,49 +80,42 @@ class Existence(Rule):
 
 class Substitution(Rule):
     def _setup(self) -> None:
-        # Each key is one capture group, so a match names its replacement; longer keys first
-        # so that "a fine kettle of fish" wins over "kettle".
-        keys = sorted(self.spec.swap, key=len, reverse=True)
-        for k in keys:
-            if _has_group(k):
-                raise ContentloopError(
-                    f"swap key {k!r} has a capture group.",
-                    path=self.path,
-                    fix="use (?:...) instead of (...) in swap keys.",
-                )
-        self.repl = [self.spec.swap[k] for k in keys]
-        self.matcher = self._matcher(tuple(range(len(keys))), keys)
-        self.words: WordList[tuple[regex.Pattern[str], list[str]]] | None = None
-        if len(keys) >= MIN_ENTRIES:
+        # Each key is one named group, so a match names its replacement; longer keys first so
+        # that "a fine kettle of fish" wins over "kettle". A key may hold groups of its own,
+        # which its replacement names as $1, $2 (Vale's fixtures: `change to the $1 directory`).
+        self.keys = sorted(self.spec.swap, key=len, reverse=True)
+        self.repl = [self.spec.swap[k] for k in self.keys]
+        self.matcher = self._matcher(tuple(range(len(self.keys))))
+        self.words: WordList[regex.Pattern[str]] | None = None
+        if len(self.keys) >= MIN_ENTRIES:
             bounded = not self.spec.nonword
-            self.words = WordList(keys, lambda idx: self._matcher(idx, keys), bounded)
+            self.words = WordList(self.keys, self._matcher, bounded)
 
-    def _matcher(
-        self, idx: tuple[int, ...], keys: list[str]
-    ) -> tuple[regex.Pattern[str], list[str]]:
-        """The regex of some keys, each one capture group, and their replacements in order."""
-        body = "|".join(f"({keys[i]})" for i in idx)
-        return compile_pattern(rule_regex(self.spec, body), self.path, "swap"), [
-            self.repl[i] for i in idx
-        ]
+    def _matcher(self, idx: tuple[int, ...]) -> regex.Pattern[str]:
+        """The regex of some keys, key i as the group `_swap<i>`."""
+        body = "|".join(f"(?P<{_KEY}{i}>{self.keys[i]})" for i in idx)
+        return compile_pattern(rule_regex(self.spec, body), self.path, "swap")
 
     def run(self, draft: Draft) -> list[Alert]:
         alerts: list[Alert] = []
-        found = self.matcher if self.words is None else self.words.for_draft(draft)
-        if found is None:
+        rx = self.matcher if self.words is None else self.words.for_draft(draft)
+        if rx is None:
             return alerts
-        rx, repl = found
         for seg, m, at in matches_in_blocks(self, rx, draft):
-            group = next((i for i in range(1, len(repl) + 1) if m.group(i)), None)
-            if group is None:
+            name = next((n for n, v in m.groupdict().items() if v and n.startswith(_KEY)), None)
+            if name is None:
                 continue
-            observed = m.group(group).strip()
-            expected = repl[group - 1]
+            key = int(name[len(_KEY) :])
+            observed = m.group(name).strip()
+            expected = self._expected(key, m.group(name))
             if _same(expected, observed, self.spec.ignorecase) or self._is_exception(observed):
                 continue
             options = expected.split("|")
-            if observed[:1].isupper() and self.spec.ignorecase:
-                # Vale's fixtures show "Use 'Aren't' instead of 'Are not'".
+            template = self.repl[key]
+            if observed[:1].isupper() and (
+                self.spec.capitalize or (self.spec.ignorecase and template == template.lower())
+            ):
+                # Vale's fixtures: "Use 'Aren't' instead of 'Are not'", but 'iOS' for 'IOS'.
                 options = [o[:1].upper() + o[1:] for o in options]
             message = self.spec.message
             first = message.find("%s")
@@ -137,13 +130,24 @@ class Substitution(Rule):
                 shown = _sentence_list([f"'{o}'" for o in options])
             else:
                 shown = options[0]
-            a = self.alert(draft, seg, at + m.start(group) - m.start(), observed)
+            a = self.alert(draft, seg, at + m.start(name) - m.start(), observed)
             alerts.append(replace(a, message=format_message(message, shown, observed)))
         return sorted(alerts, key=lambda a: a.offset)
 
+    def _expected(self, key: int, matched: str) -> str:
+        """Key `key`'s replacement, its $1, ${2} filled from the key's own groups."""
+        template = self.repl[key]
+        if "$" not in template:
+            return template
+        flags = regex.IGNORECASE if self.spec.ignorecase else 0
+        own = _compiled(self.keys[key], flags).fullmatch(matched.strip())
+        if own is None:
+            return template
+        return _GROUP_REF.sub(lambda r: own.group(int(r.group(1) or r.group(2))) or "", template)
 
-def _has_group(pattern: str) -> bool:
-    return regex.compile(pattern).groups > 0 if _valid(pattern) else False
+
+_KEY = "_swap"
+_GROUP_REF = regex.compile(r"\$(?:(\d)|\{(\d+)\})")
 
 
 def _valid(pattern: str) -> bool:

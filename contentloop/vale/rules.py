@@ -65,6 +65,7 @@ class RuleSpec(BaseModel):
     raw: list[str] = Field(default_factory=list)
     exceptions: list[str] = Field(default_factory=list)
     swap: dict[str, str] = Field(default_factory=dict)
+    capitalize: bool = False  # a substitution's suggestion takes the match's capital
     either: dict[str, str] = Field(default_factory=dict)
     first: str = ""
     second: str = ""
