@@ -82,3 +82,13 @@ def _draft(text: str):
     from contentloop.checks.prose import Draft
 
     return Draft(text, path="x.md")
+
+
+def test_sentence_case_reads_phrase_exceptions_and_leaves_a_prefix_out(tmp_path):
+    rule = (
+        "extends: capitalization\nmessage: \"'%s' should be sentence-cased\"\nscope: heading\n"
+        "match: $sentence\nexceptions:\n  - Data Lake\nprefix: '^[a-z]\\.\\s'\n"
+    )
+    rules = vale_ruleset(tmp_path, "T", Case=rule)
+    text = "## b. Load the files\n\n## C. Load the files\n\n## Data Lake setup\n\n## Lake Setup\n"
+    assert [a.line for a in rules.lint(_draft(text))] == [3, 7]

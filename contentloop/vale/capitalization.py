@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import regex
 
-from ..checks.base import search
+from ..checks.base import finditer, search
 from ..checks.prose import Draft
 from .rules import Alert, Rule, compile_pattern
 
@@ -18,6 +18,12 @@ class Capitalization(Rule):
         self.threshold = self.spec.threshold or 0.8
         if self.spec.match not in ("$sentence", "$title", "$lower", "$upper"):
             self.pattern = compile_pattern(self.spec.match, self.path, "match")
+        # `prefix`: what a heading may start with that is not one of its words ("a. ").
+        self.prefix = (
+            compile_pattern(f"^(?:{self.spec.prefix})", self.path, "prefix")
+            if self.spec.prefix
+            else None
+        )
 
     def _ok(self, text: str) -> bool:
         match = self.spec.match
@@ -31,20 +37,33 @@ class Capitalization(Rule):
             return self._title(text)
         return search(self.pattern, text) is not None or self._is_exception(text)
 
-    def _words(self, text: str) -> list[str]:
-        return _WORD.findall(text.rstrip("?!.:"))
+    def _words(self, text: str) -> tuple[list[str], set[int]]:
+        """The words of `text` after any prefix, and which of them an exception covers: one
+        word alone, or a phrase ("Axon Server") taking in several."""
+        if self.prefix is not None:
+            text = self.prefix.sub("", text, count=1)
+        body = text.rstrip("?!.:")
+        found = list(_WORD.finditer(body))
+        spans = [m.span() for m in finditer(self.excepted, body)] if self.excepted else []
+        covered = {
+            i
+            for i, w in enumerate(found)
+            if any(a <= w.start() and w.end() <= b for a, b in spans)
+            or self._is_exception(w.group(0))
+        }
+        return [w.group(0) for w in found], covered
 
     def _sentence(self, text: str) -> bool:
         # Sentence case as Vale's own fixtures grade it: the first word and any word after
         # an indicator (a colon) start upper case; the rest are lower case unless excepted.
-        words = self._words(text)
+        words, excepted = self._words(text)
         if not words:
             return True
         good = 0
         for i, token in enumerate(words):
             w = _JOINER.split(token)[0] or token
             after_indicator = i > 0 and any(words[i - 1].endswith(s) for s in self.spec.indicators)
-            if self._is_exception(token) or self._is_exception(w):
+            if i in excepted or self._is_exception(w):
                 good += 1
             elif i == 0:
                 if w != w[:1].upper() + w[1:].lower():
@@ -61,13 +80,13 @@ class Capitalization(Rule):
     )
 
     def _title(self, text: str) -> bool:
-        words = self._words(text)
+        words, excepted = self._words(text)
         if not words:
             return True
         good = 0
         for i, w in enumerate(words):
             small = w.lower() in self._SMALL and 0 < i < len(words) - 1
-            if self._is_exception(w) or w == w.upper():
+            if i in excepted or w == w.upper():
                 good += 1
             elif small:
                 good += w == w.lower()

@@ -66,6 +66,7 @@ class RuleSpec(BaseModel):
     exceptions: list[str] = Field(default_factory=list)
     swap: dict[str, str] = Field(default_factory=dict)
     capitalize: bool = False  # a substitution's suggestion takes the match's capital
+    prefix: str = ""  # a capitalization rule's: what a heading may start with, not read
     either: dict[str, str] = Field(default_factory=dict)
     first: str = ""
     second: str = ""
