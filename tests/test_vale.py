@@ -96,7 +96,6 @@ def test_sections_apply_by_glob_with_braces_overrides_and_min_level(tmp_path):
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ("[*.md]\nBasedOnStyles = x\n", "StylesPath"),
         ("StylesPath = s\nMinAlertLevel = loud\n", "MinAlertLevel"),
         ("StylesPath = s\n[*.md]\nwrite-good.So = maybe\n", "write-good.So"),
         ("StylesPath = s\n[*.md]\njust words\n", "line 3"),

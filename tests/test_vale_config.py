@@ -217,3 +217,15 @@ def test_the_word_prefilter_never_changes_an_alert(tmp_path, monkeypatch):
     on = alerts()
     monkeypatch.setattr(prefilter, "ENABLED", False)
     assert alerts() == on and len(on) > 150
+
+
+def test_vale_own_style_runs_without_a_styles_path_and_any_other_needs_one(tmp_path, monkeypatch):
+    # Vale's names for its configuration include `_vale`; its own style needs no StylesPath.
+    (tmp_path / "_vale").write_text("[*]\nVale.Repetition = YES\n")
+    (tmp_path / "a.md").write_text("Draw a plan plan. Then a plan plan\n")
+    lines, _ = _lint(tmp_path, monkeypatch, "a.md")
+    # Vale reads `[^\\s]+` tokens whole: "plan." is not "plan"; the second pair repeats.
+    assert lines == ["a.md:1:26:Vale.Repetition:'plan' is repeated!"]
+    (tmp_path / "_vale").write_text("[*]\nBasedOnStyles = Docs\n")
+    r = CliRunner().invoke(app, ["lint", "a.md", "--no-cache"])
+    assert r.exit_code == 2 and "no StylesPath" in r.stderr and "Fix:" in r.stderr

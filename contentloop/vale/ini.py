@@ -72,6 +72,7 @@ class Section:
 class ValeIni:
     path: Path
     styles_path: Path
+    styles_given: bool = True  # Vale runs its own style without a StylesPath; no other
     min_level: str = "suggestion"
     sections: list[Section] = field(default_factory=list)
     vocab: list[str] = field(default_factory=list)
@@ -168,13 +169,8 @@ def read_ini(path: Path) -> ValeIni:
                 ini.notes[key] = "not a setting contentloop reads"
         elif not _section_key(sections[-1], key, value, path, number) and key not in QUIET_KEYS:
             ini.notes[key] = "not a section setting contentloop reads"
-    if styles_path is None:
-        raise ContentloopError(
-            "it has no StylesPath.",
-            path=path,
-            fix="add `StylesPath = styles` (the folder that holds your style folders) at the top.",
-        )
-    ini.styles_path = (path.parent / styles_path).resolve()
+    ini.styles_given = styles_path is not None
+    ini.styles_path = (path.parent / (styles_path or ".")).resolve()
     return ini
 
 

@@ -12,7 +12,8 @@ from ..errors import ContentloopError
 from ..rubric import Rubric
 
 # The names Vale looks for in the current folder and each parent, in this order.
-CONFIG_NAMES = (".vale.ini", "_vale.ini")
+# Vale's names for its configuration, .vale.ini first (the one its docs name).
+CONFIG_NAMES = (".vale.ini", "_vale.ini", "vale.ini", ".vale", "_vale")
 
 
 def find_config(start: Path | None = None, given: Path | None = None) -> Path:

@@ -111,7 +111,7 @@ class RuleSet:
 def load_ruleset(ini_path: Path) -> RuleSet:
     """Read a .vale.ini and compile the rules of every style and rule it names."""
     ini = read_ini(ini_path)
-    if not ini.styles_path.is_dir():
+    if ini.styles_given and not ini.styles_path.is_dir():
         raise ContentloopError(
             f"StylesPath {ini.styles_path} is not a folder.",
             path=ini_path,
@@ -133,9 +133,15 @@ def load_ruleset(ini_path: Path) -> RuleSet:
             )
     wanted = {name for s in ini.sections for name in [*s.styles, *s.rules]}
     styles = sorted({name.split(".", 1)[0] for name in wanted})
+    if not ini.styles_given and set(styles) - {"Vale"}:
+        raise ContentloopError(
+            "it has no StylesPath (only Vale's own style runs without one).",
+            path=ini_path,
+            fix="add `StylesPath = styles` (the folder that holds your style folders) at the top.",
+        )
     for style in styles:
         folder = ini.styles_path / style
-        if style == "Vale" and not folder.is_dir():
+        if style == "Vale" and not (ini.styles_given and folder.is_dir()):
             ruleset.rules.update((r.name, r) for r in builtin_rules(ini, accepted, rejected))
             continue
         if not folder.is_dir():
