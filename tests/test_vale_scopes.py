@@ -92,3 +92,13 @@ def test_sentence_case_reads_phrase_exceptions_and_leaves_a_prefix_out(tmp_path)
     rules = vale_ruleset(tmp_path, "T", Case=rule)
     text = "## b. Load the files\n\n## C. Load the files\n\n## Data Lake setup\n\n## Lake Setup\n"
     assert [a.line for a in rules.lint(_draft(text))] == [3, 7]
+
+
+def test_a_heading_that_starts_with_a_number_or_code_leaves_its_next_word_free(tmp_path):
+    rule = (
+        "extends: capitalization\nmessage: \"'%s' should be sentence-cased\"\nscope: heading\n"
+        "match: $sentence\n"
+    )
+    rules = vale_ruleset(tmp_path, "T", Case=rule)
+    text = "## 2 steps to take\n\n## `make` builds it\n\n## 3. Build it\n\n## steps to take\n"
+    assert [a.line for a in rules.lint(_draft(text))] == [7]

@@ -38,8 +38,9 @@ class Capitalization(Rule):
         return search(self.pattern, text) is not None or self._is_exception(text)
 
     def _words(self, text: str) -> tuple[list[str], set[int]]:
-        """The words of `text` after any prefix, and which of them an exception covers: one
-        word alone, or a phrase ("Axon Server") taking in several."""
+        """The words of `text` after any prefix, and which of them need no check: those an
+        exception covers (one word alone, or a phrase such as "Axon Server" taking in
+        several), and a first word that something else (a number, code) comes before."""
         if self.prefix is not None:
             text = self.prefix.sub("", text, count=1)
         body = text.rstrip("?!.:")
@@ -51,6 +52,8 @@ class Capitalization(Rule):
             if any(a <= w.start() and w.end() <= b for a, b in spans)
             or self._is_exception(w.group(0))
         }
+        if found and body[: found[0].start()].strip():  # "1. An ...", "`this` is ..."
+            covered.add(0)
         return [w.group(0) for w in found], covered
 
     def _sentence(self, text: str) -> bool:
