@@ -84,21 +84,29 @@ def _draft(text: str):
     return Draft(text, path="x.md")
 
 
-def test_sentence_case_reads_phrase_exceptions_and_leaves_a_prefix_out(tmp_path):
-    rule = (
-        "extends: capitalization\nmessage: \"'%s' should be sentence-cased\"\nscope: heading\n"
-        "match: $sentence\nexceptions:\n  - Data Lake\nprefix: '^[a-z]\\.\\s'\n"
-    )
-    rules = vale_ruleset(tmp_path, "T", Case=rule)
-    text = "## b. Load the files\n\n## C. Load the files\n\n## Data Lake setup\n\n## Lake Setup\n"
-    assert [a.line for a in rules.lint(_draft(text))] == [3, 7]
+SENTENCE_CASE = (
+    "extends: capitalization\nmessage: \"'%s' should be sentence-cased\"\nscope: heading\n"
+    "match: $sentence\n"
+)
 
 
-def test_a_heading_that_starts_with_a_number_or_code_leaves_its_next_word_free(tmp_path):
-    rule = (
-        "extends: capitalization\nmessage: \"'%s' should be sentence-cased\"\nscope: heading\n"
-        "match: $sentence\n"
-    )
-    rules = vale_ruleset(tmp_path, "T", Case=rule)
-    text = "## 2 steps to take\n\n## `make` builds it\n\n## 3. Build it\n\n## steps to take\n"
-    assert [a.line for a in rules.lint(_draft(text))] == [7]
+@pytest.mark.parametrize(
+    ("extra", "text", "lines"),
+    [
+        # A phrase exception covers its words; a prefix is left out before the check.
+        (
+            "exceptions:\n  - Data Lake\nprefix: '^[a-z]\\.\\s'\n",
+            "## b. Load the files\n\n## C. Load the files\n\n## Data Lake setup\n\n## Lake Setup\n",
+            [3, 7],
+        ),
+        # A number or code before the first word leaves that word free.
+        (
+            "",
+            "## 2 steps to take\n\n## `make` builds it\n\n## 3. Build it\n\n## steps to take\n",
+            [7],
+        ),
+    ],
+)
+def test_sentence_case_as_vale_grades_headings(tmp_path, extra, text, lines):
+    rules = vale_ruleset(tmp_path, "T", Case=SENTENCE_CASE + extra)
+    assert [a.line for a in rules.lint(_draft(text))] == lines
