@@ -234,15 +234,16 @@ judge:
 """
 
 
-def vale_ruleset(tmp_path: Path, style: str = "Docs", **rules: str):
-    """A .vale.ini in `tmp_path` whose one style holds `rules` (name -> YAML), loaded."""
+def vale_ruleset(tmp_path: Path, style: str = "Docs", glob: str = "*.md", **rules: str):
+    """A .vale.ini in `tmp_path` whose one style holds `rules` (name -> YAML), run on the
+    files `glob` matches, loaded."""
     from contentloop.vale.styles import load_ruleset
 
     folder = tmp_path / "styles" / style
     folder.mkdir(parents=True)
     for name, text in rules.items():
         (folder / f"{name}.yml").write_text(text)
-    (tmp_path / ".vale.ini").write_text(f"StylesPath = styles\n[*.md]\nBasedOnStyles = {style}\n")
+    (tmp_path / ".vale.ini").write_text(f"StylesPath = styles\n[{glob}]\nBasedOnStyles = {style}\n")
     return load_ruleset(tmp_path / ".vale.ini")
 
 

@@ -110,3 +110,29 @@ SENTENCE_CASE = (
 def test_sentence_case_as_vale_grades_headings(tmp_path, extra, text, lines):
     rules = vale_ruleset(tmp_path, "T", Case=SENTENCE_CASE + extra)
     assert [a.line for a in rules.lint(_draft(text))] == lines
+
+
+LEFT = "extends: existence\nmessage: \"'%s' left\"\nscope: {scope}\ntokens:\n  - here\n  - TBD\n"
+
+
+@pytest.mark.parametrize(
+    ("scope", "path", "text", "found"),
+    [
+        # `link`: a link's text only; `code`: a code span's content only, headings too.
+        ("link", "x.md", "See [here](https://a.b). here is fine `here`.\n", [(1, 6)]),
+        ("link", "x.adoc", "See https://a.b[here]. here is fine.\n", [(1, 17)]),
+        (
+            "code",
+            "x.md",
+            "# Plan `TBD`\n\nTBD is fine; `TBD` is not.\n\n```\nTBD in a block\n```\n",
+            [(1, 9), (3, 15)],
+        ),
+        # `sentence`: the body's sentences, each without the line break before it (`^` finds
+        # "here two"); a heading is not split into sentences.
+        ("sentence", "x.md", "# here\n\nOne here.\nhere two.\n", [(4, 1)]),
+    ],
+)
+def test_inline_and_sentence_scopes(tmp_path, scope, path, text, found):
+    rule = LEFT.format(scope=scope) + ("raw:\n  - '^'\n" if scope == "sentence" else "")
+    rules = vale_ruleset(tmp_path, "T", "*", Left=rule)
+    assert [(line, col) for _, line, col, _ in vale_alerts(rules, text, path)] == found

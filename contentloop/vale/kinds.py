@@ -66,10 +66,10 @@ class Existence(Rule):
 
     def run(self, draft: Draft) -> list[Alert]:
         alerts: list[Alert] = []
-        rx = self.rx if self.words is None else self.words.for_draft(draft)
+        rx = self.rx if self.words is None or self.reads_markup else self.words.for_draft(draft)
         if rx is None:
             return alerts
-        if self.tokens_alone is not None and prefilter.ENABLED:
+        if self.tokens_alone is not None and prefilter.ENABLED and not self.reads_markup:
             if search(self.tokens_alone, joined_text(draft)) is None:
                 return alerts
         for seg, m, start in matches_in_blocks(self, rx, draft):
@@ -98,7 +98,9 @@ class Substitution(Rule):
 
     def run(self, draft: Draft) -> list[Alert]:
         alerts: list[Alert] = []
-        rx = self.matcher if self.words is None else self.words.for_draft(draft)
+        rx = (
+            self.matcher if self.words is None or self.reads_markup else self.words.for_draft(draft)
+        )
         if rx is None:
             return alerts
         for seg, m, at in matches_in_blocks(self, rx, draft):
@@ -275,7 +277,11 @@ class Consistency(Rule):
     def run(self, draft: Draft) -> list[Alert]:
         alerts: list[Alert] = []
         words = words_of(draft)
-        live = [i for i, need in enumerate(self.needs) if not prefilter.ENABLED or need <= words]
+        live = [
+            i
+            for i, need in enumerate(self.needs)
+            if not prefilter.ENABLED or self.reads_markup or need <= words
+        ]
         if not live:
             return alerts
         seen: list[set[str]] = [set() for _ in self.steps]

@@ -29,6 +29,7 @@ from ..checks.chunks import sentences_in
 from ..checks.prose import Draft
 from ..errors import ContentloopError
 from . import prefilter
+from .inline import INLINE, inline_segments
 from .view import Segment, raw_segment, segments, summary_segment
 
 SUPPORTED = (
@@ -199,6 +200,12 @@ class Rule(ABC):
     @abstractmethod
     def run(self, draft: Draft) -> list[Alert]: ...
 
+    @property
+    def reads_markup(self) -> bool:
+        """Whether the rule reads text the blocks' rendered text lacks (the raw file, code),
+        which the word filters, built from that rendered text, cannot rule out."""
+        return bool({s.strip() for s in self.spec.scope} & {"raw", "code"})
+
     def _scoped(self, draft: Draft, only: list[Segment] | None = None) -> Iterator[Segment]:
         """The parts of the draft this rule reads, in order; of the blocks `only`, if given.
         As in Vale, `raw` is the whole file and `summary` the body text, each read once."""
@@ -209,12 +216,18 @@ class Rule(ABC):
         if "summary" in scopes:
             yield summary_segment(draft)
             return
+        inline = [s.strip() for s in scopes if s.strip() in INLINE]
+        if inline:  # a link's text, a code span's content: read apart from their blocks
+            for kind in inline:
+                yield from inline_segments(draft, kind)
+            return
         sentences = "sentence" in scopes
         for seg in segments(draft) if only is None else only:
             if not seg.text:
                 continue
-            if sentences:
-                yield from sentences_of(draft, seg)
+            if sentences:  # Vale splits the body text; a heading is read whole, by `heading`
+                if seg.kind != "heading":
+                    yield from sentences_of(draft, seg)
             elif any(selects(scope, seg) for scope in scopes):
                 yield seg
 
@@ -286,7 +299,7 @@ def matches_in_blocks(
     scopes = set(rule.spec.scope)
     if scopes - {"text"}:
         only = None
-        if prefilter.ENABLED and anywhere(rx) and not scopes & {"raw", "summary"}:
+        if prefilter.ENABLED and anywhere(rx) and not scopes & {"raw", "summary", *INLINE}:
             # A part (a sentence, a heading) with a match is in a block with one.
             only = _blocks_matching(rx, draft)
         for seg in rule._scoped(draft, only):
@@ -363,8 +376,18 @@ def sentences_of(draft: Draft, seg: Segment) -> list[Segment]:
             if end <= lo or start >= hi:
                 continue
             part = seg.slice(start, end)
-            if part.text.strip():
-                found.append(part)
+            text = part.text.strip()
+            if text:  # without the blanks around it, as Vale's segmenter gives a sentence
+                lead = len(part.text) - len(part.text.lstrip())
+                found.append(
+                    Segment(
+                        part.kind,
+                        part.container,
+                        text,
+                        part.offsets[lead : lead + len(text)],
+                        part.level,
+                    )
+                )
         cache[key] = found
     return found
 
