@@ -40,13 +40,15 @@ def test_raw_and_summary_are_each_read_once(tmp_path, scope, found):
         ("heading & ~heading.h1", [3, 5]),
         ("paragraph & ~list", [7]),
         ("list", [9]),
+        ("table.cell", [11, 13]),
     ],
 )
 def test_scope_selectors_pick_blocks_by_kind_level_and_container(tmp_path, scope, lines):
     rules = vale_ruleset(tmp_path, "T", Long=LONG_TITLE.format(scope=f"'{scope}'"))
     text = (
         "# A title of five words\n\n## A title of five words\n\n### A title of five words\n\n"
-        "A paragraph of five words.\n\n- An item of five words\n"
+        "A paragraph of five words.\n\n- An item of five words\n\n"
+        "| A cell of five words |\n| --- |\n| A cell of five words |\n"
     )
     assert [line for _, line, _, _ in vale_alerts(rules, text)] == lines
 

@@ -261,7 +261,17 @@ def _joined(draft: Draft) -> tuple[str, list[int], list[Segment]]:
 
 # The names a block answers to in a scope, beyond its kind, its level and its container;
 # a name not known here (Vale's `alt`, `comment`, a class) selects every block, as before.
-_BLOCK_NAMES = {"text", "heading", "paragraph", "list", "blockquote", "table", "li"}
+_BLOCK_NAMES = {
+    "text",
+    "heading",
+    "paragraph",
+    "list",
+    "blockquote",
+    "table",
+    "li",
+    "cell",
+    "caption",
+}
 
 
 def selects(scope: str, seg: Segment) -> bool:
@@ -271,6 +281,8 @@ def selects(scope: str, seg: Segment) -> bool:
     names = {"text", seg.kind, seg.container}
     if seg.container == "list":
         names.add("li")
+    if seg.container == "table":  # Vale's text.table.cell: a cell is no paragraph
+        names = {"text", "table", "cell"}
     if seg.level:
         names.add(f"h{seg.level}")
     for part in scope.split("&"):
