@@ -10,23 +10,24 @@ from __future__ import annotations
 import re
 
 from ..checks.prose import Draft
-from .view import Segment
+from .view import CODE_SPANS, Segment
 
 INLINE = ("link", "code")
 
-# Per format, the pattern of each inline element; group "t" is what the rule reads.
+# Per format, the pattern of each inline element; group "t" (or "u") is what the rule reads.
+# Code spans are the ones the blocks' text leaves unread (view.CODE_SPANS).
 _PATTERNS: dict[str, dict[str, re.Pattern[str]]] = {
     "markdown": {
         "link": re.compile(r"(?<!!)\[(?P<t>[^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])"),
-        "code": re.compile(r"(?<!`)(`+)(?!`)(?P<t>.+?)(?<!`)\1(?!`)", re.S),
+        "code": CODE_SPANS["markdown"],
     },
     "asciidoc": {
         "link": re.compile(r"\b(?:https?|ftp|mailto|link|xref):[^\s\[]*\[(?P<t>[^\]\n]*)\]"),
-        "code": re.compile(r"(?<![\w`])`(?P<t>[^`\n]+)`(?![\w`])|(?<![\w+])\+(?P<u>[^+\n]+)\+"),
+        "code": CODE_SPANS["asciidoc"],
     },
     "rst": {
         "link": re.compile(r"`(?P<t>[^`<\n]+?)\s*<[^>\n]+>`__?"),
-        "code": re.compile(r"``(?P<t>.+?)``"),
+        "code": CODE_SPANS["rst"],
     },
 }
 
@@ -39,7 +40,7 @@ def inline_segments(draft: Draft, kind: str) -> list[Segment]:
         found: list[Segment] = []
         for block in draft.blocks if pattern is not None else ():
             for m in pattern.finditer(draft.source, block.start, block.end):
-                group = "t" if m.group("t") is not None else "u"
+                group = "t" if m.group("t") is not None else "u"  # only AsciiDoc has a u
                 a, b = m.span(group)
                 found.append(Segment("paragraph", kind, draft.source[a:b], tuple(range(a, b))))
         cached[kind] = found

@@ -31,12 +31,12 @@ from .rules import (
     block_matches,
     compile_pattern,
     format_message,
-    joined_text,
     matches_in_blocks,
     rule_regex,
 )
 from .sequence import Sequence as SequenceRule
 from .spelling import Spelling
+from .view import joined_text
 
 
 class Existence(Rule):

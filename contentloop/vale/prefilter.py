@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - Python before 3.11 named them sre_*
     import sre_parse  # type: ignore[no-redef]
 
 from ..checks.prose import Draft
-from .view import segments
+from .view import joined_text
 
 T = TypeVar("T")
 
@@ -196,7 +196,7 @@ def folded_text(draft: Draft) -> str:
     it (with the three letters `regex` takes for ASCII ones)."""
     found = draft.__dict__.get("_vale_folded")
     if found is None:
-        text = "\n\n".join(seg.text for seg in segments(draft))
+        text = joined_text(draft)
         found = draft.__dict__["_vale_folded"] = text.translate(_FOLD_TO_ASCII).lower()
     return found
 

@@ -30,7 +30,7 @@ from ..errors import ContentloopError
 from . import prefilter
 from .inline import INLINE, inline_segments
 from .scopes import selects, sentences_of
-from .view import Segment, raw_segment, segments, summary_segment
+from .view import Segment, joined, raw_segment, segments, summary_segment
 
 SUPPORTED = (
     "existence",
@@ -245,25 +245,6 @@ class Rule(ABC):
         )
 
 
-def _joined(draft: Draft) -> tuple[str, list[int], list[Segment]]:
-    """All blocks' text joined by blank lines, with each block's start in it."""
-    cached = draft.__dict__.get("_vale_joined")
-    if cached is None:
-        segs = [s for s in segments(draft) if s.text]
-        starts, at = [], 0
-        for seg in segs:
-            starts.append(at)
-            at += len(seg.text) + 2
-        cached = ("\n\n".join(s.text for s in segs), starts, segs)
-        draft.__dict__["_vale_joined"] = cached
-    return cached
-
-
-def joined_text(draft: Draft) -> str:
-    """Every block's text, as the rules read it, joined by blank lines."""
-    return _joined(draft)[0]
-
-
 def matches_in_blocks(
     rule: Rule, rx: regex.Pattern[str], draft: Draft
 ) -> Iterator[tuple[Segment, regex.Match[str], int]]:
@@ -292,7 +273,7 @@ def block_matches(
     """(block index, block, match, match start in the block) for every match of `rx` in the
     blocks, in block order, from one search of the blocks joined. A match that runs across
     two blocks is not one Vale makes; those two blocks are then searched one by one."""
-    text, starts, segs = _joined(draft)
+    text, starts, segs = joined(draft)
     found, redo = [], set()
     for m in finditer(rx, text):
         i = bisect_right(starts, m.start()) - 1
@@ -312,7 +293,7 @@ def _blocks_matching(rx: regex.Pattern[str], draft: Draft) -> list[Segment]:
     """The blocks in which `rx` can match, in order: a search per block that has a match
     instead of one per sentence. A block holding a match holds the leftmost match from its
     start, or a match from an earlier block runs into it; either way it is listed."""
-    text, starts, segs = _joined(draft)
+    text, starts, segs = joined(draft)
     live: list[Segment] = []
     i = 0
     while i < len(segs):

@@ -19,6 +19,7 @@ _BLOCK_NAMES = {
     "cell",
     "caption",
 }
+_KNOWN = _BLOCK_NAMES | {f"h{i}" for i in range(1, 7)}
 
 
 def selects(scope: str, seg: Segment) -> bool:
@@ -35,7 +36,7 @@ def selects(scope: str, seg: Segment) -> bool:
     for part in scope.split("&"):
         part = part.strip()
         wanted = set(part.lstrip("~").split("."))
-        if not wanted <= _BLOCK_NAMES | {f"h{i}" for i in range(1, 7)}:
+        if not wanted <= _KNOWN:
             continue
         if part.startswith("~") == (wanted <= names):
             return False

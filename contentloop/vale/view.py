@@ -17,14 +17,17 @@ from ..checks.prose import Draft
 
 # A code span is kept as one opaque word of underscores: Vale never reads inside it, but
 # "the `the` the" is not a repeated word either, and `\b` still sees a word there.
-_CODE = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+_CODE = re.compile(r"(?<!`)(`+)(?!`)(?P<t>.+?)(?<!`)\1(?!`)", re.S)
 # Emphasis delimiters: a run of * or _ on one side of a word, not inside one (snake_case).
 # Inline code by format: reStructuredText's literals are double backticks (a single pair is
 # interpreted text, a link or a role), AsciiDoc's are single backticks or + passthroughs.
-_CODE_SPANS = {
+# Group t (or u) is the content, which a rule with `scope: code` reads (vale/inline.py).
+CODE_SPANS = {
     "markdown": _CODE,
-    "rst": re.compile(r"``.+?``"),
-    "asciidoc": re.compile(r"(?<![\w`])`[^`\n]+`(?![\w`])|(?<![\w+])\+[^+\n]+\+(?![\w+])"),
+    "rst": re.compile(r"``(?P<t>.+?)``"),
+    "asciidoc": re.compile(
+        r"(?<![\w`])`(?P<t>[^`\n]+)`(?![\w`])|(?<![\w+])\+(?P<u>[^+\n]+)\+(?![\w+])"
+    ),
     "text": _CODE,
 }
 _EMPHASIS = re.compile(r"(?<![\w\\*_])[*_]{1,3}(?=[^\s*_])|(?<=[^\s*_])[*_]{1,3}(?![\w*_])")
@@ -186,6 +189,25 @@ def heading_levels(draft: Draft) -> dict[int, int]:
     return levels
 
 
+def joined(draft: Draft) -> tuple[str, list[int], list[Segment]]:
+    """All blocks' text joined by blank lines, with each block's start in it."""
+    cached = draft.__dict__.get("_vale_joined")
+    if cached is None:
+        segs = [s for s in segments(draft) if s.text]
+        starts, at = [], 0
+        for seg in segs:
+            starts.append(at)
+            at += len(seg.text) + 2
+        cached = ("\n\n".join(s.text for s in segs), starts, segs)
+        draft.__dict__["_vale_joined"] = cached
+    return cached
+
+
+def joined_text(draft: Draft) -> str:
+    """Every block's text, as the rules read it, joined by blank lines."""
+    return joined(draft)[0]
+
+
 def raw_segment(draft: Draft) -> Segment:
     """Vale's `raw` scope: the whole file, markup and all, read once."""
     return Segment("paragraph", "root", draft.source, tuple(range(len(draft.source))))
@@ -273,7 +295,7 @@ def _segment(
             mark(drop, m.start(), m.end())
         for m in _HEADING_CLOSE.finditer(source):
             mark(drop, m.start(), m.end())
-    for m in _CODE_SPANS[draft.format].finditer(source) if draft.format != "text" else ():
+    for m in CODE_SPANS[draft.format].finditer(source) if draft.format != "text" else ():
         mark(code, m.start(), m.end())
     for pattern in (_EMPHASIS, _LINK) if markdown else ():
         for m in pattern.finditer(source):
