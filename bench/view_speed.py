@@ -15,13 +15,14 @@ import json
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from helpers import BAD, GOOD, WORSE, Script, run_write, the_run  # noqa: E402
+from score_speed import best_of  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from contentloop.report import find_runs, run_row  # noqa: E402
@@ -48,16 +49,14 @@ def main() -> None:
             # Distinct folder names, in the run-id form the readers date runs by.
             shutil.copytree(first, first.parent / f"20261201-{i:06d}")
         client = TestClient(make_app([drafts]))
-        page_s = listing_s = float("inf")
-        size = 0
-        for _ in range(args.repeat):
-            t = time.perf_counter()
-            page = client.get("/")
-            page_s = min(page_s, time.perf_counter() - t)
-            size = len(page.content)
-            t = time.perf_counter()
-            rows = [run_row(r) for r in find_runs(drafts)]
-            listing_s = min(listing_s, time.perf_counter() - t)
+        page_s, listing_s = best_of(
+            args.repeat,
+            lambda: client.get("/"),
+            lambda: [run_row(r) for r in find_runs(drafts)],
+        )
+        page = client.get("/")
+        size = len(page.content)
+        rows = [run_row(r) for r in find_runs(drafts)]
         assert page.status_code == 200 and len(rows) == args.runs
         shown = page.text.count('href="/run?')
     print(f"{args.runs} write runs (3 versions each); the runs page lists {shown}")
